@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Installs every external program the test suite needs, on a fresh Debian machine.
+# Idempotent: a program already present is not installed again.
+# Tests that need one of these programs fail loudly when it is missing; they never skip.
+set -euo pipefail
+
+# Debian packages: command -> package.
+declare -A apt_packages=(
+  [valgrind]=valgrind
+)
+
+missing=()
+for cmd in "${!apt_packages[@]}"; do
+  command -v "$cmd" >/dev/null 2>&1 || missing+=("${apt_packages[$cmd]}")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+  echo "install-deps: installing ${missing[*]}"
+  if [ "$(id -u)" -ne 0 ]; then sudo=sudo; else sudo=; fi
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi

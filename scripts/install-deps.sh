@@ -7,6 +7,7 @@ set -euo pipefail
 # Debian packages: command -> package.
 declare -A apt_packages=(
   [valgrind]=valgrind
+  [promtool]=prometheus
 )
 
 missing=()

@@ -8,11 +8,22 @@ set -euo pipefail
 declare -A apt_packages=(
   [valgrind]=valgrind
   [promtool]=prometheus
+  [prometheus]=prometheus
+  [ruby]=ruby
+)
+
+# Debian packages that install a library rather than a command: file it installs -> package.
+declare -A apt_files=(
+  [/usr/lib/ruby/vendor_ruby/statsd.rb]=ruby-statsd
+  [/usr/lib/python3/dist-packages/aiodogstatsd/__init__.py]=python3-aiodogstatsd
 )
 
 missing=()
 for cmd in "${!apt_packages[@]}"; do
   command -v "$cmd" >/dev/null 2>&1 || missing+=("${apt_packages[$cmd]}")
+done
+for file in "${!apt_files[@]}"; do
+  [ -e "$file" ] || missing+=("${apt_files[$file]}")
 done
 if [ "${#missing[@]}" -gt 0 ]; then
   echo "install-deps: installing ${missing[*]}"

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Runs every cargo-fuzz target for a bounded time on the stable toolchain (no sanitizer),
+# starting from the committed seed corpus under fuzz/seeds/<target>/ when there is one.
+#
+#   scripts/fuzz.sh [SECONDS_PER_TARGET] [TARGET...]
+#
+# Exits non-zero on the first crash; the crashing input is left under fuzz/artifacts/.
+# Prints the number of executions each target ran, for the closing notes.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+seconds="${1:-30}"
+shift || true
+command -v cargo-fuzz >/dev/null 2>&1 || cargo install cargo-fuzz --version 0.13.2 --locked
+
+cd fuzz
+targets=("$@")
+if [ "${#targets[@]}" -eq 0 ]; then
+  mapfile -t targets < <(cargo fuzz list)
+fi
+cargo fuzz build --sanitizer none --release
+
+for target in "${targets[@]}"; do
+  corpus="corpus/$target"
+  mkdir -p "$corpus"
+  seeds=()
+  [ -d "seeds/$target" ] && seeds=("seeds/$target")
+  log="$(mktemp)"
+  if ! cargo fuzz run --sanitizer none --release "$target" "$corpus" "${seeds[@]}" -- \
+      -max_total_time="$seconds" -print_final_stats=1 >"$log" 2>&1; then
+    tail -40 "$log"
+    echo "fuzz: $target FAILED (see fuzz/artifacts/$target)" >&2
+    exit 1
+  fi
+  runs=$(grep -E '^stat::number_of_executed_units' "$log" | awk '{print $2}')
+  echo "fuzz: $target ok, ${runs:-?} executions in ${seconds}s"
+  rm -f "$log"
+done

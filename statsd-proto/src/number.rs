@@ -1,0 +1,141 @@
+//! Number parsing for values, sample rates and timestamps.
+//!
+//! Values are parsed exactly (same result as `str::parse::<f64>`). Short plain
+//! decimals (at most 15 significant digits, which is every integer and most floats
+//! real clients print) take an integer fast path: the digits form an integer below
+//! 2^53 and one division by an exact power of ten is correctly rounded (Clinger's
+//! fast path). Everything else (exponents, long digit strings, `NaN`, `inf`) goes
+//! through `str::parse::<f64>`.
+
+const POW10: [f64; 16] = [
+    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+];
+
+/// Parses a float the way [`str::parse::<f64>`] does (accepting `NaN`, `inf`,
+/// `infinity` in any case, with an optional sign; rejecting hex floats, `_` and
+/// spaces). Returns `None` on error.
+#[inline]
+pub(crate) fn parse_f64(text: &[u8]) -> Option<f64> {
+    let (negative, digits) = match text.first() {
+        Some(b'-') => (true, &text[1..]),
+        Some(b'+') => (false, &text[1..]),
+        _ => (false, text),
+    };
+    let mut mantissa: u64 = 0;
+    let mut count = 0usize;
+    let mut fraction = 0usize;
+    let mut dot = false;
+    for &b in digits {
+        let d = b.wrapping_sub(b'0');
+        if d < 10 {
+            mantissa = mantissa.wrapping_mul(10).wrapping_add(u64::from(d));
+            count += 1;
+            fraction += usize::from(dot);
+        } else if b == b'.' && !dot {
+            dot = true;
+        } else {
+            return parse_slow(text);
+        }
+    }
+    if count == 0 || count > 15 {
+        return parse_slow(text);
+    }
+    // Both operands are exact, so the quotient is correctly rounded.
+    let value = mantissa as f64 / POW10[fraction];
+    Some(if negative { -value } else { value })
+}
+
+#[cold]
+fn parse_slow(text: &[u8]) -> Option<f64> {
+    // A `+` before `nan`/`inf` is fine for std; nothing else std accepts is wrong for us.
+    std::str::from_utf8(text).ok()?.parse::<f64>().ok()
+}
+
+/// Parses an unsigned decimal integer (no sign, at least one digit, no overflow).
+#[inline]
+pub(crate) fn parse_u64(text: &[u8]) -> Option<u64> {
+    if text.is_empty() {
+        return None;
+    }
+    let mut n: u64 = 0;
+    for &b in text {
+        let d = b.wrapping_sub(b'0');
+        if d >= 10 {
+            return None;
+        }
+        n = n.checked_mul(10)?.checked_add(u64::from(d))?;
+    }
+    Some(n)
+}
+
+/// Parses a signed decimal integer (optional `-` or `+`).
+pub(crate) fn parse_i64(text: &[u8]) -> Option<i64> {
+    let (negative, digits) = match text.first() {
+        Some(b'-') => (true, &text[1..]),
+        Some(b'+') => (false, &text[1..]),
+        _ => (false, text),
+    };
+    let n = parse_u64(digits)?;
+    if negative {
+        0i64.checked_sub_unsigned(n)
+    } else {
+        i64::try_from(n).ok()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fast_path_matches_std() {
+        for text in [
+            "0",
+            "1",
+            "-1",
+            "+4",
+            "264",
+            "0.5",
+            "0.1",
+            "3.504892110824585",
+            "33.85667900927365",
+            "1.",
+            ".5",
+            "-0",
+            "999999999999999",
+            "0.000001",
+            "123456.789012345",
+        ] {
+            assert_eq!(
+                parse_f64(text.as_bytes()).map(f64::to_bits),
+                text.parse::<f64>().ok().map(f64::to_bits),
+                "{text}"
+            );
+        }
+    }
+
+    #[test]
+    fn slow_path_forms() {
+        assert_eq!(parse_f64(b"1.0e-05"), Some(1.0e-05));
+        assert_eq!(parse_f64(b"0.21143299999999998"), Some(0.21143299999999998));
+        assert_eq!(parse_f64(b"1E+3"), Some(1000.0));
+        assert!(parse_f64(b"NaN").unwrap().is_nan());
+        assert_eq!(parse_f64(b"-Inf"), Some(f64::NEG_INFINITY));
+        assert_eq!(parse_f64(b"infinity"), Some(f64::INFINITY));
+        for bad in [
+            "", ".", "-", "+", "0x1p-2", "1_000", " 1", "1 ", "1o", "--1", "1.2.3", "e5",
+        ] {
+            assert_eq!(parse_f64(bad.as_bytes()), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn integers() {
+        assert_eq!(parse_u64(b"1656581400"), Some(1656581400));
+        assert_eq!(parse_u64(b"18446744073709551616"), None);
+        assert_eq!(parse_u64(b"-1"), None);
+        assert_eq!(parse_i64(b"-5"), Some(-5));
+        assert_eq!(parse_i64(b"-9223372036854775808"), Some(i64::MIN));
+        assert_eq!(parse_i64(b"9223372036854775808"), None);
+    }
+}

@@ -1,0 +1,154 @@
+//! Packets (datagrams or stream chunks) and the line dispatcher.
+
+use memchr::memchr;
+
+use crate::error::Error;
+use crate::event::{Event, ServiceCheck};
+use crate::metric::Metric;
+use crate::options::Parser;
+
+/// One parsed line: a metric, a DogStatsD event or a DogStatsD service check.
+// Not boxed: a metric keeps up to four samples inline so that parsing never allocates.
+#[allow(clippy::large_enum_variant)]
+#[derive(Clone, Debug, PartialEq)]
+pub enum Item<'a> {
+    /// `name:value|type…`
+    Metric(Metric<'a>),
+    /// `_e{…}:title|text…`
+    Event(Event<'a>),
+    /// `_sc|name|status…`
+    ServiceCheck(ServiceCheck<'a>),
+}
+
+impl<'a> Item<'a> {
+    /// The line the item was parsed from.
+    pub fn line(&self) -> &'a [u8] {
+        match self {
+            Item::Metric(m) => m.line(),
+            Item::Event(e) => e.line(),
+            Item::ServiceCheck(s) => s.line(),
+        }
+    }
+
+    /// The metric, if this is one.
+    pub fn as_metric(&self) -> Option<&Metric<'a>> {
+        match self {
+            Item::Metric(m) => Some(m),
+            _ => None,
+        }
+    }
+}
+
+impl Parser {
+    /// Parses one line of any kind (a trailing `\r` is removed).
+    ///
+    /// With events enabled (the default), a line starting `_e{` is an event and one
+    /// starting `_sc|` a service check; anything else is a metric line.
+    ///
+    /// # Errors
+    /// See [`Parser::parse_metric`], [`Parser::parse_event`] and
+    /// [`Parser::parse_service_check`]. An empty line is `malformed_line` here (packets
+    /// skip empty lines before parsing).
+    ///
+    /// ```
+    /// use statsd_proto::{Item, Parser};
+    ///
+    /// let parser = Parser::new();
+    /// assert!(matches!(parser.parse_line(b"foo:1|c"), Ok(Item::Metric(_))));
+    /// assert!(matches!(parser.parse_line(b"_sc|db|0"), Ok(Item::ServiceCheck(_))));
+    /// ```
+    #[inline]
+    pub fn parse_line<'a>(&self, line: &'a [u8]) -> Result<Item<'a>, Error> {
+        if self.events && line.first() == Some(&b'_') {
+            if line.starts_with(b"_e{") {
+                return self.parse_event(line).map(Item::Event);
+            }
+            if line.starts_with(b"_sc|") {
+                return self.parse_service_check(line).map(Item::ServiceCheck);
+            }
+        }
+        self.parse_metric(line).map(Item::Metric)
+    }
+
+    /// Iterates over the lines of a packet: split on `\n`, a trailing `\r` removed,
+    /// empty lines skipped. A bad line yields an `Err` and the next line is parsed as
+    /// usual. Error offsets count from the start of the packet.
+    ///
+    /// ```
+    /// use statsd_proto::{ErrorKind, Parser};
+    ///
+    /// let packet = b"a:1|c\r\nbroken\n\nb:2|g\n";
+    /// let results: Vec<_> = Parser::new().packet(packet).collect();
+    /// assert_eq!(results.len(), 3);
+    /// let err = results[1].as_ref().unwrap_err();
+    /// assert_eq!((err.kind(), err.offset()), (ErrorKind::MalformedLine, 13));
+    /// assert!(results[2].is_ok());
+    /// ```
+    pub fn packet<'a>(&self, packet: &'a [u8]) -> Packet<'a> {
+        Packet {
+            rest: packet,
+            offset: 0,
+            parser: *self,
+        }
+    }
+}
+
+/// The number of lines statsd_exporter counts in `statsd_exporter_lines_total` for a
+/// UDP or unixgram packet: every `\n`-separated piece, including empty ones and the
+/// empty piece after a trailing `\n`.
+///
+/// ```
+/// assert_eq!(statsd_proto::line_count(b"a:1|c\nb:2|c\n"), 3);
+/// assert_eq!(statsd_proto::line_count(b""), 1);
+/// ```
+pub fn line_count(packet: &[u8]) -> usize {
+    memchr::memchr_iter(b'\n', packet).count() + 1
+}
+
+/// Iterator over the items of a packet, created by [`Parser::packet`].
+#[derive(Clone, Debug)]
+pub struct Packet<'a> {
+    rest: &'a [u8],
+    offset: usize,
+    parser: Parser,
+}
+
+impl<'a> Packet<'a> {
+    /// The next non-empty line and its offset in the packet, without parsing it.
+    pub fn next_line(&mut self) -> Option<(usize, &'a [u8])> {
+        while !self.rest.is_empty() {
+            let at = self.offset;
+            let line = match memchr(b'\n', self.rest) {
+                Some(i) => {
+                    let line = &self.rest[..i];
+                    self.rest = &self.rest[i + 1..];
+                    self.offset += i + 1;
+                    line
+                }
+                None => {
+                    let line = self.rest;
+                    self.offset += line.len();
+                    self.rest = &[];
+                    line
+                }
+            };
+            let line = match line {
+                [l @ .., b'\r'] => l,
+                _ => line,
+            };
+            if !line.is_empty() {
+                return Some((at, line));
+            }
+        }
+        None
+    }
+}
+
+impl<'a> Iterator for Packet<'a> {
+    type Item = Result<crate::Item<'a>, Error>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let (at, line) = self.next_line()?;
+        Some(self.parser.parse_line(line).map_err(|e| e.shifted(at)))
+    }
+}

@@ -1,0 +1,155 @@
+//! The receive path: UDP, TCP and unixgram listeners feeding one [`Ingest`].
+//!
+//! Every listener hands the backend *batches of complete lines* (one slice per datagram, or
+//! one slice per TCP read holding every complete line of that read). The backend is called
+//! once per batch, so a lock taken inside it is taken once per batch, never once per line.
+
+pub mod tcp;
+pub mod udp;
+pub mod unixgram;
+
+use std::net::{SocketAddr, ToSocketAddrs};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use crate::backend::Backend;
+use crate::relay::Relay;
+
+/// Most datagrams one receive thread hands over per batch (and per `recvmmsg`).
+pub const BATCH: usize = 32;
+
+/// The largest datagram: the buffer for one datagram is this big, so nothing is truncated.
+pub const DATAGRAM: usize = 65_536;
+
+/// Listener counters with statsd_exporter's names, rendered next to the backend's series.
+#[derive(Default, Debug)]
+pub struct ListenerStats {
+    /// `statsd_exporter_udp_packets_total`
+    pub udp_packets: AtomicU64,
+    /// Receive errors other than EINTR on UDP sockets (the listener keeps running).
+    pub udp_receive_errors: AtomicU64,
+    /// Datagrams cut short because they did not fit the buffer.
+    pub udp_truncated: AtomicU64,
+    /// `statsd_exporter_tcp_connections_total`
+    pub tcp_connections: AtomicU64,
+    /// `statsd_exporter_tcp_connection_errors_total`
+    pub tcp_connection_errors: AtomicU64,
+    /// `statsd_exporter_tcp_too_long_lines_total`
+    pub tcp_too_long_lines: AtomicU64,
+    /// Connections refused because too many were open.
+    pub tcp_connections_refused: AtomicU64,
+    /// `statsd_exporter_unixgram_packets_total`
+    pub unixgram_packets: AtomicU64,
+    /// Receive errors on the unixgram socket (the listener keeps running).
+    pub unixgram_receive_errors: AtomicU64,
+}
+
+/// Where received bytes go: optionally the relay, then the backend.
+pub struct Ingest {
+    backend: Arc<dyn Backend>,
+    relay: Option<Arc<Relay>>,
+    /// The listener counters.
+    pub stats: Arc<ListenerStats>,
+}
+
+impl Ingest {
+    /// Creates the ingest stage.
+    pub fn new(
+        backend: Arc<dyn Backend>,
+        relay: Option<Arc<Relay>>,
+        stats: Arc<ListenerStats>,
+    ) -> Self {
+        Ingest {
+            backend,
+            relay,
+            stats,
+        }
+    }
+
+    /// Relays and processes a batch of packets, each made of whole lines.
+    pub fn packets(&self, packets: &[&[u8]]) {
+        if let Some(relay) = &self.relay {
+            for packet in packets {
+                relay.relay_packet(packet);
+            }
+        }
+        self.backend.handle(packets);
+    }
+}
+
+/// Turns statsd_exporter's `host:port` (empty host: every interface) into a socket address.
+///
+/// # Errors
+/// The address does not parse or does not resolve.
+pub fn resolve(address: &str) -> Result<SocketAddr, String> {
+    let full = if address.starts_with(':') {
+        format!("0.0.0.0{address}")
+    } else {
+        address.to_string()
+    };
+    full.to_socket_addrs()
+        .map_err(|e| format!("invalid address {address:?}: {e}"))?
+        .next()
+        .ok_or_else(|| format!("invalid address {address:?}: resolves to nothing"))
+}
+
+/// Removes a `\r` that ends a line, in place, and returns the new length.
+///
+/// statsd_exporter's TCP reader strips `\r\n`; clients such as gostatsd and `nc -C` send it
+/// over UDP too (upstream #167), so every transport strips it here, before parsing and relay.
+pub fn strip_carriage_returns(buffer: &mut [u8]) -> usize {
+    let Some(first) = memchr::memchr(b'\r', buffer) else {
+        return buffer.len();
+    };
+    let mut write = first;
+    let mut read = first;
+    while read < buffer.len() {
+        let byte = buffer[read];
+        let line_end = read + 1 == buffer.len() || buffer[read + 1] == b'\n';
+        if !(byte == b'\r' && line_end) {
+            buffer[write] = byte;
+            write += 1;
+        }
+        read += 1;
+    }
+    write
+}
+
+/// Adds `value` to a counter.
+#[inline]
+pub fn bump(counter: &AtomicU64, value: u64) {
+    counter.fetch_add(value, Ordering::Relaxed);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn carriage_returns_before_newlines_are_removed() {
+        let cases: &[(&[u8], &[u8])] = &[
+            (b"a:1|c\r\nb:2|c\r\n", b"a:1|c\nb:2|c\n"),
+            (b"a:1|c\r", b"a:1|c"),
+            (b"a\rb:1|c\n", b"a\rb:1|c\n"),
+            (b"plain:1|c\n", b"plain:1|c\n"),
+            (b"\r\r\n", b"\r\n"),
+            (b"", b""),
+        ];
+        for (input, want) in cases {
+            let mut buffer = input.to_vec();
+            let n = strip_carriage_returns(&mut buffer);
+            assert_eq!(&buffer[..n], *want, "{:?}", String::from_utf8_lossy(input));
+        }
+    }
+
+    #[test]
+    fn addresses_default_to_every_interface() {
+        assert_eq!(resolve(":9125").unwrap(), "0.0.0.0:9125".parse().unwrap());
+        assert_eq!(
+            resolve("127.0.0.1:1").unwrap(),
+            "127.0.0.1:1".parse().unwrap()
+        );
+        assert_eq!(resolve("[::1]:2").unwrap(), "[::1]:2".parse().unwrap());
+        assert!(resolve("nonsense").is_err());
+    }
+}

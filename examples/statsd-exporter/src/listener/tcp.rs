@@ -1,0 +1,215 @@
+//! TCP: one thread per connection, newline-separated lines of any length up to
+//! `--statsd.tcp-max-line-length`.
+//!
+//! statsd_exporter reads with a 4 KiB `bufio.Reader` and closes the connection on a longer
+//! line, losing what follows (upstream #109). Here the buffer grows up to the limit; a line
+//! beyond it is skipped up to its newline and counted in `tcp_too_long_lines_total`, and the
+//! connection stays open. Every complete line of one read goes to the backend as one batch.
+//! A last line without a newline is processed when the client closes (statsd-ruby sends
+//! none, upstream #302).
+
+use std::io::{ErrorKind, Read};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use super::{Ingest, bump, strip_carriage_returns};
+use crate::log;
+
+/// Most connections served at once; more are closed right away and counted.
+pub const MAX_CONNECTIONS: usize = 1024;
+
+/// Initial (and resting) read buffer per connection.
+const INITIAL_BUFFER: usize = 64 * 1024;
+
+/// Binds the listener.
+///
+/// # Errors
+/// The bind failed.
+pub fn bind(address: SocketAddr) -> Result<TcpListener, String> {
+    TcpListener::bind(address).map_err(|e| format!("cannot listen on TCP {address}: {e}"))
+}
+
+/// Starts the accept thread.
+pub fn spawn(listener: TcpListener, ingest: Arc<Ingest>, max_line_length: usize) {
+    std::thread::Builder::new()
+        .name("tcp-accept".into())
+        .spawn(move || accept_loop(&listener, &ingest, max_line_length))
+        .expect("spawn TCP thread");
+}
+
+fn accept_loop(listener: &TcpListener, ingest: &Arc<Ingest>, max_line_length: usize) {
+    let open = Arc::new(AtomicUsize::new(0));
+    loop {
+        let stream = match listener.accept() {
+            Ok((stream, _)) => stream,
+            Err(error) => {
+                // statsd_exporter exits here; a transient EMFILE must not end the listener.
+                bump(&ingest.stats.tcp_connection_errors, 1);
+                log::warn(
+                    "TCP accept error; the listener keeps running",
+                    &[("err", &error)],
+                );
+                std::thread::sleep(std::time::Duration::from_millis(50));
+                continue;
+            }
+        };
+        bump(&ingest.stats.tcp_connections, 1);
+        if open.fetch_add(1, Ordering::SeqCst) >= MAX_CONNECTIONS {
+            open.fetch_sub(1, Ordering::SeqCst);
+            bump(&ingest.stats.tcp_connections_refused, 1);
+            continue;
+        }
+        let (connection_ingest, open) = (Arc::clone(ingest), Arc::clone(&open));
+        let spawned = std::thread::Builder::new()
+            .name("tcp-conn".into())
+            .spawn(move || {
+                serve(stream, &connection_ingest, max_line_length);
+                open.fetch_sub(1, Ordering::SeqCst);
+            });
+        if let Err(error) = spawned {
+            bump(&ingest.stats.tcp_connection_errors, 1);
+            log::warn("cannot start a TCP connection thread", &[("err", &error)]);
+        }
+    }
+}
+
+/// Reads one connection to its end.
+pub fn serve(mut stream: TcpStream, ingest: &Ingest, max_line_length: usize) {
+    let mut buffer = vec![0u8; INITIAL_BUFFER.min(max_line_length + 1)];
+    let mut filled = 0;
+    let mut skipping = false;
+    loop {
+        if filled == buffer.len() {
+            // The buffer holds one incomplete line only (complete ones were handed over).
+            if buffer.len() <= max_line_length {
+                let grown = (buffer.len() * 2).min(max_line_length + 1);
+                buffer.resize(grown, 0);
+            } else {
+                bump(&ingest.stats.tcp_too_long_lines, 1);
+                skipping = true;
+                filled = 0;
+            }
+        }
+        let read = match stream.read(&mut buffer[filled..]) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(error) if error.kind() == ErrorKind::Interrupted => continue,
+            Err(_) => {
+                bump(&ingest.stats.tcp_connection_errors, 1);
+                return;
+            }
+        };
+        let start = filled;
+        filled += read;
+        if skipping {
+            match memchr::memchr(b'\n', &buffer[start..filled]) {
+                Some(offset) => {
+                    let end = start + offset + 1;
+                    buffer.copy_within(end..filled, 0);
+                    filled -= end;
+                    skipping = false;
+                }
+                None => {
+                    filled = 0;
+                    continue;
+                }
+            }
+        }
+        if let Some(last) = memchr::memrchr(b'\n', &buffer[..filled]) {
+            let length = strip_carriage_returns(&mut buffer[..=last]);
+            ingest.packets(&[&buffer[..length]]);
+            buffer.copy_within(last + 1..filled, 0);
+            filled -= last + 1;
+            if buffer.len() > INITIAL_BUFFER && filled < INITIAL_BUFFER {
+                buffer.truncate(INITIAL_BUFFER);
+                buffer.shrink_to_fit();
+            }
+        }
+    }
+    if filled > 0 && !skipping {
+        let length = strip_carriage_returns(&mut buffer[..filled]);
+        ingest.packets(&[&buffer[..length]]);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::backend::testing::CountingBackend;
+    use crate::listener::ListenerStats;
+    use std::io::Write;
+    use std::time::{Duration, Instant};
+
+    fn start(max_line_length: usize) -> (SocketAddr, Arc<CountingBackend>, Arc<ListenerStats>) {
+        let listener = bind("127.0.0.1:0".parse().unwrap()).unwrap();
+        let address = listener.local_addr().unwrap();
+        let backend = Arc::new(CountingBackend::default());
+        let stats = Arc::new(ListenerStats::default());
+        spawn(
+            listener,
+            Arc::new(Ingest::new(backend.clone(), None, stats.clone())),
+            max_line_length,
+        );
+        (address, backend, stats)
+    }
+
+    fn wait_for(backend: &CountingBackend, lines: u64) {
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while backend.lines() < lines && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(5));
+        }
+    }
+
+    #[test]
+    fn long_lines_crlf_and_a_final_line_without_newline() {
+        let (address, backend, stats) = start(1 << 20);
+        let mut client = TcpStream::connect(address).unwrap();
+        let long_name = "x".repeat(200_000);
+        client
+            .write_all(format!("{long_name}:1|c\r\nafter_long:1|c\r\n").as_bytes())
+            .unwrap();
+        // A line split over two writes.
+        client.write_all(b"spl").unwrap();
+        client.flush().unwrap();
+        std::thread::sleep(Duration::from_millis(20));
+        client.write_all(b"it:2|g\nlast:3|c").unwrap();
+        drop(client);
+        wait_for(&backend, 4);
+        let seen = backend.seen.lock().unwrap().clone();
+        assert_eq!(seen.len(), 4);
+        assert_eq!(seen[0].len(), long_name.len() + 4);
+        assert_eq!(
+            &seen[1..],
+            &[
+                b"after_long:1|c".to_vec(),
+                b"split:2|g".to_vec(),
+                b"last:3|c".to_vec()
+            ]
+        );
+        assert_eq!(backend.carriage_returns(), 0);
+        assert_eq!(stats.tcp_connections.load(Ordering::Relaxed), 1);
+        assert_eq!(stats.tcp_too_long_lines.load(Ordering::Relaxed), 0);
+    }
+
+    #[test]
+    fn a_line_over_the_limit_is_skipped_and_the_connection_survives() {
+        let (address, backend, stats) = start(1000);
+        let mut client = TcpStream::connect(address).unwrap();
+        client.write_all(b"before:1|c\n").unwrap();
+        client
+            .write_all(format!("{}:1|c\n", "y".repeat(5000)).as_bytes())
+            .unwrap();
+        client.write_all(b"after:1|c\n").unwrap();
+        wait_for(&backend, 2);
+        assert_eq!(
+            *backend.seen.lock().unwrap(),
+            vec![b"before:1|c".to_vec(), b"after:1|c".to_vec()]
+        );
+        assert_eq!(stats.tcp_too_long_lines.load(Ordering::Relaxed), 1);
+        // Still open: one more line arrives.
+        client.write_all(b"later:1|c\n").unwrap();
+        wait_for(&backend, 3);
+        assert_eq!(backend.lines(), 3);
+    }
+}

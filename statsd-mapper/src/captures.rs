@@ -1,0 +1,102 @@
+//! Caller-owned storage for lookups: capture ranges and reusable search state.
+
+use smallvec::SmallVec;
+
+/// A byte range into the looked-up name; `UNSET` for a regex group that did not take part.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Span {
+    start: u32,
+    end: u32,
+}
+
+impl Span {
+    pub(crate) const UNSET: Span = Span {
+        start: u32::MAX,
+        end: u32::MAX,
+    };
+
+    #[inline]
+    pub(crate) fn new(start: usize, end: usize) -> Span {
+        Span {
+            start: start as u32,
+            end: end as u32,
+        }
+    }
+
+    #[inline]
+    pub(crate) fn get(self, name: &str) -> Option<&str> {
+        if self.start == u32::MAX {
+            return None;
+        }
+        name.get(self.start as usize..self.end as usize)
+    }
+}
+
+/// Inline capacity: Mastodon names have up to ~12 components; rules rarely capture more.
+pub(crate) const INLINE: usize = 16;
+pub(crate) type SpanVec = SmallVec<[Span; INLINE]>;
+
+/// Reusable storage for [`Mapper::map`](crate::Mapper::map), one per thread.
+///
+/// It holds the capture ranges of the last lookup (byte ranges into the looked-up name)
+/// and the search state of the glob trie and the regex set, so that a lookup allocates
+/// nothing once the buffer has warmed up (names with more than 16 components, or rules
+/// with more than 16 captures, grow it once).
+///
+/// ```
+/// use statsd_mapper::{Captures, MapperConfig, Mapper, MetricKind};
+///
+/// let config = MapperConfig::from_yaml_str("mappings:\n- match: a.*\n  name: a_$1\n", None)?;
+/// let mapper = Mapper::new(config, 0);
+/// let mut captures = Captures::new();
+/// let mapping = mapper.map("a.b", MetricKind::Counter, &mut captures);
+/// assert_eq!(mapping.capture(1), Some("b"));
+/// # Ok::<(), statsd_mapper::Error>(())
+/// ```
+#[derive(Default)]
+pub struct Captures {
+    /// Component boundaries of the name being matched.
+    pub(crate) components: SpanVec,
+    /// Captures along the current trie path.
+    pub(crate) current: SpanVec,
+    /// Captures of the result: index 0 is the whole match.
+    pub(crate) result: SpanVec,
+    /// Regex-side scratch, tied to one compiled config.
+    pub(crate) regex: crate::regex::RegexScratch,
+}
+
+impl Captures {
+    /// An empty buffer.
+    pub fn new() -> Captures {
+        Captures::default()
+    }
+}
+
+impl core::fmt::Debug for Captures {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Captures")
+            .field("result", &self.result)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Splits `name` on `.` into `out` (component spans).
+#[inline]
+pub(crate) fn split_components(name: &str, out: &mut SpanVec) {
+    out.clear();
+    let mut start = 0;
+    for dot in memchr_dots(name.as_bytes()) {
+        out.push(Span::new(start, dot));
+        start = dot + 1;
+    }
+    out.push(Span::new(start, name.len()));
+}
+
+#[inline]
+fn memchr_dots(bytes: &[u8]) -> impl Iterator<Item = usize> + '_ {
+    bytes
+        .iter()
+        .enumerate()
+        .filter(|(_, b)| **b == b'.')
+        .map(|(i, _)| i)
+}

@@ -1,0 +1,3 @@
+//! Integration tests of statsd-mapper through its public API.
+
+mod config;

@@ -168,6 +168,8 @@ pub struct LineCounts {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Metric<'a> {
     line: &'a [u8],
+    /// Offset of the line in the buffer given to the entry point.
+    offset: usize,
     head: &'a [u8],
     tail: &'a [u8],
     name_tags: NameTags<'a>,
@@ -197,7 +199,20 @@ impl<'a> Metric<'a> {
     /// offset for a bad one. A set (`s`) is `Ok` here: statsd_exporter counts it as
     /// `illegal_event` at event building, and that is the consumer's decision.
     pub fn samples(&self) -> impl ExactSizeIterator<Item = Result<Sample<'a>, Error>> + '_ {
-        self.samples.iter().map(|s| s.result)
+        let base = self.offset;
+        self.samples
+            .iter()
+            .map(move |s| s.result.map_err(|e| e.shifted(base)))
+    }
+
+    /// Where the line starts in the buffer given to the entry point (0 for
+    /// [`Parser::parse_line`], the line's offset for [`Parser::packet`]).
+    pub fn offset(&self) -> usize {
+        self.offset
+    }
+
+    pub(crate) fn set_offset(&mut self, offset: usize) {
+        self.offset = offset;
     }
 
     /// Number of samples (good and bad).
@@ -533,6 +548,7 @@ impl Parser {
         };
         let mut metric = Metric {
             line,
+            offset: 0,
             head,
             tail,
             name_tags,
@@ -624,6 +640,7 @@ impl Parser {
         let fields = &after[kind_end..];
         let mut metric = Metric {
             line,
+            offset: 0,
             head,
             tail,
             name_tags,

@@ -149,6 +149,13 @@ impl<'a> Iterator for Packet<'a> {
 
     fn next(&mut self) -> Option<Self::Item> {
         let (at, line) = self.next_line()?;
-        Some(self.parser.parse_line(line).map_err(|e| e.shifted(at)))
+        Some(match self.parser.parse_line(line) {
+            Ok(Item::Metric(mut m)) => {
+                m.set_offset(at);
+                Ok(Item::Metric(m))
+            }
+            Ok(item) => Ok(item),
+            Err(e) => Err(e.shifted(at)),
+        })
     }
 }

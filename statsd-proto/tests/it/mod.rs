@@ -1,0 +1,2 @@
+mod exporter;
+mod table;

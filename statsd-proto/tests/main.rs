@@ -1,0 +1,3 @@
+//! Integration tests of statsd-proto (one binary; the allocation test is `alloc.rs`).
+
+mod it;

@@ -446,7 +446,7 @@ fn build(values: &[Option<String>]) -> Result<Flags, FlagError> {
         other => return err(format!("unrecognized log format {other}")),
     };
     let relay_packet_length = number("statsd.relay.packet-length")?;
-    if relay_packet_length < 2 || relay_packet_length > 65_507 {
+    if !(2..=65_507).contains(&relay_packet_length) {
         return err(format!(
             "invalid value {relay_packet_length} for flag '--statsd.relay.packet-length': expected 2 to 65507"
         ));

@@ -55,6 +55,9 @@ fn accept_loop(listener: &TcpListener, ingest: &Arc<Ingest>, max_line_length: us
             }
         };
         bump(&ingest.stats.tcp_connections, 1);
+        if let Ok(peer) = stream.peer_addr() {
+            log::debug("TCP connection accepted", &[("peer", &peer)]);
+        }
         if open.fetch_add(1, Ordering::SeqCst) >= MAX_CONNECTIONS {
             open.fetch_sub(1, Ordering::SeqCst);
             bump(&ingest.stats.tcp_connections_refused, 1);

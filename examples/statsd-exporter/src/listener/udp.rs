@@ -22,6 +22,9 @@ use nix::sys::socket::{
 use super::{BATCH, DATAGRAM, Ingest, bump, strip_carriage_returns};
 use crate::log;
 
+/// Pause after a short batch; see `receive_loop`.
+const IDLE_PAUSE: std::time::Duration = std::time::Duration::from_micros(100);
+
 /// Opens `threads` sockets bound to `address` with `SO_REUSEPORT` (port 0 picks one port for
 /// all of them) and returns them with the bound address.
 ///
@@ -118,6 +121,12 @@ fn receive_loop(socket: &UdpSocket, ingest: &Ingest) {
         if received == 0 {
             continue;
         }
+        if received < BATCH / 2 {
+            // A short batch means the socket is nearly empty: let datagrams pile up for a
+            // moment instead of paying a wake-up per datagram. At 500k datagrams/s this
+            // leaves ~50 in the socket buffer, far below its capacity.
+            std::thread::sleep(IDLE_PAUSE);
+        }
         ingest
             .stats
             .udp_packets
@@ -209,6 +218,10 @@ mod tests {
         }
         assert_eq!(backend.lines(), 24);
         assert_eq!(stats.udp_packets.load(Ordering::Relaxed), 16);
+        assert!(
+            backend.batches() <= 16,
+            "one backend call per batch, never per line"
+        );
         assert_eq!(
             backend.carriage_returns(),
             0,

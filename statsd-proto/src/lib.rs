@@ -3,6 +3,7 @@
 //! (Manual: see the sections below.)
 #![forbid(unsafe_code)]
 
+mod encode;
 mod error;
 mod event;
 mod kind;
@@ -10,14 +11,17 @@ mod metric;
 mod name;
 mod number;
 mod options;
+mod owned;
 mod packet;
 mod tags;
 
+pub use encode::{MetricFields, encode_metric};
 pub use error::{Error, ErrorKind};
 pub use event::{AlertType, Event, Priority, ServiceCheck, ServiceCheckStatus};
 pub use kind::MetricType;
 pub use metric::{Cardinality, LineCounts, Metric, Sample};
 pub use name::Name;
 pub use options::{Compat, Parser};
+pub use owned::OwnedItem;
 pub use packet::{Item, Packet, line_count};
 pub use tags::{Tag, Tags};

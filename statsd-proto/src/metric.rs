@@ -198,7 +198,7 @@ impl<'a> Metric<'a> {
     /// The samples, in line order: `Ok` for a good one, `Err` with the reason and the
     /// offset for a bad one. A set (`s`) is `Ok` here: statsd_exporter counts it as
     /// `illegal_event` at event building, and that is the consumer's decision.
-    pub fn samples(&self) -> impl ExactSizeIterator<Item = Result<Sample<'a>, Error>> + '_ {
+    pub fn samples(&self) -> impl ExactSizeIterator<Item = Result<Sample<'a>, Error>> + Clone + '_ {
         let base = self.offset;
         self.samples
             .iter()

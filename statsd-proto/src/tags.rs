@@ -189,6 +189,12 @@ impl<'a> Tags<'a> {
         }
     }
 
+    /// The same walk without the `container_id` tags made from `|c:` fields.
+    pub(crate) fn without_container(mut self) -> Tags<'a> {
+        self.container_tag = false;
+        self
+    }
+
     /// An iterator that yields nothing.
     pub fn empty() -> Tags<'a> {
         Tags::new(&[], &[], false, false, false)

@@ -45,6 +45,7 @@ pub fn parser_for(flags: &str) -> Parser {
         parser = match flag {
             "all" => parser,
             "strict" => parser.with_compat(Compat::DogStatsd),
+            "dogstatsd" => Parser::dogstatsd(),
             "no-dogstatsd" => parser.dogstatsd_tags(false),
             "no-influxdb" => parser.influxdb_tags(false),
             "no-librato" => parser.librato_tags(false),

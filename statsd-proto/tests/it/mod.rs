@@ -1,2 +1,3 @@
+mod describe;
 mod exporter;
 mod table;

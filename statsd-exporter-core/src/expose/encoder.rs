@@ -1,0 +1,182 @@
+//! The two text formats: Prometheus 0.0.4 and OpenMetrics 1.0.
+
+use crate::float::{write_go_float, write_openmetrics_float};
+
+/// An exposition format.
+///
+/// ```
+/// use statsd_exporter_core::Format;
+/// assert_eq!(Format::default(), Format::Text);
+/// assert_eq!(Format::Text.content_type(), "text/plain; version=0.0.4; charset=utf-8");
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Format {
+    /// Prometheus text format 0.0.4: what statsd_exporter serves, whatever the Accept
+    /// header asks. The default, and the right answer for every scrape unless the operator
+    /// explicitly opts in to OpenMetrics.
+    #[default]
+    Text,
+    /// OpenMetrics 1.0 text. Counters are exposed as `<name>_total` samples of a family
+    /// named without `_total`: Prometheus stores them under the `_total` name, so switching
+    /// an existing deployment to it renames every counter not already ending in `_total`.
+    OpenMetrics,
+}
+
+impl Format {
+    /// The HTTP `Content-Type` of this format.
+    pub fn content_type(self) -> &'static str {
+        match self {
+            Format::Text => "text/plain; version=0.0.4; charset=utf-8",
+            Format::OpenMetrics => "application/openmetrics-text; version=1.0.0; charset=utf-8",
+        }
+    }
+}
+
+/// Prometheus metric types as written on `# TYPE` lines.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum TypeName {
+    Counter,
+    Gauge,
+    Summary,
+    Histogram,
+}
+
+impl TypeName {
+    fn as_str(self) -> &'static str {
+        match self {
+            TypeName::Counter => "counter",
+            TypeName::Gauge => "gauge",
+            TypeName::Summary => "summary",
+            TypeName::Histogram => "histogram",
+        }
+    }
+}
+
+/// A sample value: floats as floats, counts as integers in OpenMetrics.
+#[derive(Clone, Copy)]
+pub(crate) enum Number {
+    Float(f64),
+    Count(u64),
+}
+
+/// Writes families into a byte buffer.
+pub(crate) struct Encoder {
+    pub(crate) format: Format,
+    pub(crate) out: Vec<u8>,
+    /// The name samples of the current family are written under (OpenMetrics trims `_total`
+    /// from a counter family's name and adds it back to samples).
+    family: String,
+    is_counter: bool,
+}
+
+impl Encoder {
+    pub(crate) fn new(format: Format) -> Self {
+        Encoder {
+            format,
+            out: Vec::with_capacity(1 << 16),
+            family: String::new(),
+            is_counter: false,
+        }
+    }
+
+    pub(crate) fn family(&mut self, name: &str, help: &str, kind: TypeName) {
+        self.family.clear();
+        self.is_counter = kind == TypeName::Counter;
+        let exposed = if self.format == Format::OpenMetrics && self.is_counter {
+            name.strip_suffix("_total").unwrap_or(name)
+        } else {
+            name
+        };
+        self.family.push_str(exposed);
+        self.out.extend_from_slice(b"# HELP ");
+        self.out.extend_from_slice(exposed.as_bytes());
+        self.out.push(b' ');
+        for b in help.bytes() {
+            match b {
+                b'\\' => self.out.extend_from_slice(b"\\\\"),
+                b'\n' => self.out.extend_from_slice(b"\\n"),
+                b'"' if self.format == Format::OpenMetrics => self.out.extend_from_slice(b"\\\""),
+                _ => self.out.push(b),
+            }
+        }
+        self.out.extend_from_slice(b"\n# TYPE ");
+        self.out.extend_from_slice(exposed.as_bytes());
+        self.out.push(b' ');
+        self.out.extend_from_slice(kind.as_str().as_bytes());
+        self.out.push(b'\n');
+    }
+
+    /// One sample line: `<family><suffix>{labels[,extra]} value`. Counters get `_total` in
+    /// OpenMetrics.
+    pub(crate) fn sample<'a>(
+        &mut self,
+        suffix: &str,
+        labels: impl Iterator<Item = (&'a str, &'a str)>,
+        extra: Option<(&str, f64)>,
+        value: Number,
+    ) {
+        self.out.extend_from_slice(self.family.as_bytes());
+        self.out.extend_from_slice(suffix.as_bytes());
+        if self.is_counter && self.format == Format::OpenMetrics {
+            self.out.extend_from_slice(b"_total");
+        }
+        let mut first = true;
+        for (name, value) in labels {
+            self.out.push(if first { b'{' } else { b',' });
+            first = false;
+            self.label(name, value);
+        }
+        if let Some((name, bound)) = extra {
+            self.out.push(if first { b'{' } else { b',' });
+            first = false;
+            self.out.extend_from_slice(name.as_bytes());
+            self.out.extend_from_slice(b"=\"");
+            self.float(bound);
+            self.out.push(b'"');
+        }
+        if !first {
+            self.out.push(b'}');
+        }
+        self.out.push(b' ');
+        match value {
+            Number::Float(v) => self.float(v),
+            Number::Count(n) => match self.format {
+                // client_golang's text encoder writes counts as floats (`1e+06`).
+                Format::Text => write_go_float(&mut self.out, n as f64),
+                Format::OpenMetrics => {
+                    use std::io::Write;
+                    let _ = write!(self.out, "{n}");
+                }
+            },
+        }
+        self.out.push(b'\n');
+    }
+
+    fn float(&mut self, v: f64) {
+        match self.format {
+            Format::Text => write_go_float(&mut self.out, v),
+            Format::OpenMetrics => write_openmetrics_float(&mut self.out, v),
+        }
+    }
+
+    fn label(&mut self, name: &str, value: &str) {
+        self.out.extend_from_slice(name.as_bytes());
+        self.out.extend_from_slice(b"=\"");
+        for b in value.bytes() {
+            match b {
+                b'\\' => self.out.extend_from_slice(b"\\\\"),
+                b'"' => self.out.extend_from_slice(b"\\\""),
+                b'\n' => self.out.extend_from_slice(b"\\n"),
+                _ => self.out.push(b),
+            }
+        }
+        self.out.push(b'"');
+    }
+
+    pub(crate) fn finish(&mut self) {
+        if self.format == Format::OpenMetrics {
+            self.out.extend_from_slice(b"# EOF\n");
+        }
+    }
+}

@@ -1,0 +1,179 @@
+//! Exposition: a consistent-per-shard snapshot of the store, sorted, streamed as text.
+
+mod encoder;
+
+use std::io;
+use std::sync::Arc;
+
+pub use encoder::Format;
+use encoder::{Encoder, Number, TypeName};
+
+use crate::PrometheusSink;
+use crate::stats::StatFamily;
+use crate::store::family::{Family, FamilyKind};
+use crate::store::lock;
+use crate::store::shard::{OwnedLabel, SeriesValue};
+
+/// Bytes buffered before they are handed to the writer.
+const FLUSH_AT: usize = 1 << 16;
+
+enum Snapshot {
+    Scalar(f64),
+    Summary { count: u64, sum: f64, at: usize },
+    Histogram { count: u64, sum: f64, at: usize },
+}
+
+struct SeriesSnapshot {
+    family: Arc<Family>,
+    labels: Arc<[OwnedLabel]>,
+    value: Snapshot,
+}
+
+impl PrometheusSink {
+    /// Writes every series and self-metric in `format` to `writer`.
+    ///
+    /// Shards are locked one at a time, only while their series are copied out (summaries
+    /// are brought up to date then), so ingest threads wait at most for one shard's copy.
+    /// Families are sorted by name and series by label pairs; every family has `# HELP` and
+    /// `# TYPE` lines. A metric name carried with different label sets is one family.
+    ///
+    /// # Errors
+    ///
+    /// Returns the writer's error; what was written before it stays written.
+    pub fn expose_metrics(&self, writer: &mut impl io::Write, format: Format) -> io::Result<()> {
+        let now = self.now_for_scrape();
+        let mut series = Vec::new();
+        let mut quantiles: Vec<f64> = Vec::new();
+        let mut buckets: Vec<u64> = Vec::new();
+        for shard in self.shards() {
+            let mut shard = lock(shard);
+            let mut scratch = std::mem::take(&mut shard.scratch);
+            for s in shard.series_mut() {
+                let value = match (&mut s.value, &s.family.kind) {
+                    (SeriesValue::Counter(v) | SeriesValue::Gauge(v), _) => Snapshot::Scalar(*v),
+                    (SeriesValue::Summary(state), FamilyKind::Summary(config)) => {
+                        let at = quantiles.len();
+                        let (count, sum) =
+                            state.snapshot(config, now, &mut quantiles, &mut scratch);
+                        Snapshot::Summary { count, sum, at }
+                    }
+                    (SeriesValue::Histogram(state), _) => {
+                        let at = buckets.len();
+                        let (count, sum) = state.snapshot(&mut buckets);
+                        Snapshot::Histogram { count, sum, at }
+                    }
+                    // A summary value always belongs to a summary family.
+                    (SeriesValue::Summary(_), _) => continue,
+                };
+                series.push(SeriesSnapshot {
+                    family: s.family.clone(),
+                    labels: s.labels.clone(),
+                    value,
+                });
+            }
+            shard.scratch = scratch;
+        }
+        series.sort_unstable_by(|a, b| {
+            a.family
+                .name
+                .cmp(&b.family.name)
+                .then_with(|| a.labels.cmp(&b.labels))
+        });
+        let stats = self.stats().families(self.vectors_by_type());
+
+        let mut encoder = Encoder::new(format);
+        let mut stats = stats.into_iter().peekable();
+        let mut rest = &series[..];
+        while !rest.is_empty() || stats.peek().is_some() {
+            let next_series_name = rest.first().map(|s| &*s.family.name);
+            let stat_first = match (stats.peek(), next_series_name) {
+                (Some(stat), Some(name)) => stat.name < name,
+                (Some(_), None) => true,
+                _ => false,
+            };
+            if stat_first {
+                if let Some(stat) = stats.next() {
+                    write_stat_family(&mut encoder, &stat);
+                }
+            } else {
+                let family = &rest[0].family;
+                let len = rest
+                    .iter()
+                    .position(|s| s.family.name != family.name)
+                    .unwrap_or(rest.len());
+                write_family(&mut encoder, &rest[..len], &quantiles, &buckets);
+                rest = &rest[len..];
+            }
+            if encoder.out.len() >= FLUSH_AT {
+                writer.write_all(&encoder.out)?;
+                encoder.out.clear();
+            }
+        }
+        encoder.finish();
+        writer.write_all(&encoder.out)?;
+        writer.flush()
+    }
+}
+
+fn write_stat_family(encoder: &mut Encoder, family: &StatFamily) {
+    let kind = if family.counter {
+        TypeName::Counter
+    } else {
+        TypeName::Gauge
+    };
+    encoder.family(family.name, family.help, kind);
+    for (labels, value) in &family.samples {
+        encoder.sample(
+            "",
+            labels.iter().map(|(n, v)| (*n, v.as_str())),
+            None,
+            Number::Float(*value),
+        );
+    }
+}
+
+fn write_family(
+    encoder: &mut Encoder,
+    series: &[SeriesSnapshot],
+    quantiles: &[f64],
+    buckets: &[u64],
+) {
+    let family = &series[0].family;
+    let kind = match family.kind {
+        FamilyKind::Counter => TypeName::Counter,
+        FamilyKind::Gauge => TypeName::Gauge,
+        FamilyKind::Summary(_) => TypeName::Summary,
+        FamilyKind::Histogram(_) => TypeName::Histogram,
+    };
+    encoder.family(&family.name, &family.help, kind);
+    // A name released by TTL and re-created with another type during this scrape could put
+    // two families under one name: keep only the first one's series.
+    for s in series.iter().filter(|s| Arc::ptr_eq(&s.family, family)) {
+        let labels = || s.labels.iter().map(|l| (&*l.name, &*l.value));
+        match (&s.value, &family.kind) {
+            (Snapshot::Scalar(v), _) => encoder.sample("", labels(), None, Number::Float(*v)),
+            (Snapshot::Summary { count, sum, at }, FamilyKind::Summary(config)) => {
+                for (i, q) in config.quantiles.iter().enumerate() {
+                    let value = quantiles.get(at + i).copied().unwrap_or(f64::NAN);
+                    encoder.sample("", labels(), Some(("quantile", *q)), Number::Float(value));
+                }
+                encoder.sample("_sum", labels(), None, Number::Float(*sum));
+                encoder.sample("_count", labels(), None, Number::Count(*count));
+            }
+            (Snapshot::Histogram { count, sum, at }, FamilyKind::Histogram(config)) => {
+                for (i, bound) in config.bounds.iter().chain([&f64::INFINITY]).enumerate() {
+                    let cumulative = buckets.get(at + i).copied().unwrap_or(0);
+                    encoder.sample(
+                        "_bucket",
+                        labels(),
+                        Some(("le", *bound)),
+                        Number::Count(cumulative),
+                    );
+                }
+                encoder.sample("_sum", labels(), None, Number::Float(*sum));
+                encoder.sample("_count", labels(), None, Number::Count(*count));
+            }
+            _ => {}
+        }
+    }
+}

@@ -1,0 +1,339 @@
+//! The Prometheus series store: sharded, lock-per-shard, allocation-free for known series.
+
+pub(crate) mod family;
+pub(crate) mod hash;
+pub(crate) mod shard;
+
+use std::hash::{BuildHasher, RandomState};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Instant;
+
+use smallvec::SmallVec;
+
+use crate::clock::{Clock, SystemClock, duration_millis, millis_since};
+use crate::names::{is_valid_label_name, is_valid_metric_name};
+use crate::sink::{Label, Observer, Rejection, Sink, Value};
+use crate::stats::Stats;
+use crate::{Event, Labels};
+use family::{Limits, Registry};
+use hash::SeriesHasher;
+use shard::{Lookup, Shard};
+
+/// Settings of a [`PrometheusSink`].
+///
+/// ```
+/// use statsd_exporter_core::PrometheusOptions;
+/// let options = PrometheusOptions {
+///     max_series: Some(100_000),
+///     max_series_per_metric: Some(10_000),
+///     ..PrometheusOptions::default()
+/// };
+/// assert_eq!(options.shards, 64);
+/// ```
+#[derive(Clone, Debug)]
+pub struct PrometheusOptions {
+    /// Most series kept at once; a sample that would create one more is dropped and counted
+    /// (`statsd_exporter_series_dropped_total{reason="cardinality_limit"}`). `None`: no limit
+    /// (statsd_exporter's behaviour).
+    pub max_series: Option<usize>,
+    /// Most series per metric name (reason `metric_cardinality_limit`). `None`: no limit.
+    pub max_series_per_metric: Option<usize>,
+    /// Number of independently locked shards (rounded up to a power of two, at least 1).
+    /// More shards mean less contention between ingest threads.
+    pub shards: usize,
+}
+
+impl Default for PrometheusOptions {
+    fn default() -> Self {
+        PrometheusOptions {
+            max_series: None,
+            max_series_per_metric: None,
+            shards: 64,
+        }
+    }
+}
+
+/// A Prometheus registry for mapped StatsD events: counters, gauges, summaries and
+/// histograms with runtime names and label sets, TTL, cardinality limits and text exposition.
+///
+/// It is `Sync`: share it (`Arc`) between ingest threads and the scrape handler. Each thread
+/// records through a [`Recorder`] (one clock reading per batch) or through `&PrometheusSink`
+/// directly (one clock reading per event).
+///
+/// ```
+/// use statsd_exporter_core::{Event, Format, Label, PrometheusSink, Sink, Value};
+///
+/// let sink = PrometheusSink::default();
+/// let mut recorder = sink.recorder();
+/// recorder.record(&Event {
+///     name: "requests",
+///     labels: &[Label::new("code", "200")],
+///     value: Value::Counter(3.0),
+///     help: "Requests served.",
+///     ttl: None,
+/// })?;
+/// let mut out = Vec::new();
+/// sink.expose_metrics(&mut out, Format::Text).unwrap();
+/// let text = String::from_utf8(out).unwrap();
+/// assert!(text.contains("# TYPE requests counter\nrequests{code=\"200\"} 3\n"));
+/// # Ok::<(), statsd_exporter_core::Rejection>(())
+/// ```
+#[derive(Debug)]
+pub struct PrometheusSink {
+    shards: Box<[Mutex<Shard>]>,
+    shard_shift: u32,
+    registry: Mutex<Registry>,
+    limits: Limits,
+    hasher: SeriesHasher,
+    clock: Arc<dyn Clock>,
+    epoch: Instant,
+    stats: Arc<Stats>,
+}
+
+impl std::fmt::Debug for Limits {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Limits")
+            .field("max_series", &self.max_series)
+            .field("max_series_per_metric", &self.max_series_per_metric)
+            .finish()
+    }
+}
+
+impl std::fmt::Debug for SeriesHasher {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SeriesHasher")
+    }
+}
+
+impl Default for PrometheusSink {
+    fn default() -> Self {
+        Self::new(PrometheusOptions::default())
+    }
+}
+
+impl PrometheusSink {
+    /// A store on the system clock, with a fresh [`Stats`].
+    pub fn new(options: PrometheusOptions) -> Self {
+        Self::with_clock(options, Arc::new(SystemClock))
+    }
+
+    /// A store on the given clock (see [`ManualClock`](crate::ManualClock) for tests).
+    pub fn with_clock(options: PrometheusOptions, clock: Arc<dyn Clock>) -> Self {
+        let shards = options.shards.max(1).next_power_of_two();
+        let bits = shards.trailing_zeros();
+        let mut registry = Registry::default();
+        for (name, counter) in Stats::reserved_names() {
+            registry.reserve(name, counter);
+        }
+        PrometheusSink {
+            shards: (0..shards).map(|_| Mutex::new(Shard::default())).collect(),
+            // With one shard the shift would be 64 (overflow): `checked_shr` maps it to 0.
+            shard_shift: 64 - bits,
+            registry: Mutex::new(registry),
+            limits: Limits {
+                max_series: options.max_series,
+                max_series_per_metric: options.max_series_per_metric,
+            },
+            hasher: SeriesHasher::new(RandomState::new().hash_one(0x5eed_u64)),
+            epoch: clock.now(),
+            clock,
+            stats: Arc::new(Stats::default()),
+        }
+    }
+
+    /// The self-metrics exposed with this store's series. Give a clone to the
+    /// [`Pipeline`](crate::Pipeline) and to listeners so that their counts show up here.
+    pub fn stats(&self) -> &Arc<Stats> {
+        &self.stats
+    }
+
+    /// A recorder that stamps every event it records with the time of this call.
+    ///
+    /// Reading the clock costs about as much as recording a counter sample, so take one
+    /// recorder per received packet or batch rather than per event.
+    pub fn recorder(&self) -> Recorder<'_> {
+        Recorder {
+            sink: self,
+            now: self.now_millis(),
+        }
+    }
+
+    fn now_millis(&self) -> u64 {
+        millis_since(self.epoch, self.clock.now())
+    }
+
+    fn shard(&self, hash: u64) -> MutexGuard<'_, Shard> {
+        let index = hash.checked_shr(self.shard_shift).unwrap_or(0) as usize;
+        lock(&self.shards[index])
+    }
+
+    /// Records one event at time `now` (ms since the store's epoch).
+    fn record_at(&self, event: &Event<'_>, now: u64) -> Result<(), Rejection> {
+        if let Value::Counter(v) = event.value
+            && v < 0.0
+        {
+            return Err(Rejection::NegativeCounter);
+        }
+        let labels = sorted_labels(event.labels);
+        let hash = self.hasher.series(event.name, &labels);
+        let ttl = event.ttl.map_or(0, duration_millis);
+        let mut shard = self.shard(hash);
+        match shard.apply(hash, event.name, &labels, &event.value, ttl, now) {
+            Lookup::Applied => Ok(()),
+            Lookup::Conflict => Err(Rejection::Conflict),
+            Lookup::Missing => {
+                self.check_names(event, &labels)?;
+                let label_set = self.hasher.label_names(labels.iter().map(|l| l.name));
+                let family = lock(&self.registry).admit_series(
+                    event.name,
+                    event.help,
+                    &event.value,
+                    label_set,
+                    &self.limits,
+                )?;
+                shard.insert(hash, family, &labels, &event.value, ttl, now);
+                Ok(())
+            }
+        }
+    }
+
+    /// Name checks for a new series (never run for an existing one).
+    fn check_names(&self, event: &Event<'_>, labels: &[Label<'_>]) -> Result<(), Rejection> {
+        if !is_valid_metric_name(event.name) {
+            return Err(Rejection::IllegalMetricName);
+        }
+        let forbidden = match event.value {
+            Value::Observe {
+                observer: Observer::Summary(_),
+                ..
+            } => Some("quantile"),
+            Value::Observe {
+                observer: Observer::Histogram(_),
+                ..
+            } => Some("le"),
+            _ => None,
+        };
+        for label in labels {
+            if !is_valid_label_name(label.name) || Some(label.name) == forbidden {
+                return Err(Rejection::IllegalLabelName);
+            }
+        }
+        Ok(())
+    }
+
+    /// Removes every series whose TTL passed without a sample, using the store's clock.
+    /// Returns how many were removed. Call it periodically (statsd_exporter: every second).
+    ///
+    /// The cost is proportional to the number of expired series (plus series refreshed
+    /// since their last check, at most once per TTL period each), not to the store's size.
+    /// A metric name whose last series expires is released: it may come back with another
+    /// type.
+    pub fn expire(&self) -> usize {
+        let now = self.now_millis();
+        let mut total = 0;
+        let mut gone: Vec<Box<str>> = Vec::new();
+        for shard in self.shards.iter() {
+            let mut shard = lock(shard);
+            let removed = shard.expire(now, |family| gone.push(family.name.clone()));
+            if removed > 0 {
+                let mut registry = lock(&self.registry);
+                for name in gone.drain(..) {
+                    registry.release_series(&name);
+                }
+            }
+            total += removed;
+        }
+        self.stats.series_expired.add(total as u64);
+        total
+    }
+
+    /// Number of live series.
+    pub fn series_count(&self) -> usize {
+        self.shards.iter().map(|s| lock(s).live()).sum()
+    }
+
+    /// An estimate of the heap bytes held by the series (labels, values, summary streams and
+    /// index structures), for capacity planning. It walks every shard.
+    pub fn heap_bytes_estimate(&self) -> usize {
+        self.shards.iter().map(|s| lock(s).heap_bytes()).sum()
+    }
+
+    pub(crate) fn now_for_scrape(&self) -> u64 {
+        self.now_millis()
+    }
+
+    pub(crate) fn shards(&self) -> &[Mutex<Shard>] {
+        &self.shards
+    }
+
+    pub(crate) fn vectors_by_type(&self) -> [(&'static str, usize); 4] {
+        lock(&self.registry).vectors_by_type()
+    }
+}
+
+/// Locks a mutex, recovering from poisoning: no store operation leaves a shard half-updated
+/// in a way a panic could expose, and a scrape must keep working.
+pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// Labels sorted by name, last duplicate winning, in a stack buffer.
+#[inline]
+fn sorted_labels<'a>(labels: &[Label<'a>]) -> Labels<'a> {
+    let mut sorted: Labels<'a> = SmallVec::from_slice(labels);
+    if !sorted.is_sorted_by(|a, b| a.name < b.name) {
+        // Stable: among equal names the original order stays, so keeping the last one of a
+        // run keeps the event's last duplicate.
+        sorted.sort_by(|a, b| a.name.cmp(b.name));
+        let mut write = 0;
+        for read in 0..sorted.len() {
+            if read + 1 < sorted.len() && sorted[read + 1].name == sorted[read].name {
+                continue;
+            }
+            sorted[write] = sorted[read];
+            write += 1;
+        }
+        sorted.truncate(write);
+    }
+    sorted
+}
+
+/// Records events into a [`PrometheusSink`] with one clock reading for the whole batch.
+///
+/// Create one per packet (or per batch of packets) with [`PrometheusSink::recorder`].
+#[derive(Debug)]
+pub struct Recorder<'a> {
+    sink: &'a PrometheusSink,
+    now: u64,
+}
+
+impl Sink for Recorder<'_> {
+    #[inline]
+    fn record(&mut self, event: &Event<'_>) -> Result<(), Rejection> {
+        self.sink.record_at(event, self.now)
+    }
+}
+
+impl Sink for &PrometheusSink {
+    fn record(&mut self, event: &Event<'_>) -> Result<(), Rejection> {
+        self.record_at(event, self.now_millis())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn duplicate_labels_keep_the_last() {
+        let labels = [
+            Label::new("b", "1"),
+            Label::new("a", "x"),
+            Label::new("b", "2"),
+        ];
+        let sorted = sorted_labels(&labels);
+        assert_eq!(&sorted[..], &[Label::new("a", "x"), Label::new("b", "2")]);
+    }
+}

@@ -1,0 +1,317 @@
+//! One shard of the series store: a hash index over a slab of series, and a min-heap of
+//! expiry deadlines with lazy invalidation.
+
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashMap};
+use std::sync::Arc;
+
+use crate::histogram::HistogramState;
+use crate::sink::{Label, Value};
+use crate::store::family::{Family, FamilyKind};
+use crate::store::hash::Prehashed;
+use crate::summary::{Sample, SummaryState};
+
+const NO_SLOT: u32 = u32::MAX;
+
+/// An owned label of a stored series.
+#[derive(Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) struct OwnedLabel {
+    pub(crate) name: Box<str>,
+    pub(crate) value: Box<str>,
+}
+
+#[derive(Debug)]
+pub(crate) enum SeriesValue {
+    Counter(f64),
+    Gauge(f64),
+    Summary(Box<SummaryState>),
+    Histogram(Box<HistogramState>),
+}
+
+#[derive(Debug)]
+pub(crate) struct Series {
+    hash: u64,
+    /// Next series in the same hash chain.
+    next: u32,
+    pub(crate) family: Arc<Family>,
+    pub(crate) labels: Arc<[OwnedLabel]>,
+    pub(crate) value: SeriesValue,
+    last_seen: u64,
+    /// Time to live in ms; 0 = forever.
+    ttl: u64,
+    /// Deadline of this series' live heap entry; 0 = none.
+    queued_deadline: u64,
+}
+
+impl Series {
+    #[inline]
+    fn is(&self, hash: u64, name: &str, labels: &[Label<'_>]) -> bool {
+        self.hash == hash
+            && &*self.family.name == name
+            && self.labels.len() == labels.len()
+            && self
+                .labels
+                .iter()
+                .zip(labels)
+                .all(|(a, b)| &*a.name == b.name && &*a.value == b.value)
+    }
+
+    /// Applies an event whose kind the family accepts.
+    #[inline]
+    fn apply(&mut self, value: &Value<'_>, now: u64, scratch: &mut Vec<Sample>) {
+        match (&mut self.value, value) {
+            (SeriesValue::Counter(c), Value::Counter(v)) => *c += v,
+            (SeriesValue::Gauge(g), Value::GaugeSet(v)) => *g = *v,
+            (SeriesValue::Gauge(g), Value::GaugeAdd(v)) => *g += v,
+            (SeriesValue::Summary(s), Value::Observe { value, count, .. }) => {
+                if let FamilyKind::Summary(config) = &self.family.kind {
+                    s.observe(config, *value, *count, now, scratch);
+                }
+            }
+            (SeriesValue::Histogram(h), Value::Observe { value, count, .. }) => {
+                if let FamilyKind::Histogram(config) = &self.family.kind {
+                    h.observe(config, *value, *count);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// Approximate heap bytes owned by this series alone.
+    pub(crate) fn heap_bytes(&self) -> usize {
+        let labels: usize = self
+            .labels
+            .iter()
+            .map(|l| l.name.len() + l.value.len() + std::mem::size_of::<OwnedLabel>())
+            .sum();
+        labels
+            + 16
+            + match &self.value {
+                SeriesValue::Counter(_) | SeriesValue::Gauge(_) => 0,
+                SeriesValue::Summary(s) => std::mem::size_of::<SummaryState>() + s.heap_bytes(),
+                SeriesValue::Histogram(h) => std::mem::size_of::<HistogramState>() + h.heap_bytes(),
+            }
+    }
+}
+
+#[derive(Debug, Default)]
+struct Slot {
+    generation: u32,
+    series: Option<Series>,
+}
+
+/// What a lookup found.
+pub(crate) enum Lookup {
+    /// The series exists and took the event.
+    Applied,
+    /// The series exists with another type.
+    Conflict,
+    /// No such series.
+    Missing,
+}
+
+#[derive(Debug, Default)]
+pub(crate) struct Shard {
+    index: HashMap<u64, u32, Prehashed>,
+    slots: Vec<Slot>,
+    free: Vec<u32>,
+    expiry: BinaryHeap<Reverse<(u64, u32, u32)>>,
+    pub(crate) scratch: Vec<Sample>,
+    live: usize,
+}
+
+impl Shard {
+    /// Finds the series and applies the event to it.
+    #[inline]
+    pub(crate) fn apply(
+        &mut self,
+        hash: u64,
+        name: &str,
+        labels: &[Label<'_>],
+        value: &Value<'_>,
+        ttl: u64,
+        now: u64,
+    ) -> Lookup {
+        let mut cursor = self.index.get(&hash).copied().unwrap_or(NO_SLOT);
+        while cursor != NO_SLOT {
+            let slot = &mut self.slots[cursor as usize];
+            let generation = slot.generation;
+            let Some(series) = slot.series.as_mut() else {
+                break;
+            };
+            if series.is(hash, name, labels) {
+                if !series.family.kind.accepts(value) {
+                    return Lookup::Conflict;
+                }
+                series.apply(value, now, &mut self.scratch);
+                series.last_seen = now;
+                if series.ttl != ttl {
+                    series.ttl = ttl;
+                    Self::queue_if_needed(&mut self.expiry, series, cursor, generation);
+                }
+                return Lookup::Applied;
+            }
+            cursor = series.next;
+        }
+        Lookup::Missing
+    }
+
+    /// Makes sure a series with a TTL has a heap entry no later than its real deadline.
+    fn queue_if_needed(
+        heap: &mut BinaryHeap<Reverse<(u64, u32, u32)>>,
+        series: &mut Series,
+        slot: u32,
+        generation: u32,
+    ) {
+        if series.ttl == 0 {
+            return;
+        }
+        let deadline = series.last_seen.saturating_add(series.ttl);
+        if series.queued_deadline == 0 || deadline < series.queued_deadline {
+            series.queued_deadline = deadline;
+            heap.push(Reverse((deadline, slot, generation)));
+        }
+    }
+
+    /// Inserts a new series (the caller checked it is missing and admitted it).
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn insert(
+        &mut self,
+        hash: u64,
+        family: Arc<Family>,
+        labels: &[Label<'_>],
+        value: &Value<'_>,
+        ttl: u64,
+        now: u64,
+    ) {
+        let state = match &family.kind {
+            FamilyKind::Counter => SeriesValue::Counter(0.0),
+            FamilyKind::Gauge => SeriesValue::Gauge(0.0),
+            FamilyKind::Summary(config) => {
+                SeriesValue::Summary(Box::new(SummaryState::new(config, now)))
+            }
+            FamilyKind::Histogram(config) => {
+                SeriesValue::Histogram(Box::new(HistogramState::new(config)))
+            }
+        };
+        let labels: Arc<[OwnedLabel]> = labels
+            .iter()
+            .map(|l| OwnedLabel {
+                name: l.name.into(),
+                value: l.value.into(),
+            })
+            .collect();
+        let slot = match self.free.pop() {
+            Some(slot) => slot,
+            None => {
+                self.slots.push(Slot::default());
+                (self.slots.len() - 1) as u32
+            }
+        };
+        let next = self.index.insert(hash, slot).unwrap_or(NO_SLOT);
+        let mut series = Series {
+            hash,
+            next,
+            family,
+            labels,
+            value: state,
+            last_seen: now,
+            ttl,
+            queued_deadline: 0,
+        };
+        series.apply(value, now, &mut self.scratch);
+        let entry = &mut self.slots[slot as usize];
+        Self::queue_if_needed(&mut self.expiry, &mut series, slot, entry.generation);
+        entry.series = Some(series);
+        self.live += 1;
+    }
+
+    /// Removes the series whose deadline passed (`last_seen + ttl < now`) and calls `removed`
+    /// with each one's family name. Costs O(log n) per heap entry popped; an entry is popped
+    /// at most once per TTL period of its series.
+    pub(crate) fn expire(&mut self, now: u64, mut removed: impl FnMut(&Family)) -> usize {
+        let mut count = 0;
+        while let Some(&Reverse((deadline, slot, generation))) = self.expiry.peek() {
+            if deadline >= now {
+                break;
+            }
+            self.expiry.pop();
+            let entry = &mut self.slots[slot as usize];
+            if entry.generation != generation {
+                continue;
+            }
+            let Some(series) = entry.series.as_mut() else {
+                continue;
+            };
+            if series.queued_deadline != deadline {
+                continue; // superseded by an earlier entry
+            }
+            series.queued_deadline = 0;
+            if series.ttl == 0 {
+                continue;
+            }
+            let real = series.last_seen.saturating_add(series.ttl);
+            if real >= now {
+                series.queued_deadline = real;
+                self.expiry.push(Reverse((real, slot, generation)));
+                continue;
+            }
+            let series = self.remove(slot);
+            removed(&series.family);
+            count += 1;
+        }
+        count
+    }
+
+    fn remove(&mut self, slot: u32) -> Series {
+        let entry = &mut self.slots[slot as usize];
+        let series = entry.series.take().expect("remove is called on live slots");
+        entry.generation = entry.generation.wrapping_add(1);
+        let head = self.index.get(&series.hash).copied().unwrap_or(NO_SLOT);
+        if head == slot {
+            if series.next == NO_SLOT {
+                self.index.remove(&series.hash);
+            } else {
+                self.index.insert(series.hash, series.next);
+            }
+        } else {
+            let mut cursor = head;
+            while cursor != NO_SLOT {
+                let Some(s) = self.slots[cursor as usize].series.as_mut() else {
+                    break;
+                };
+                if s.next == slot {
+                    s.next = series.next;
+                    break;
+                }
+                cursor = s.next;
+            }
+        }
+        self.free.push(slot);
+        self.live -= 1;
+        series
+    }
+
+    /// All live series, mutable (summaries need a flush to answer).
+    pub(crate) fn series_mut(&mut self) -> impl Iterator<Item = &mut Series> {
+        self.slots.iter_mut().filter_map(|s| s.series.as_mut())
+    }
+
+    pub(crate) fn live(&self) -> usize {
+        self.live
+    }
+
+    /// Approximate heap bytes of this shard's own structures plus its series.
+    pub(crate) fn heap_bytes(&self) -> usize {
+        self.index.capacity() * (std::mem::size_of::<(u64, u32)>() + 1)
+            + self.slots.capacity() * std::mem::size_of::<Slot>()
+            + self.free.capacity() * 4
+            + self.expiry.capacity() * std::mem::size_of::<(u64, u32, u32)>()
+            + self
+                .slots
+                .iter()
+                .filter_map(|s| s.series.as_ref())
+                .map(Series::heap_bytes)
+                .sum::<usize>()
+    }
+}

@@ -1,0 +1,261 @@
+//! Summaries with client_golang semantics: targeted quantiles over a sliding window of
+//! `age_buckets` rotating streams covering `max_age`, fed through a hot buffer of `buf_cap`
+//! observations; `_sum` and `_count` cover all time and never decay.
+
+mod ckms;
+
+use std::sync::Arc;
+
+use crate::clock::duration_millis;
+use crate::options::SummaryOptions;
+pub(crate) use ckms::Sample;
+use ckms::{Stream, Target};
+
+/// A summary's options, validated once per metric and shared by its series.
+#[derive(Debug)]
+pub(crate) struct SummaryConfig {
+    targets: Box<[Target]>,
+    /// Objective quantiles in ascending order (the exposition order).
+    pub(crate) quantiles: Box<[f64]>,
+    stream_millis: u64,
+    age_buckets: usize,
+    buf_cap: usize,
+}
+
+impl SummaryConfig {
+    pub(crate) fn new(options: &SummaryOptions) -> Arc<Self> {
+        let mut targets: Vec<Target> = options
+            .objectives
+            .iter()
+            .filter(|o| (0.0..=1.0).contains(&o.quantile) && (0.0..=1.0).contains(&o.error))
+            .map(|o| Target {
+                quantile: o.quantile,
+                error: guaranteed_error(o.quantile, o.error),
+            })
+            .collect();
+        targets.sort_by(|a, b| a.quantile.total_cmp(&b.quantile));
+        targets.dedup_by(|a, b| a.quantile == b.quantile);
+        let quantiles = targets.iter().map(|t| t.quantile).collect();
+        let max_age = if options.max_age.is_zero() {
+            SummaryOptions::DEFAULT_MAX_AGE
+        } else {
+            options.max_age
+        };
+        let age_buckets = if options.age_buckets == 0 {
+            SummaryOptions::DEFAULT_AGE_BUCKETS
+        } else {
+            options.age_buckets
+        } as usize;
+        let buf_cap = if options.buf_cap == 0 {
+            SummaryOptions::DEFAULT_BUF_CAP
+        } else {
+            options.buf_cap
+        } as usize;
+        Arc::new(SummaryConfig {
+            targets: targets.into_boxed_slice(),
+            quantiles,
+            stream_millis: (duration_millis(max_age) / age_buckets as u64).max(1),
+            age_buckets,
+            buf_cap,
+        })
+    }
+}
+
+/// The error to give the CKMS invariant so that `error` is a guarantee.
+///
+/// With the targeted invariant of the CKMS paper (and perks), a tuple just below the target
+/// rank may carry an uncertainty that grows with slope `2ε/(1-φ)`, and the answer can be off
+/// by `εn / (1 - 2ε/(1-φ))`: 6.25 % instead of 5 % for statsd_exporter's default median.
+/// Solving `ε' / (1 - 2ε'/(1-φ)) = ε` for `ε'` removes that excess. The extremes (0, 1) have
+/// one-sided errors and keep their ε.
+fn guaranteed_error(quantile: f64, error: f64) -> f64 {
+    let room = quantile.min(1.0 - quantile);
+    if room <= 0.0 {
+        error
+    } else {
+        error * room / (room + 2.0 * error)
+    }
+}
+
+/// One summary series.
+#[derive(Debug)]
+pub(crate) struct SummaryState {
+    /// Observations not yet merged into the streams: (value, weight).
+    hot: Vec<(f64, f64)>,
+    streams: Box<[Stream]>,
+    head: usize,
+    head_expires: u64,
+    hot_expires: u64,
+    count: u64,
+    sum: f64,
+}
+
+impl SummaryState {
+    pub(crate) fn new(config: &SummaryConfig, now: u64) -> Self {
+        let expires = now.saturating_add(config.stream_millis);
+        SummaryState {
+            hot: Vec::new(),
+            streams: if config.targets.is_empty() {
+                Box::default()
+            } else {
+                (0..config.age_buckets).map(|_| Stream::default()).collect()
+            },
+            head: 0,
+            head_expires: expires,
+            hot_expires: expires,
+            count: 0,
+            sum: 0.0,
+        }
+    }
+
+    /// Records `count` observations of `value` at time `now` (ms).
+    #[inline]
+    pub(crate) fn observe(
+        &mut self,
+        config: &SummaryConfig,
+        value: f64,
+        count: u64,
+        now: u64,
+        scratch: &mut Vec<Sample>,
+    ) {
+        if now > self.hot_expires {
+            self.flush(config, now, scratch);
+        }
+        if self.streams.is_empty() {
+            // No objectives: only `_sum` and `_count` (client_golang's noObjectivesSummary).
+            self.count = self.count.saturating_add(count);
+            self.sum += value * count as f64;
+            return;
+        }
+        if self.hot.capacity() == 0 {
+            self.hot.reserve_exact(config.buf_cap);
+        }
+        self.hot.push((value, count as f64));
+        if self.hot.len() >= config.buf_cap {
+            self.flush(config, now, scratch);
+        }
+    }
+
+    /// client_golang `swapBufs` + `flushColdBuf`: merge the hot buffer into every stream,
+    /// move the expiry forward, rotate streams that aged out.
+    fn flush(&mut self, config: &SummaryConfig, now: u64, scratch: &mut Vec<Sample>) {
+        // Sorting once lets every stream's own sort see one pre-sorted run.
+        self.hot.sort_by(|a, b| a.0.total_cmp(&b.0));
+        for &(value, weight) in &self.hot {
+            for stream in self.streams.iter_mut() {
+                stream.insert(&config.targets, value, weight, scratch);
+            }
+            self.count = self.count.saturating_add(weight as u64);
+            self.sum += value * weight;
+        }
+        self.hot.clear();
+        while now > self.hot_expires {
+            self.hot_expires = self.hot_expires.saturating_add(config.stream_millis);
+        }
+        while self.hot_expires != self.head_expires {
+            self.streams[self.head].reset();
+            self.head = (self.head + 1) % self.streams.len();
+            self.head_expires = self.head_expires.saturating_add(config.stream_millis);
+        }
+    }
+
+    /// Brings the summary up to `now` and returns (`_count`, `_sum`), writing one value per
+    /// objective (ascending quantile) into `quantiles`; NaN when the window is empty.
+    pub(crate) fn snapshot(
+        &mut self,
+        config: &SummaryConfig,
+        now: u64,
+        quantiles: &mut Vec<f64>,
+        scratch: &mut Vec<Sample>,
+    ) -> (u64, f64) {
+        if !self.streams.is_empty() {
+            self.flush(config, now, scratch);
+            let head = &mut self.streams[self.head];
+            let empty = head.count() == 0.0;
+            for &q in config.quantiles.iter() {
+                quantiles.push(if empty {
+                    f64::NAN
+                } else {
+                    head.query(&config.targets, q, scratch)
+                });
+            }
+        }
+        (self.count, self.sum)
+    }
+
+    /// Heap bytes held by this series' summary.
+    pub(crate) fn heap_bytes(&self) -> usize {
+        self.hot.capacity() * std::mem::size_of::<(f64, f64)>()
+            + self.streams.iter().map(Stream::heap_bytes).sum::<usize>()
+            + std::mem::size_of_val(&*self.streams)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::options::Objective;
+    use std::time::Duration;
+
+    fn config(max_age_secs: u64, age_buckets: u32) -> Arc<SummaryConfig> {
+        SummaryConfig::new(&SummaryOptions {
+            max_age: Duration::from_secs(max_age_secs),
+            age_buckets,
+            ..SummaryOptions::default()
+        })
+    }
+
+    #[test]
+    fn quantiles_in_ascending_order_and_nan_when_empty() {
+        let c = SummaryConfig::new(&SummaryOptions {
+            objectives: vec![
+                Objective {
+                    quantile: 0.9,
+                    error: 0.01,
+                },
+                Objective {
+                    quantile: 0.1,
+                    error: 0.01,
+                },
+                Objective {
+                    quantile: 2.0,
+                    error: 0.01,
+                },
+            ],
+            ..SummaryOptions::default()
+        });
+        assert_eq!(&*c.quantiles, &[0.1, 0.9]);
+        let mut s = SummaryState::new(&c, 0);
+        let mut q = Vec::new();
+        let (count, sum) = s.snapshot(&c, 0, &mut q, &mut Vec::new());
+        assert_eq!((count, sum), (0, 0.0));
+        assert!(q.iter().all(|v| v.is_nan()));
+    }
+
+    #[test]
+    fn window_forgets_old_observations_but_count_and_sum_stay() {
+        // 10 s window, 2 buckets: a stream lives 5 s as head.
+        let c = config(10, 2);
+        let mut scratch = Vec::new();
+        let mut s = SummaryState::new(&c, 0);
+        s.observe(&c, 100.0, 1, 0, &mut scratch);
+        let mut q = Vec::new();
+        s.snapshot(&c, 1_000, &mut q, &mut scratch);
+        assert_eq!(q, vec![100.0; 3]);
+        // 11 s later both streams that saw 100 have been reset.
+        q.clear();
+        let (count, sum) = s.snapshot(&c, 11_000, &mut q, &mut scratch);
+        assert!(q.iter().all(|v| v.is_nan()), "{q:?}");
+        assert_eq!((count, sum), (1, 100.0));
+    }
+
+    #[test]
+    fn weighted_observations_count_fully() {
+        let c = config(600, 5);
+        let mut scratch = Vec::new();
+        let mut s = SummaryState::new(&c, 0);
+        s.observe(&c, 2.0, 10, 0, &mut scratch);
+        let mut q = Vec::new();
+        assert_eq!(s.snapshot(&c, 0, &mut q, &mut scratch), (10, 20.0));
+    }
+}

@@ -171,13 +171,13 @@ fn load(counter: &AtomicU64) -> u64 {
 }
 
 impl Service for App {
-    fn metrics(&self) -> Vec<u8> {
+    fn metrics(&self, _accept: &str) -> (&'static str, Vec<u8>) {
         let mut out = Vec::with_capacity(64 * 1024);
         self.backend.render(&mut out);
         let mut own = String::with_capacity(4096);
         self.render_own(&mut own);
         out.extend_from_slice(own.as_bytes());
-        out
+        (crate::http::TEXT_FORMAT, out)
     }
 
     fn reload(&self) {
@@ -209,7 +209,7 @@ mod tests {
         *backend.fail_reload.lock().unwrap() = Some("m.yml:3:5: bad".into());
         app.reload_config();
         app.reload_config();
-        let text = String::from_utf8(app.metrics()).unwrap();
+        let text = String::from_utf8(app.metrics("").1).unwrap();
         assert!(text.starts_with("test_lines_total 0\n"));
         assert!(text.contains("statsd_exporter_config_reloads_total{outcome=\"failure\"} 2\n"));
         assert!(text.contains("statsd_exporter_config_reloads_total{outcome=\"success\"} 1\n"));
@@ -228,7 +228,7 @@ mod tests {
             String::new(),
         );
         app.reload_config();
-        let text = String::from_utf8(app.metrics()).unwrap();
+        let text = String::from_utf8(app.metrics("").1).unwrap();
         assert!(text.contains("statsd_exporter_config_reloads_total{outcome=\"success\"} 0\n"));
     }
 }

@@ -22,8 +22,9 @@ const MAX_HEAD: usize = 16 * 1024;
 
 /// What the routes call into.
 pub trait Service: Send + Sync + 'static {
-    /// The full exposition for the telemetry path.
-    fn metrics(&self) -> Vec<u8>;
+    /// The full exposition for the telemetry path, given the request's `Accept` header:
+    /// the content type and the body.
+    fn metrics(&self, accept: &str) -> (&'static str, Vec<u8>);
     /// Reloads the mapping file (the reply has already been sent).
     fn reload(&self);
     /// Stops the process (the reply has already been sent).
@@ -95,7 +96,7 @@ enum After {
 fn serve(mut stream: TcpStream, web: &Web, service: &dyn Service) {
     let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
     let _ = stream.set_write_timeout(Some(Duration::from_secs(30)));
-    let Some((method, path)) = read_head(&stream) else {
+    let Some((method, path, accept)) = read_head(&stream) else {
         let _ = write_response(
             &mut stream,
             false,
@@ -112,7 +113,8 @@ fn serve(mut stream: TcpStream, web: &Web, service: &dyn Service) {
     let (status, content_type, body, after): (u16, &str, Vec<u8>, After) = match path.as_str() {
         p if p == web.telemetry_path && !p.is_empty() => {
             if read_method {
-                (200, TEXT_FORMAT, service.metrics(), After::Nothing)
+                let (content_type, body) = service.metrics(&accept);
+                (200, content_type, body, After::Nothing)
             } else {
                 (
                     405,
@@ -181,8 +183,9 @@ fn serve(mut stream: TcpStream, web: &Web, service: &dyn Service) {
     }
 }
 
-/// Reads the request line and skips the headers; returns the method and the path without query.
-fn read_head(stream: &TcpStream) -> Option<(String, String)> {
+/// Reads the request line and the headers; returns the method, the path without query and
+/// the `Accept` header (empty when absent).
+fn read_head(stream: &TcpStream) -> Option<(String, String, String)> {
     let mut reader = BufReader::new(Read::take(stream, MAX_HEAD as u64));
     let mut request_line = String::new();
     reader.read_line(&mut request_line).ok()?;
@@ -190,6 +193,7 @@ fn read_head(stream: &TcpStream) -> Option<(String, String)> {
     let method = parts.next()?.to_string();
     let target = parts.next()?;
     let _version = parts.next()?;
+    let mut accept = String::new();
     loop {
         let mut header = String::new();
         if reader.read_line(&mut header).ok()? == 0 {
@@ -198,9 +202,14 @@ fn read_head(stream: &TcpStream) -> Option<(String, String)> {
         if header == "\r\n" || header == "\n" {
             break;
         }
+        if let Some((name, value)) = header.split_once(':')
+            && name.eq_ignore_ascii_case("accept")
+        {
+            accept = value.trim().to_string();
+        }
     }
     let path = target.split(['?', '#']).next().unwrap_or("/").to_string();
-    Some((method, path))
+    Some((method, path, accept))
 }
 
 fn write_response(
@@ -264,8 +273,11 @@ mod tests {
     }
 
     impl Service for Recorder {
-        fn metrics(&self) -> Vec<u8> {
-            b"up 1\n".to_vec()
+        fn metrics(&self, accept: &str) -> (&'static str, Vec<u8>) {
+            (
+                TEXT_FORMAT,
+                format!("up 1\n# accept {accept}\n").into_bytes(),
+            )
         }
         fn reload(&self) {
             self.calls.lock().unwrap().push("reload");
@@ -305,11 +317,9 @@ mod tests {
     #[test]
     fn routes() {
         let (address, recorder) = start(true);
-        assert_eq!(request(address, "GET", "/metrics"), (200, "up 1\n".into()));
-        assert_eq!(
-            request(address, "GET", "/metrics?x=1"),
-            (200, "up 1\n".into())
-        );
+        let body = "up 1\n# accept */*\n".to_string();
+        assert_eq!(request(address, "GET", "/metrics"), (200, body.clone()));
+        assert_eq!(request(address, "GET", "/metrics?x=1"), (200, body));
         assert_eq!(request(address, "HEAD", "/metrics"), (200, String::new()));
         assert_eq!(request(address, "POST", "/metrics").0, 405);
         assert_eq!(

@@ -1,3 +1,4 @@
 mod describe;
 mod exporter;
+mod props;
 mod table;

@@ -1,4 +1,5 @@
 //! Integration tests of statsd-mapper through its public API.
 
 mod config;
+mod mastodon;
 mod table;

@@ -221,7 +221,7 @@ fn check_case(mapper: &Mapper, case: &Case, context: &str, cached: bool) {
 }
 
 fn scenarios() -> Vec<Scenario> {
-    let text = include_str!("data/mapper.yaml");
+    let text = include_str!("../data/mapper.yaml");
     serde_saphyr::from_str(text).expect("tests/data/mapper.yaml parses")
 }
 
@@ -308,7 +308,7 @@ fn scenario_table() {
 
 #[test]
 fn escape_table() {
-    let table: Vec<(String, String)> = serde_saphyr::from_str(include_str!("data/escape.yaml"))
+    let table: Vec<(String, String)> = serde_saphyr::from_str(include_str!("../data/escape.yaml"))
         .expect("tests/data/escape.yaml parses");
     assert!(table.len() >= 20);
     let mut buffer = String::new();

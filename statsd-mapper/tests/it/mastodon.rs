@@ -5,8 +5,8 @@ use std::collections::BTreeMap;
 
 use statsd_mapper::*;
 
-pub(crate) const MAPPING: &str = include_str!("../../examples/mastodon/statsd-mapping.yml");
-const REGEX_ONLY: &str = include_str!("data/mastodon-regex-only.yml");
+pub(crate) const MAPPING: &str = include_str!("../../../examples/mastodon/statsd-mapping.yml");
+const REGEX_ONLY: &str = include_str!("../data/mastodon-regex-only.yml");
 
 /// Everything a mapping decides, as owned values.
 #[derive(Debug, PartialEq)]

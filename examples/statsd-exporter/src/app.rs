@@ -1,22 +1,25 @@
 //! The running exporter as the HTTP server and the signal thread see it: exposition,
 //! reload with its outcome counter, and orderly exit.
 
-use std::fmt::Write as _;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 
 use crate::backend::Backend;
+use crate::exposition::Families;
 use crate::http::Service;
 use crate::listener::ListenerStats;
 use crate::listener::udp;
 use crate::log;
 use crate::relay::Relay;
 
+/// The OpenMetrics content type.
+const OPENMETRICS_FORMAT: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
+
 /// Shared state of the running process.
 pub struct App {
     /// The metric pipeline.
     pub backend: Arc<dyn Backend>,
-    /// Listener counters.
+    /// Listener counters (and, through them, the pipeline's self-metrics).
     pub stats: Arc<ListenerStats>,
     /// The relay, if `--statsd.relay.address` is set.
     pub relay: Option<Arc<Relay>>,
@@ -26,8 +29,10 @@ pub struct App {
     pub udp_port: Option<u16>,
     /// `--statsd.listen-unixgram`, removed on exit.
     pub unixgram_path: String,
-    reloads_success: AtomicU64,
-    reloads_failure: AtomicU64,
+    /// `--web.enable-openmetrics`: answer OpenMetrics when the scraper asks for it.
+    pub openmetrics: bool,
+    /// Kernel drop count already added to `udp_packet_drops` (the kernel's is absolute).
+    drops_seen: Mutex<u64>,
 }
 
 impl App {
@@ -36,23 +41,21 @@ impl App {
         backend: Arc<dyn Backend>,
         stats: Arc<ListenerStats>,
         relay: Option<Arc<Relay>>,
-        mapping_config: Option<String>,
-        udp_port: Option<u16>,
-        unixgram_path: String,
     ) -> App {
         App {
             backend,
             stats,
             relay,
-            mapping_config,
-            udp_port,
-            unixgram_path,
-            reloads_success: AtomicU64::new(0),
-            reloads_failure: AtomicU64::new(0),
+            mapping_config: None,
+            udp_port: None,
+            unixgram_path: String::new(),
+            openmetrics: false,
+            drops_seen: Mutex::new(0),
         }
     }
 
-    /// Reloads the mapping file, keeping the old mapping on failure; counts the outcome.
+    /// Reloads the mapping file, keeping the old mapping on failure; counts the outcome in
+    /// `statsd_exporter_config_reloads_total{outcome}`.
     pub fn reload_config(&self) {
         let Some(file) = &self.mapping_config else {
             log::warn(
@@ -64,11 +67,11 @@ impl App {
         log::info("Reloading mapping config", &[("file", file)]);
         match self.backend.reload() {
             Ok(()) => {
-                self.reloads_success.fetch_add(1, Ordering::Relaxed);
+                self.stats.core.config_reloads.add("success", 1);
                 log::info("Mapping config reloaded", &[("file", file)]);
             }
             Err(error) => {
-                self.reloads_failure.fetch_add(1, Ordering::Relaxed);
+                self.stats.core.config_reloads.add("failure", 1);
                 log::error(
                     "Error reloading config; keeping the previous one",
                     &[("file", file), ("error", &error)],
@@ -84,15 +87,24 @@ impl App {
         std::process::exit(0)
     }
 
-    /// The binary's own metrics: listeners, reloads, relay, build info, process.
-    pub fn render_own(&self, out: &mut String) {
+    /// Brings `udp_packet_drops_total` up to the kernel's count for our port.
+    fn refresh_kernel_drops(&self) {
+        let Some(now) = self.udp_port.and_then(udp::kernel_drops) else {
+            return;
+        };
+        let mut seen = self.drops_seen.lock().unwrap_or_else(|p| p.into_inner());
+        if now > *seen {
+            self.stats.core.udp_packet_drops.add(now - *seen);
+            *seen = now;
+        }
+    }
+
+    /// The binary's own metrics that the pipeline does not have: receive errors, refused
+    /// connections, relay, process.
+    pub fn render_own(&self, families: &mut Families<'_>) {
         let s = &self.stats;
-        let counters: [(&str, &str, u64); 9] = [
-            (
-                "statsd_exporter_udp_packets_total",
-                "The total number of StatsD packets received over UDP.",
-                load(&s.udp_packets),
-            ),
+        let load = |c: &AtomicU64| c.load(Ordering::Relaxed) as f64;
+        let counters = [
             (
                 "statsd_exporter_udp_receive_errors_total",
                 "UDP receive errors (the listener keeps running).",
@@ -104,29 +116,9 @@ impl App {
                 load(&s.udp_truncated),
             ),
             (
-                "statsd_exporter_tcp_connections_total",
-                "The total number of TCP connections handled.",
-                load(&s.tcp_connections),
-            ),
-            (
-                "statsd_exporter_tcp_connection_errors_total",
-                "The number of errors encountered reading from TCP.",
-                load(&s.tcp_connection_errors),
-            ),
-            (
-                "statsd_exporter_tcp_too_long_lines_total",
-                "The number of lines discarded due to being too long.",
-                load(&s.tcp_too_long_lines),
-            ),
-            (
                 "statsd_exporter_tcp_connections_refused_total",
                 "TCP connections closed at once because too many were open.",
                 load(&s.tcp_connections_refused),
-            ),
-            (
-                "statsd_exporter_unixgram_packets_total",
-                "The total number of StatsD packets received over Unixgram.",
-                load(&s.unixgram_packets),
             ),
             (
                 "statsd_exporter_unixgram_receive_errors_total",
@@ -135,49 +127,40 @@ impl App {
             ),
         ];
         for (name, help, value) in counters {
-            let _ = writeln!(
-                out,
-                "# HELP {name} {help}\n# TYPE {name} counter\n{name} {value}"
-            );
+            families.counter(name, help, &[("", value)]);
         }
-        let drops = self.udp_port.and_then(udp::kernel_drops).unwrap_or(0);
-        let name = "statsd_exporter_udp_packet_drops_total";
-        let _ = writeln!(
-            out,
-            "# HELP {name} The number of dropped statsd packets: UDP datagrams the kernel dropped because the receive buffer was full.\n# TYPE {name} counter\n{name} {drops}"
-        );
-        let name = "statsd_exporter_config_reloads_total";
-        let _ = writeln!(
-            out,
-            "# HELP {name} The number of configuration reloads.\n# TYPE {name} counter\n{name}{{outcome=\"failure\"}} {}\n{name}{{outcome=\"success\"}} {}",
-            load(&self.reloads_failure),
-            load(&self.reloads_success)
-        );
         if let Some(relay) = &self.relay {
-            relay.render(out);
+            relay.render(families);
         }
-        let name = "statsd_exporter_build_info";
-        let _ = writeln!(
-            out,
-            "# HELP {name} A metric with a constant '1' value labeled by version and implementation.\n# TYPE {name} gauge\n{name}{{implementation=\"rust\",version=\"{}\"}} 1",
-            env!("CARGO_PKG_VERSION")
-        );
-        crate::process::render(out);
+        crate::process::render(families);
     }
 }
 
-fn load(counter: &AtomicU64) -> u64 {
-    counter.load(Ordering::Relaxed)
+/// True when the `Accept` header prefers OpenMetrics text.
+fn wants_openmetrics(accept: &str) -> bool {
+    accept
+        .split(',')
+        .any(|part| part.trim().starts_with("application/openmetrics-text"))
 }
 
 impl Service for App {
-    fn metrics(&self, _accept: &str) -> (&'static str, Vec<u8>) {
+    fn metrics(&self, accept: &str) -> (&'static str, Vec<u8>) {
+        self.refresh_kernel_drops();
+        let openmetrics = self.openmetrics && wants_openmetrics(accept);
         let mut out = Vec::with_capacity(64 * 1024);
-        self.backend.render(&mut out);
+        self.backend.render(&mut out, openmetrics);
+        if openmetrics && out.ends_with(b"# EOF\n") {
+            out.truncate(out.len() - b"# EOF\n".len());
+        }
         let mut own = String::with_capacity(4096);
-        self.render_own(&mut own);
+        self.render_own(&mut Families::new(&mut own, openmetrics));
         out.extend_from_slice(own.as_bytes());
-        (crate::http::TEXT_FORMAT, out)
+        if openmetrics {
+            out.extend_from_slice(b"# EOF\n");
+            (OPENMETRICS_FORMAT, out)
+        } else {
+            (crate::http::TEXT_FORMAT, out)
+        }
     }
 
     fn reload(&self) {
@@ -194,41 +177,54 @@ mod tests {
     use super::*;
     use crate::backend::testing::CountingBackend;
 
+    fn app(backend: Arc<CountingBackend>, mapping: Option<&str>) -> App {
+        let mut app = App::new(backend, Arc::default(), None);
+        app.mapping_config = mapping.map(String::from);
+        app
+    }
+
     #[test]
-    fn reload_outcomes_are_counted_and_rendered() {
+    fn reload_outcomes_are_counted() {
         let backend = Arc::new(CountingBackend::default());
-        let app = App::new(
-            backend.clone(),
-            Arc::default(),
-            None,
-            Some("m.yml".into()),
-            None,
-            String::new(),
-        );
+        let app = app(backend.clone(), Some("m.yml"));
         app.reload_config();
         *backend.fail_reload.lock().unwrap() = Some("m.yml:3:5: bad".into());
         app.reload_config();
         app.reload_config();
+        assert_eq!(app.stats.core.config_reloads.get("success"), 1);
+        assert_eq!(app.stats.core.config_reloads.get("failure"), 2);
         let text = String::from_utf8(app.metrics("").1).unwrap();
-        assert!(text.starts_with("test_lines_total 0\n"));
-        assert!(text.contains("statsd_exporter_config_reloads_total{outcome=\"failure\"} 2\n"));
-        assert!(text.contains("statsd_exporter_config_reloads_total{outcome=\"success\"} 1\n"));
-        assert!(text.contains("statsd_exporter_udp_packets_total 0\n"));
-        assert!(text.contains("statsd_exporter_build_info{"));
+        assert!(text.starts_with("test_lines_total 0\n"), "{text}");
+        assert!(
+            text.contains("\nstatsd_exporter_udp_receive_errors_total 0\n"),
+            "{text}"
+        );
+        assert!(text.contains("\nprocess_cpu_seconds_total "), "{text}");
     }
 
     #[test]
     fn no_mapping_file_means_nothing_to_reload() {
-        let app = App::new(
-            Arc::new(CountingBackend::default()),
-            Arc::default(),
-            None,
-            None,
-            None,
-            String::new(),
-        );
+        let app = app(Arc::new(CountingBackend::default()), None);
         app.reload_config();
-        let text = String::from_utf8(app.metrics("").1).unwrap();
-        assert!(text.contains("statsd_exporter_config_reloads_total{outcome=\"success\"} 0\n"));
+        assert_eq!(app.stats.core.config_reloads.get("success"), 0);
+        assert_eq!(app.stats.core.config_reloads.get("failure"), 0);
+    }
+
+    #[test]
+    fn openmetrics_only_when_enabled_and_asked_for() {
+        let mut app = app(Arc::new(CountingBackend::default()), None);
+        let accept = "application/openmetrics-text;version=1.0.0,text/plain;q=0.5";
+        assert_eq!(app.metrics(accept).0, crate::http::TEXT_FORMAT);
+        app.openmetrics = true;
+        assert_eq!(app.metrics("text/plain").0, crate::http::TEXT_FORMAT);
+        let (content_type, body) = app.metrics(accept);
+        assert_eq!(content_type, OPENMETRICS_FORMAT);
+        let body = String::from_utf8(body).unwrap();
+        assert!(body.ends_with("# EOF\n"), "{body}");
+        assert_eq!(body.matches("# EOF").count(), 1);
+        assert!(
+            body.contains("# TYPE process_cpu_seconds counter\n"),
+            "{body}"
+        );
     }
 }

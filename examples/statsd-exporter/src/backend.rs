@@ -9,8 +9,9 @@ pub trait Backend: Send + Sync + 'static {
     /// by `\n` (the last one may lack it); `\r` before `\n` has already been removed.
     fn handle(&self, packets: &[&[u8]]);
 
-    /// Appends the text exposition of every series and of the pipeline's own counters.
-    fn render(&self, out: &mut Vec<u8>);
+    /// Appends the exposition of every series and of the pipeline's own counters, in
+    /// OpenMetrics (ending with `# EOF`) when `openmetrics` is set, else text 0.0.4.
+    fn render(&self, out: &mut Vec<u8>, openmetrics: bool);
 
     /// Re-reads the mapping file and swaps it in; on error the old mapping stays.
     ///
@@ -68,7 +69,7 @@ pub mod testing {
             }
         }
 
-        fn render(&self, out: &mut Vec<u8>) {
+        fn render(&self, out: &mut Vec<u8>, _openmetrics: bool) {
             out.extend_from_slice(format!("test_lines_total {}\n", self.lines()).as_bytes());
         }
 

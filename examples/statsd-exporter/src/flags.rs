@@ -47,6 +47,7 @@ const fn switch(name: &'static str, default: &'static str, help: &'static str) -
 /// there is no event queue (each receive thread maps and records a whole batch itself)
 /// and no UDP packet queue (the kernel socket buffer is the queue; see `--statsd.read-buffer`).
 const IGNORED: &[&str] = &[
+    "statsd.cache-type",
     "statsd.event-queue-size",
     "statsd.event-flush-threshold",
     "statsd.event-flush-interval",
@@ -65,6 +66,11 @@ const SPECS: &[Spec] = &[
         "web.telemetry-path",
         "/metrics",
         "Path under which to expose metrics.",
+    ),
+    switch(
+        "web.enable-openmetrics",
+        "false",
+        "New: answer OpenMetrics 1.0 text when the scraper's Accept header asks for it (counters then gain _total in Prometheus).",
     ),
     switch(
         "web.enable-lifecycle",
@@ -114,7 +120,7 @@ const SPECS: &[Spec] = &[
     value(
         "statsd.cache-type",
         "lru",
-        "Metric mapping cache type. Valid options are \"lru\" and \"random\".",
+        "Metric mapping cache type. Valid options are \"lru\" and \"random\". Accepted; the mapper's sharded cache always evicts at random (no lock on a hit).",
     ),
     value(
         "statsd.event-queue-size",
@@ -135,6 +141,16 @@ const SPECS: &[Spec] = &[
         "statsd.udp-packet-queue-size",
         "10000",
         "Accepted for compatibility; unused (the kernel socket buffer is the queue; see --statsd.read-buffer).",
+    ),
+    value(
+        "statsd.max-series",
+        "0",
+        "New: most series kept; a sample that would create one more is dropped and counted. 0: no limit.",
+    ),
+    value(
+        "statsd.max-series-per-metric",
+        "0",
+        "New: most series per metric name (dropped and counted beyond it). 0: no limit.",
     ),
     value(
         "statsd.udp-listener-threads",
@@ -264,6 +280,12 @@ pub struct Flags {
     pub enable_lifecycle: bool,
     /// `--web.max-connections`
     pub web_max_connections: usize,
+    /// `--web.enable-openmetrics`
+    pub enable_openmetrics: bool,
+    /// `--statsd.max-series` (0 = no limit)
+    pub max_series: usize,
+    /// `--statsd.max-series-per-metric` (0 = no limit)
+    pub max_series_per_metric: usize,
     /// `--statsd.listen-udp`
     pub listen_udp: String,
     /// `--statsd.listen-tcp`
@@ -278,10 +300,6 @@ pub struct Flags {
     pub read_buffer: usize,
     /// `--statsd.cache-size`
     pub cache_size: usize,
-    /// `--statsd.cache-type`
-    pub cache_type: CacheType,
-    /// `--statsd.event-flush-interval` (parsed for validation only).
-    pub event_flush_interval: Duration,
     /// `--statsd.udp-listener-threads` (0 = one per CPU).
     pub udp_listener_threads: usize,
     /// `--statsd.tcp-max-line-length`
@@ -421,7 +439,7 @@ fn build(values: &[Option<String>]) -> Result<Flags, FlagError> {
         .ok()
         .filter(|m| *m <= 0o7777)
         .ok_or_else(|| FlagError(format!("invalid value {mode:?} for flag '--statsd.unixsocket-mode': expected an octal mode such as 755")))?;
-    let cache_type = match string("statsd.cache-type").as_str() {
+    let _cache_type = match string("statsd.cache-type").as_str() {
         "lru" => CacheType::Lru,
         "random" => CacheType::Random,
         other => {
@@ -431,7 +449,7 @@ fn build(values: &[Option<String>]) -> Result<Flags, FlagError> {
         }
     };
     let (_, interval) = get("statsd.event-flush-interval");
-    let event_flush_interval = parse_duration(&interval)
+    let _event_flush_interval = parse_duration(&interval)
         .ok_or_else(|| FlagError(format!("invalid value {interval:?} for flag '--statsd.event-flush-interval': expected a duration such as 200ms")))?;
     let log_level = match string("log.level").as_str() {
         "debug" => Level::Debug,
@@ -467,6 +485,9 @@ fn build(values: &[Option<String>]) -> Result<Flags, FlagError> {
         telemetry_path: string("web.telemetry-path"),
         enable_lifecycle: boolean("web.enable-lifecycle")?,
         web_max_connections: number("web.max-connections")?.max(1),
+        enable_openmetrics: boolean("web.enable-openmetrics")?,
+        max_series: number("statsd.max-series")?,
+        max_series_per_metric: number("statsd.max-series-per-metric")?,
         listen_udp: string("statsd.listen-udp"),
         listen_tcp: string("statsd.listen-tcp"),
         listen_unixgram: string("statsd.listen-unixgram"),
@@ -474,8 +495,6 @@ fn build(values: &[Option<String>]) -> Result<Flags, FlagError> {
         mapping_config: optional("statsd.mapping-config"),
         read_buffer: number("statsd.read-buffer")?,
         cache_size: number("statsd.cache-size")?,
-        cache_type,
-        event_flush_interval,
         udp_listener_threads: number("statsd.udp-listener-threads")?,
         tcp_max_line_length: number("statsd.tcp-max-line-length")?.max(1),
         parse_dogstatsd_tags: boolean("statsd.parse-dogstatsd-tags")?,
@@ -575,8 +594,6 @@ mod tests {
         assert_eq!(f.unixsocket_mode, 0o755);
         assert_eq!(f.mapping_config, None);
         assert_eq!(f.cache_size, 1000);
-        assert_eq!(f.cache_type, CacheType::Lru);
-        assert_eq!(f.event_flush_interval, Duration::from_millis(200));
         assert!(
             f.parse_dogstatsd_tags
                 && f.parse_influxdb_tags

@@ -5,6 +5,7 @@
 
 mod app;
 mod backend;
+mod exposition;
 mod flags;
 mod http;
 mod listener;
@@ -86,6 +87,7 @@ fn run(flags: &Flags) -> Result<ExitCode, String> {
         log::info("Configuration check successful, exiting", &[]);
         return Ok(ExitCode::SUCCESS);
     }
+    let stats = Arc::new(ListenerStats::new(pipeline.stats()));
     let backend: Arc<dyn backend::Backend> = Arc::new(pipeline);
 
     if flags.listen_udp.is_empty()
@@ -98,7 +100,6 @@ fn run(flags: &Flags) -> Result<ExitCode, String> {
         Some(target) => Some(relay::Relay::start(target, flags.relay_packet_length)?),
         None => None,
     };
-    let stats = Arc::new(ListenerStats::default());
     let ingest = Arc::new(Ingest::new(
         Arc::clone(&backend),
         relay.clone(),
@@ -156,14 +157,12 @@ fn run(flags: &Flags) -> Result<ExitCode, String> {
         &[("address", &web.local_addr().map_err(|e| e.to_string())?)],
     );
 
-    let app = Arc::new(App::new(
-        backend,
-        stats,
-        relay,
-        flags.mapping_config.clone(),
-        udp_port,
-        flags.listen_unixgram.clone(),
-    ));
+    let mut app = App::new(backend, stats, relay);
+    app.mapping_config = flags.mapping_config.clone();
+    app.udp_port = udp_port;
+    app.unixgram_path = flags.listen_unixgram.clone();
+    app.openmetrics = flags.enable_openmetrics;
+    let app = Arc::new(app);
     let (reload_app, stop_app) = (Arc::clone(&app), Arc::clone(&app));
     signals::spawn(
         move || reload_app.reload_config(),

@@ -4,64 +4,44 @@
 //! They make the exporter's own cost visible on the same scrape (the benchmark reads
 //! `process_cpu_seconds_total` and `process_resident_memory_bytes` from it).
 
-use std::fmt::Write as _;
+use crate::exposition::Families;
 
 /// Clock ticks per second of `/proc/self/stat` (USER_HZ, 100 on every Linux ABI).
 const TICKS_PER_SECOND: f64 = 100.0;
 
 /// Appends the process metrics that could be read.
-pub fn render(out: &mut String) {
-    if let Some((user, system)) = std::fs::read_to_string("/proc/self/stat")
-        .ok()
-        .as_deref()
-        .and_then(cpu_ticks)
-    {
+pub fn render(families: &mut Families<'_>) {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    if let Some((user, system)) = cpu_ticks(&stat) {
         let seconds = (user + system) as f64 / TICKS_PER_SECOND;
-        gauge_or_counter(
-            out,
-            "process_cpu_seconds_total",
-            "counter",
-            "Total user and system CPU time spent in seconds.",
-            seconds,
+        let help = "Total user and system CPU time spent in seconds.";
+        families.counter("process_cpu_seconds_total", help, &[("", seconds)]);
+    }
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    if let Some(kib) = status_kib(&status, "VmRSS:") {
+        let help = "Resident memory size in bytes.";
+        families.gauge(
+            "process_resident_memory_bytes",
+            help,
+            &[("", (kib * 1024) as f64)],
         );
     }
-    if let Ok(status) = std::fs::read_to_string("/proc/self/status") {
-        if let Some(kib) = status_kib(&status, "VmRSS:") {
-            gauge_or_counter(
-                out,
-                "process_resident_memory_bytes",
-                "gauge",
-                "Resident memory size in bytes.",
-                (kib * 1024) as f64,
-            );
-        }
-        if let Some(kib) = status_kib(&status, "VmSize:") {
-            gauge_or_counter(
-                out,
-                "process_virtual_memory_bytes",
-                "gauge",
-                "Virtual memory size in bytes.",
-                (kib * 1024) as f64,
-            );
-        }
+    if let Some(kib) = status_kib(&status, "VmSize:") {
+        let help = "Virtual memory size in bytes.";
+        families.gauge(
+            "process_virtual_memory_bytes",
+            help,
+            &[("", (kib * 1024) as f64)],
+        );
     }
     if let Ok(entries) = std::fs::read_dir("/proc/self/fd") {
-        let open = entries.count();
-        gauge_or_counter(
-            out,
+        let open = entries.count() as f64;
+        families.gauge(
             "process_open_fds",
-            "gauge",
             "Number of open file descriptors.",
-            open as f64,
+            &[("", open)],
         );
     }
-}
-
-fn gauge_or_counter(out: &mut String, name: &str, kind: &str, help: &str, value: f64) {
-    let _ = writeln!(
-        out,
-        "# HELP {name} {help}\n# TYPE {name} {kind}\n{name} {value}"
-    );
 }
 
 /// utime and stime (fields 14 and 15) of `/proc/self/stat`; the command name in field 2
@@ -93,7 +73,7 @@ mod tests {
             Some(512)
         );
         let mut out = String::new();
-        render(&mut out);
+        render(&mut Families::new(&mut out, false));
         for name in [
             "process_cpu_seconds_total",
             "process_resident_memory_bytes",

@@ -7,12 +7,12 @@
 //! datagram that cannot be sent (target down, socket buffer full) is dropped and counted in
 //! `statsd_exporter_relay_send_errors_total`. The only buffer is one datagram, so memory is bounded.
 
-use std::fmt::Write as _;
 use std::net::UdpSocket;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use crate::exposition::Families;
 use crate::log;
 
 /// A running relay to one target.
@@ -125,9 +125,12 @@ impl Relay {
         buffer.clear();
     }
 
-    /// Appends the relay counters in text exposition format.
-    pub fn render(&self, out: &mut String) {
-        let target = crate::http::escape_label_value(&self.target);
+    /// Appends the relay counters.
+    pub fn render(&self, families: &mut Families<'_>) {
+        let labels = format!(
+            "{{target=\"{}\"}}",
+            crate::http::escape_label_value(&self.target)
+        );
         let rows = [
             (
                 "statsd_exporter_relay_packets_total",
@@ -151,11 +154,8 @@ impl Relay {
             ),
         ];
         for (name, help, counter) in rows {
-            let _ = writeln!(
-                out,
-                "# HELP {name} {help}\n# TYPE {name} counter\n{name}{{target=\"{target}\"}} {}",
-                counter.load(Ordering::Relaxed)
-            );
+            let value = counter.load(Ordering::Relaxed) as f64;
+            families.counter(name, help, &[(&labels, value)]);
         }
     }
 }
@@ -200,7 +200,7 @@ mod tests {
         assert!(relay.send_errors.load(Ordering::Relaxed) > 0);
         assert_eq!(relay.lines_relayed.load(Ordering::Relaxed), 27);
         let mut text = String::new();
-        relay.render(&mut text);
+        relay.render(&mut Families::new(&mut text, false));
         assert!(text.contains(&format!(
             "statsd_exporter_relay_lines_relayed_total{{target=\"{target}\"}} 27"
         )));

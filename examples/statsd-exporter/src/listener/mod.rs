@@ -12,6 +12,8 @@ use std::net::{SocketAddr, ToSocketAddrs};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use statsd_exporter_core::Stats;
+
 use crate::backend::Backend;
 use crate::relay::Relay;
 
@@ -21,27 +23,40 @@ pub const BATCH: usize = 32;
 /// The largest datagram: the buffer for one datagram is this big, so nothing is truncated.
 pub const DATAGRAM: usize = 65_536;
 
-/// Listener counters with statsd_exporter's names, rendered next to the backend's series.
-#[derive(Default, Debug)]
+/// Listener counters. Those statsd_exporter has live in the pipeline's shared
+/// [`Stats`](statsd_exporter_core::Stats), so they come out with its other self-metrics;
+/// the ones this design adds are kept here and rendered by `app`.
+#[derive(Debug)]
 pub struct ListenerStats {
-    /// `statsd_exporter_udp_packets_total`
-    pub udp_packets: AtomicU64,
+    /// The pipeline's self-metrics (`udp_packets`, `tcp_connections`, ...).
+    pub core: Arc<Stats>,
     /// Receive errors other than EINTR on UDP sockets (the listener keeps running).
     pub udp_receive_errors: AtomicU64,
     /// Datagrams cut short because they did not fit the buffer.
     pub udp_truncated: AtomicU64,
-    /// `statsd_exporter_tcp_connections_total`
-    pub tcp_connections: AtomicU64,
-    /// `statsd_exporter_tcp_connection_errors_total`
-    pub tcp_connection_errors: AtomicU64,
-    /// `statsd_exporter_tcp_too_long_lines_total`
-    pub tcp_too_long_lines: AtomicU64,
     /// Connections refused because too many were open.
     pub tcp_connections_refused: AtomicU64,
-    /// `statsd_exporter_unixgram_packets_total`
-    pub unixgram_packets: AtomicU64,
     /// Receive errors on the unixgram socket (the listener keeps running).
     pub unixgram_receive_errors: AtomicU64,
+}
+
+impl ListenerStats {
+    /// Listener counters next to the pipeline's `stats`.
+    pub fn new(core: Arc<Stats>) -> ListenerStats {
+        ListenerStats {
+            core,
+            udp_receive_errors: AtomicU64::new(0),
+            udp_truncated: AtomicU64::new(0),
+            tcp_connections_refused: AtomicU64::new(0),
+            unixgram_receive_errors: AtomicU64::new(0),
+        }
+    }
+}
+
+impl Default for ListenerStats {
+    fn default() -> Self {
+        ListenerStats::new(Arc::new(Stats::default()))
+    }
 }
 
 /// Where received bytes go: optionally the relay, then the backend.

@@ -45,7 +45,7 @@ fn accept_loop(listener: &TcpListener, ingest: &Arc<Ingest>, max_line_length: us
             Ok((stream, _)) => stream,
             Err(error) => {
                 // statsd_exporter exits here; a transient EMFILE must not end the listener.
-                bump(&ingest.stats.tcp_connection_errors, 1);
+                ingest.stats.core.tcp_connection_errors.inc();
                 log::warn(
                     "TCP accept error; the listener keeps running",
                     &[("err", &error)],
@@ -54,7 +54,7 @@ fn accept_loop(listener: &TcpListener, ingest: &Arc<Ingest>, max_line_length: us
                 continue;
             }
         };
-        bump(&ingest.stats.tcp_connections, 1);
+        ingest.stats.core.tcp_connections.inc();
         if let Ok(peer) = stream.peer_addr() {
             log::debug("TCP connection accepted", &[("peer", &peer)]);
         }
@@ -71,7 +71,7 @@ fn accept_loop(listener: &TcpListener, ingest: &Arc<Ingest>, max_line_length: us
                 open.fetch_sub(1, Ordering::SeqCst);
             });
         if let Err(error) = spawned {
-            bump(&ingest.stats.tcp_connection_errors, 1);
+            ingest.stats.core.tcp_connection_errors.inc();
             log::warn("cannot start a TCP connection thread", &[("err", &error)]);
         }
     }
@@ -89,7 +89,7 @@ pub fn serve(mut stream: TcpStream, ingest: &Ingest, max_line_length: usize) {
                 let grown = (buffer.len() * 2).min(max_line_length + 1);
                 buffer.resize(grown, 0);
             } else {
-                bump(&ingest.stats.tcp_too_long_lines, 1);
+                ingest.stats.core.tcp_too_long_lines.inc();
                 skipping = true;
                 filled = 0;
             }
@@ -99,7 +99,7 @@ pub fn serve(mut stream: TcpStream, ingest: &Ingest, max_line_length: usize) {
             Ok(n) => n,
             Err(error) if error.kind() == ErrorKind::Interrupted => continue,
             Err(_) => {
-                bump(&ingest.stats.tcp_connection_errors, 1);
+                ingest.stats.core.tcp_connection_errors.inc();
                 return;
             }
         };
@@ -191,8 +191,8 @@ mod tests {
             ]
         );
         assert_eq!(backend.carriage_returns(), 0);
-        assert_eq!(stats.tcp_connections.load(Ordering::Relaxed), 1);
-        assert_eq!(stats.tcp_too_long_lines.load(Ordering::Relaxed), 0);
+        assert_eq!(stats.core.tcp_connections.get(), 1);
+        assert_eq!(stats.core.tcp_too_long_lines.get(), 0);
     }
 
     #[test]
@@ -209,7 +209,7 @@ mod tests {
             *backend.seen.lock().unwrap(),
             vec![b"before:1|c".to_vec(), b"after:1|c".to_vec()]
         );
-        assert_eq!(stats.tcp_too_long_lines.load(Ordering::Relaxed), 1);
+        assert_eq!(stats.core.tcp_too_long_lines.get(), 1);
         // Still open: one more line arrives.
         client.write_all(b"later:1|c\n").unwrap();
         wait_for(&backend, 3);

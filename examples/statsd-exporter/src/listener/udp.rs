@@ -11,7 +11,6 @@ use std::io::IoSliceMut;
 use std::net::{SocketAddr, UdpSocket};
 use std::os::fd::{AsRawFd, OwnedFd};
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
 
 use nix::errno::Errno;
 use nix::sys::socket::{
@@ -127,10 +126,7 @@ fn receive_loop(socket: &UdpSocket, ingest: &Ingest) {
             // leaves ~50 in the socket buffer, far below its capacity.
             std::thread::sleep(IDLE_PAUSE);
         }
-        ingest
-            .stats
-            .udp_packets
-            .fetch_add(received as u64, Ordering::Relaxed);
+        ingest.stats.core.udp_packets.add(received as u64);
         for (index, length) in lengths[..received].iter_mut().enumerate() {
             let start = index * DATAGRAM;
             *length = strip_carriage_returns(&mut buffer[start..start + *length]);
@@ -217,7 +213,7 @@ mod tests {
             std::thread::sleep(Duration::from_millis(5));
         }
         assert_eq!(backend.lines(), 24);
-        assert_eq!(stats.udp_packets.load(Ordering::Relaxed), 16);
+        assert_eq!(stats.core.udp_packets.get(), 16);
         assert!(
             backend.batches() <= 16,
             "one backend call per batch, never per line"

@@ -63,7 +63,7 @@ fn receive_loop(socket: &UnixDatagram, ingest: &Ingest) {
     loop {
         match socket.recv(&mut buffer) {
             Ok(length) => {
-                bump(&ingest.stats.unixgram_packets, 1);
+                ingest.stats.core.unixgram_packets.inc();
                 let length = strip_carriage_returns(&mut buffer[..length]);
                 ingest.packets(&[&buffer[..length]]);
             }
@@ -120,7 +120,7 @@ mod tests {
             *backend.seen.lock().unwrap(),
             vec![b"u1:1|c".to_vec(), b"u2:2|g".to_vec()]
         );
-        assert_eq!(stats.unixgram_packets.load(Ordering::Relaxed), 1);
+        assert_eq!(stats.core.unixgram_packets.get(), 1);
         cleanup(path);
         assert!(!Path::new(path).exists());
         let _ = std::fs::remove_dir(&dir);

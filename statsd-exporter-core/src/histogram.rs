@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use crate::options::HistogramOptions;
+use statsd_mapper::HistogramOptions;
 
 /// Validated bucket bounds, shared by all series of a metric.
 #[derive(Debug)]
@@ -14,7 +14,7 @@ pub(crate) struct HistogramConfig {
 impl HistogramConfig {
     pub(crate) fn new(options: &HistogramOptions) -> Arc<Self> {
         let source: &[f64] = if options.buckets.is_empty() {
-            &HistogramOptions::DEFAULT_BUCKETS
+            &statsd_mapper::DEFAULT_BUCKETS
         } else {
             &options.buckets
         };
@@ -87,6 +87,7 @@ mod tests {
     fn bounds_are_inclusive_and_cumulative() {
         let c = HistogramConfig::new(&HistogramOptions {
             buckets: vec![1.0, 0.5, 1.0, f64::INFINITY, f64::NAN],
+            ..HistogramOptions::default()
         });
         assert_eq!(&*c.bounds, &[0.5, 1.0]);
         let mut h = HistogramState::new(&c);
@@ -102,7 +103,10 @@ mod tests {
 
     #[test]
     fn empty_bucket_list_means_default_buckets() {
-        let c = HistogramConfig::new(&HistogramOptions { buckets: vec![] });
-        assert_eq!(&*c.bounds, &HistogramOptions::DEFAULT_BUCKETS);
+        let c = HistogramConfig::new(&HistogramOptions {
+            buckets: vec![],
+            ..HistogramOptions::default()
+        });
+        assert_eq!(&*c.bounds, &statsd_mapper::DEFAULT_BUCKETS);
     }
 }

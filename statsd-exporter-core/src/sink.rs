@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use crate::options::{HistogramOptions, SummaryOptions};
+use statsd_mapper::{HistogramOptions, SummaryOptions};
 
 /// A label of an event: both strings are borrowed from the packet, the mapping or a buffer
 /// of the pipeline, so building an event allocates nothing.

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use std::process::Command;
 
 use statsd_exporter_core::{
-    Event, Format, HistogramOptions, Label, Objective, Observer, PrometheusSink, Sink,
+    Event, Format, HistogramOptions, Label, Observer, PrometheusSink, Quantile, Sink,
     SummaryOptions, Value,
 };
 
@@ -35,14 +35,15 @@ fn populated_with_help(escapes_help: &str) -> PrometheusSink {
     };
     let histogram = HistogramOptions {
         buckets: vec![0.1, 1.0, 2.5, 1e6],
+        ..HistogramOptions::default()
     };
     let summary = SummaryOptions {
-        objectives: vec![
-            Objective {
+        quantiles: vec![
+            Quantile {
                 quantile: 0.5,
                 error: 0.05,
             },
-            Objective {
+            Quantile {
                 quantile: 0.99,
                 error: 0.001,
             },

@@ -259,9 +259,13 @@ fn invalid_names_are_refused() {
 #[test]
 fn options_are_fixed_by_the_first_series_of_a_name() {
     let sink = PrometheusSink::default();
-    let first = HistogramOptions { buckets: vec![1.0] };
+    let first = HistogramOptions {
+        buckets: vec![1.0],
+        ..HistogramOptions::default()
+    };
     let second = HistogramOptions {
         buckets: vec![2.0, 3.0],
+        ..HistogramOptions::default()
     };
     for (labels, options) in [
         ([Label::new("a", "1")], &first),

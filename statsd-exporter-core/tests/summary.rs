@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use statsd_exporter_core::{
-    Event, Objective, Observer, PrometheusOptions, PrometheusSink, Sink, SummaryOptions, Value,
+    Event, Observer, PrometheusOptions, PrometheusSink, Quantile, Sink, SummaryOptions, Value,
 };
 
 use crate::support::*;
@@ -54,7 +54,7 @@ fn assert_within_rank_error(values: &[f64], options: &SummaryOptions, label: &st
     let mut sorted = values.to_vec();
     sorted.sort_by(f64::total_cmp);
     let n = sorted.len() as f64;
-    for objective in &options.objectives {
+    for objective in &options.quantiles {
         let got = quantile_of(&sink, &objective.quantile.to_string());
         let lowest = sorted.partition_point(|v| *v < got) as f64;
         let highest = sorted.partition_point(|v| *v <= got) as f64;
@@ -101,16 +101,16 @@ fn objectives_hold_on_ordered_and_repeated_data() {
 #[test]
 fn custom_objectives_and_small_buffers_hold() {
     let options = SummaryOptions {
-        objectives: vec![
-            Objective {
+        quantiles: vec![
+            Quantile {
                 quantile: 0.1,
                 error: 0.02,
             },
-            Objective {
+            Quantile {
                 quantile: 0.75,
                 error: 0.01,
             },
-            Objective {
+            Quantile {
                 quantile: 0.999,
                 error: 0.0005,
             },

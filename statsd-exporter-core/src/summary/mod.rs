@@ -7,9 +7,9 @@ mod ckms;
 use std::sync::Arc;
 
 use crate::clock::duration_millis;
-use crate::options::SummaryOptions;
 pub(crate) use ckms::Sample;
 use ckms::{Stream, Target};
+use statsd_mapper::SummaryOptions;
 
 /// A summary's options, validated once per metric and shared by its series.
 #[derive(Debug)]
@@ -25,7 +25,7 @@ pub(crate) struct SummaryConfig {
 impl SummaryConfig {
     pub(crate) fn new(options: &SummaryOptions) -> Arc<Self> {
         let mut targets: Vec<Target> = options
-            .objectives
+            .quantiles
             .iter()
             .filter(|o| (0.0..=1.0).contains(&o.quantile) && (0.0..=1.0).contains(&o.error))
             .map(|o| Target {
@@ -37,17 +37,17 @@ impl SummaryConfig {
         targets.dedup_by(|a, b| a.quantile == b.quantile);
         let quantiles = targets.iter().map(|t| t.quantile).collect();
         let max_age = if options.max_age.is_zero() {
-            SummaryOptions::DEFAULT_MAX_AGE
+            statsd_mapper::DEFAULT_MAX_AGE
         } else {
             options.max_age
         };
         let age_buckets = if options.age_buckets == 0 {
-            SummaryOptions::DEFAULT_AGE_BUCKETS
+            statsd_mapper::DEFAULT_AGE_BUCKETS
         } else {
             options.age_buckets
         } as usize;
         let buf_cap = if options.buf_cap == 0 {
-            SummaryOptions::DEFAULT_BUF_CAP
+            statsd_mapper::DEFAULT_BUF_CAP
         } else {
             options.buf_cap
         } as usize;
@@ -194,7 +194,7 @@ impl SummaryState {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::options::Objective;
+    use statsd_mapper::Quantile;
     use std::time::Duration;
 
     fn config(max_age_secs: u64, age_buckets: u32) -> Arc<SummaryConfig> {
@@ -208,16 +208,16 @@ mod tests {
     #[test]
     fn quantiles_in_ascending_order_and_nan_when_empty() {
         let c = SummaryConfig::new(&SummaryOptions {
-            objectives: vec![
-                Objective {
+            quantiles: vec![
+                Quantile {
                     quantile: 0.9,
                     error: 0.01,
                 },
-                Objective {
+                Quantile {
                     quantile: 0.1,
                     error: 0.01,
                 },
-                Objective {
+                Quantile {
                     quantile: 2.0,
                     error: 0.01,
                 },

@@ -1,0 +1,481 @@
+//! Packet bytes → `statsd-proto` → `statsd-mapper` → a [`Sink`], with statsd_exporter's
+//! event semantics and accounting.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, RwLock};
+
+use smallvec::SmallVec;
+use statsd_mapper::{Action, Captures, Mapper, MetricKind, ObserverType, escape_metric_name_into};
+use statsd_proto::{ErrorKind, Item, Metric, MetricType, Parser, line_count};
+
+use crate::sink::{Event, Label, Observer, Rejection, Sink, Value};
+use crate::stats::{EVENT_ERROR_REASONS, EVENT_TYPES, SERIES_DROPPED_REASONS, Stats};
+
+/// What every clone of a pipeline shares.
+#[derive(Debug)]
+struct Shared {
+    parser: Parser,
+    mapper: RwLock<Arc<Mapper>>,
+    /// Bumped on every [`Pipeline::set_mapper`]; clones compare it once per packet.
+    generation: AtomicU64,
+    stats: Arc<Stats>,
+}
+
+/// The StatsD pipeline: parses packets, maps each sample, applies statsd_exporter's event
+/// rules and hands the events to a [`Sink`], counting everything under statsd_exporter's
+/// self-metrics.
+///
+/// A `Pipeline` carries per-thread scratch buffers, so give each ingest thread its own
+/// [`clone`](Clone::clone): clones share the parser options, the mapper (swapped for all of
+/// them by [`set_mapper`](Pipeline::set_mapper)) and the [`Stats`]. After warm-up, a packet
+/// whose series already exist is processed without allocating.
+///
+/// ```
+/// use std::sync::Arc;
+/// use statsd_exporter_core::{Format, Pipeline, PrometheusSink};
+/// use statsd_mapper::{Mapper, MapperConfig};
+/// use statsd_proto::Parser;
+///
+/// let yaml = r#"
+/// mappings:
+/// - match: "api.*.requests"
+///   name: api_requests_total
+///   labels: { service: "$1" }
+/// "#;
+/// let mapper = Arc::new(Mapper::new(MapperConfig::from_yaml_str(yaml, None)?, 1000));
+/// let sink = PrometheusSink::default();
+/// let mut pipeline = Pipeline::new(mapper, Parser::new().events(false), sink.stats().clone());
+///
+/// pipeline.process_packet(b"api.users.requests:3|c|#code:200\nlatency:320|ms", &mut sink.recorder());
+///
+/// let mut out = Vec::new();
+/// sink.expose_metrics(&mut out, Format::Text).unwrap();
+/// let text = String::from_utf8(out).unwrap();
+/// assert!(text.contains("api_requests_total{code=\"200\",service=\"users\"} 3\n"));
+/// assert!(text.contains("latency_sum 0.32\n"));
+/// assert!(text.contains("statsd_exporter_events_total{type=\"observer\"} 1\n"));
+/// # Ok::<(), statsd_mapper::Error>(())
+/// ```
+#[derive(Debug)]
+pub struct Pipeline {
+    shared: Arc<Shared>,
+    mapper: Arc<Mapper>,
+    generation: u64,
+    captures: Captures,
+    /// Escaped names and expanded label values of the sample being processed.
+    arena: String,
+    /// A templated name before escaping; a SignalFX-split StatsD name.
+    scratch: String,
+    name: String,
+}
+
+impl Clone for Pipeline {
+    /// Another handle on the same parser, mapper and stats, with its own scratch buffers.
+    fn clone(&self) -> Self {
+        Pipeline::from_shared(self.shared.clone())
+    }
+}
+
+/// A string of the event being built: borrowed from the packet or the mapping, or a range
+/// of the arena.
+#[derive(Clone, Copy, Debug)]
+enum Text<'a> {
+    Borrowed(&'a str),
+    Arena(u32, u32),
+}
+
+impl<'a> Text<'a> {
+    #[inline]
+    fn get<'b>(self, arena: &'b str) -> &'b str
+    where
+        'a: 'b,
+    {
+        match self {
+            Text::Borrowed(s) => s,
+            Text::Arena(start, end) => arena.get(start as usize..end as usize).unwrap_or(""),
+        }
+    }
+}
+
+/// `text` escaped like statsd_exporter's `EscapeMetricName`, written into the arena (which
+/// does not allocate once it has grown, unlike an owned `Cow`).
+#[inline]
+fn escaped<'a>(text: &str, arena: &mut String) -> Text<'a> {
+    let start = arena.len() as u32;
+    escape_metric_name_into(text, arena);
+    Text::Arena(start, arena.len() as u32)
+}
+
+/// Per-packet counts, added to the shared [`Stats`] once per packet so that ingest threads
+/// do not fight over the counters' cache lines for every line.
+#[derive(Default)]
+struct Tally {
+    lines: u64,
+    samples: u64,
+    tags: u64,
+    tag_errors: u64,
+    sample_errors: [u64; ErrorKind::ALL.len()],
+    events: [u64; EVENT_TYPES.len()],
+    unmapped: u64,
+    map: u64,
+    drop: u64,
+    event_errors: [u64; EVENT_ERROR_REASONS.len()],
+    dropped: [u64; SERIES_DROPPED_REASONS.len()],
+}
+
+impl Tally {
+    #[inline]
+    fn sample_error(&mut self, kind: ErrorKind) {
+        if let Some(i) = ErrorKind::ALL.iter().position(|k| *k == kind) {
+            self.sample_errors[i] += 1;
+        }
+    }
+
+    #[inline]
+    fn event_error(&mut self, reason: &str) {
+        if let Some(i) = EVENT_ERROR_REASONS.iter().position(|r| *r == reason) {
+            self.event_errors[i] += 1;
+        }
+    }
+
+    fn flush(&self, stats: &Stats) {
+        stats.lines.add(self.lines);
+        stats.samples.add(self.samples);
+        stats.tags.add(self.tags);
+        stats.tag_errors.add(self.tag_errors);
+        for (kind, n) in ErrorKind::ALL.iter().zip(self.sample_errors) {
+            stats.sample_errors.add(kind.as_str(), n);
+        }
+        for (i, n) in self.events.iter().enumerate() {
+            stats.events.add_at(i, *n);
+        }
+        stats.events_unmapped.add(self.unmapped);
+        stats.events_actions.add_at(0, self.map);
+        stats.events_actions.add_at(1, self.drop);
+        for (i, n) in self.event_errors.iter().enumerate() {
+            stats.events_error.add_at(i, *n);
+        }
+        for (i, n) in self.dropped.iter().enumerate() {
+            stats.series_dropped.add_at(i, *n);
+        }
+    }
+}
+
+impl Pipeline {
+    /// A pipeline over `mapper`, parsing with `parser`, counting into `stats` (pass the
+    /// [`PrometheusSink::stats`](crate::PrometheusSink::stats) of the sink whose `/metrics`
+    /// should show the counts).
+    ///
+    /// For statsd_exporter's exact error counts, turn the parser's DogStatsD event and
+    /// service-check support off (`Parser::new().events(false)`): the pipeline ignores
+    /// events and service checks, while statsd_exporter counts them as bad lines.
+    pub fn new(mapper: Arc<Mapper>, parser: Parser, stats: Arc<Stats>) -> Self {
+        Pipeline::from_shared(Arc::new(Shared {
+            parser,
+            mapper: RwLock::new(mapper),
+            generation: AtomicU64::new(0),
+            stats,
+        }))
+    }
+
+    fn from_shared(shared: Arc<Shared>) -> Self {
+        let (mapper, generation) = Self::current(&shared);
+        Pipeline {
+            shared,
+            mapper,
+            generation,
+            captures: Captures::new(),
+            arena: String::new(),
+            scratch: String::new(),
+            name: String::new(),
+        }
+    }
+
+    fn current(shared: &Shared) -> (Arc<Mapper>, u64) {
+        let mapper = shared
+            .mapper
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        (mapper.clone(), shared.generation.load(Ordering::Acquire))
+    }
+
+    /// Replaces the mapper (a configuration reload) for this pipeline and all its clones;
+    /// each picks it up at the start of its next packet. Existing series keep the options
+    /// they were created with (as in statsd_exporter); TTLs follow the new mapping at the
+    /// next sample of each series.
+    pub fn set_mapper(&self, mapper: Arc<Mapper>) {
+        let mut slot = self
+            .shared
+            .mapper
+            .write()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        *slot = mapper;
+        self.shared.generation.fetch_add(1, Ordering::AcqRel);
+    }
+
+    /// The mapper this pipeline uses now.
+    pub fn mapper(&self) -> &Arc<Mapper> {
+        &self.mapper
+    }
+
+    /// The parser options.
+    pub fn parser(&self) -> Parser {
+        self.shared.parser
+    }
+
+    /// The counters this pipeline adds to.
+    pub fn stats(&self) -> &Arc<Stats> {
+        &self.shared.stats
+    }
+
+    #[inline]
+    fn refresh_mapper(&mut self) {
+        if self.shared.generation.load(Ordering::Acquire) != self.generation {
+            (self.mapper, self.generation) = Self::current(&self.shared);
+        }
+    }
+
+    /// Processes one UDP or unixgram datagram: every `\n`-separated line (a trailing `\r`
+    /// is removed), counting `statsd_exporter_lines_total` the way statsd_exporter does for
+    /// datagrams (every piece, including empty ones).
+    pub fn process_packet<S: Sink + ?Sized>(&mut self, packet: &[u8], sink: &mut S) {
+        self.refresh_mapper();
+        let mut tally = Tally {
+            lines: line_count(packet) as u64,
+            ..Tally::default()
+        };
+        let parser = self.shared.parser;
+        for item in parser.packet(packet) {
+            self.item(item, sink, &mut tally);
+        }
+        tally.flush(&self.shared.stats);
+    }
+
+    /// Processes one line of a stream (TCP): counts one line, as statsd_exporter does per
+    /// line read.
+    pub fn process_line<S: Sink + ?Sized>(&mut self, line: &[u8], sink: &mut S) {
+        self.refresh_mapper();
+        let mut tally = Tally {
+            lines: 1,
+            ..Tally::default()
+        };
+        let line = line.strip_suffix(b"\n").unwrap_or(line);
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        if !line.is_empty() {
+            let item = self.shared.parser.parse_line(line);
+            self.item(item, sink, &mut tally);
+        }
+        tally.flush(&self.shared.stats);
+    }
+
+    #[inline]
+    fn item<S: Sink + ?Sized>(
+        &mut self,
+        item: Result<Item<'_>, statsd_proto::Error>,
+        sink: &mut S,
+        tally: &mut Tally,
+    ) {
+        match item {
+            Ok(Item::Metric(metric)) => self.metric(&metric, sink, tally),
+            // statsd_exporter has no events or service checks; a Prometheus sink has no
+            // place for them either.
+            Ok(Item::Event(_) | Item::ServiceCheck(_)) => {}
+            Err(error) => {
+                tally.sample_error(error.kind());
+                tally.tag_errors += u64::from(error.tag_errors());
+            }
+        }
+    }
+
+    fn metric<S: Sink + ?Sized>(&mut self, metric: &Metric<'_>, sink: &mut S, tally: &mut Tally) {
+        let counts = metric.counts();
+        tally.samples += u64::from(counts.samples);
+        tally.tags += u64::from(counts.samples_with_tags);
+        tally.tag_errors += u64::from(counts.tag_errors);
+        for kind in metric.sample_errors() {
+            tally.sample_error(kind);
+        }
+
+        let Pipeline {
+            mapper,
+            captures,
+            arena,
+            scratch,
+            name: name_buffer,
+            shared,
+            ..
+        } = self;
+        let statsd_name: &str = match metric.name().as_contiguous() {
+            Some(bytes) => match std::str::from_utf8(bytes) {
+                Ok(text) => text,
+                Err(_) => {
+                    name_buffer.clear();
+                    name_buffer.push_str(&String::from_utf8_lossy(bytes));
+                    name_buffer
+                }
+            },
+            None => {
+                let (head, tail) = metric.name().parts();
+                name_buffer.clear();
+                name_buffer.push_str(&String::from_utf8_lossy(head));
+                name_buffer.push_str(&String::from_utf8_lossy(tail));
+                name_buffer
+            }
+        };
+
+        for sample in metric.samples() {
+            let Ok(sample) = sample else {
+                continue; // counted by `sample_errors()` above
+            };
+            if sample.kind() == MetricType::Set {
+                // statsd_exporter: "no support for StatsD sets".
+                tally.sample_error(ErrorKind::IllegalEvent);
+                continue;
+            }
+            let Some(kind) = MetricKind::of(sample.kind()) else {
+                continue;
+            };
+            let mapping = mapper.map(statsd_name, kind, captures);
+            arena.clear();
+
+            // The metric name, escaped.
+            let action = mapping.action();
+            if action == Action::Drop {
+                tally.drop += 1;
+                continue;
+            }
+            let name = match mapping.name().as_str() {
+                Some(constant) => escaped(constant, arena),
+                None => {
+                    scratch.clear();
+                    mapping.name().write_to(scratch);
+                    escaped(scratch, arena)
+                }
+            };
+            if name.get(arena).is_empty() {
+                tally.event_error("empty_metric_name");
+                continue;
+            }
+            match action {
+                Action::Map => tally.map += 1,
+                _ => tally.unmapped += 1,
+            }
+
+            // Labels: tags (keys escaped, last one wins), then the mapping's labels, which
+            // override tags unless `honor_labels` makes them defaults.
+            let mut labels: SmallVec<[(Text<'_>, Text<'_>); 16]> = SmallVec::new();
+            for tag in metric.tags() {
+                let (Ok(key), Ok(value)) = (tag.key_str(), tag.value_str()) else {
+                    // Only possible in strict DogStatsD mode, which does not check UTF-8.
+                    tally.tag_errors += 1;
+                    continue;
+                };
+                let key = escaped(key, arena);
+                let value = Text::Borrowed(value);
+                upsert(&mut labels, arena, key, value, true);
+            }
+            let honor = mapping.honor_labels();
+            for (key, value) in mapping.labels() {
+                let value = match value.as_str() {
+                    Some(constant) => Text::Borrowed(constant),
+                    None => {
+                        let start = arena.len() as u32;
+                        value.write_to(arena);
+                        Text::Arena(start, arena.len() as u32)
+                    }
+                };
+                upsert(&mut labels, arena, Text::Borrowed(key), value, !honor);
+            }
+
+            // The value, as statsd_exporter computes it.
+            let scale = mapping.scale().unwrap_or(1.0);
+            let observer = mapping.observer();
+            let value = match kind {
+                MetricKind::Counter => {
+                    let v = sample.value() / sample.sample_rate() * scale;
+                    if v < 0.0 {
+                        tally.event_error("illegal_negative_counter");
+                        continue;
+                    }
+                    Value::Counter(v)
+                }
+                MetricKind::Gauge if sample.is_relative() => {
+                    Value::GaugeAdd(sample.value() * scale)
+                }
+                MetricKind::Gauge => Value::GaugeSet(sample.value() * scale),
+                MetricKind::Observer => {
+                    let mut v = sample.value();
+                    if sample.kind() == MetricType::Timer {
+                        v /= 1000.0;
+                    }
+                    let mut count = sample.observation_count();
+                    if count == 0 {
+                        // A rate above 1, negative or NaN: statsd_exporter silently records
+                        // nothing. The sample did happen, so record it once and count the
+                        // bad rate like an unparsable one.
+                        tally.sample_error(ErrorKind::InvalidSampleFactor);
+                        count = 1;
+                    }
+                    let observer = match observer.observer_type {
+                        ObserverType::Histogram => Observer::Histogram(&observer.histogram),
+                        ObserverType::Summary => Observer::Summary(&observer.summary),
+                    };
+                    Value::Observe {
+                        value: v * scale,
+                        count,
+                        observer,
+                    }
+                }
+            };
+
+            let arena: &str = arena;
+            let resolved: SmallVec<[Label<'_>; 16]> = labels
+                .iter()
+                .map(|(k, v)| Label::new(k.get(arena), v.get(arena)))
+                .collect();
+            let event = Event {
+                name: name.get(arena),
+                labels: &resolved,
+                value,
+                help: mapping.help(),
+                ttl: mapping.ttl(),
+            };
+            match sink.record(&event) {
+                Ok(()) => {
+                    let i = EVENT_TYPES
+                        .iter()
+                        .position(|t| *t == value.event_type())
+                        .unwrap_or(0);
+                    tally.events[i] += 1;
+                }
+                Err(Rejection::Conflict) => {
+                    shared.stats.conflict(event.name, value.conflict_type())
+                }
+                Err(r @ (Rejection::CardinalityLimit | Rejection::MetricCardinalityLimit)) => {
+                    if let Some(i) = SERIES_DROPPED_REASONS.iter().position(|x| *x == r.reason()) {
+                        tally.dropped[i] += 1;
+                    }
+                }
+                Err(r) => tally.event_error(r.reason()),
+            }
+        }
+    }
+}
+
+/// Sets `key` to `value`: replaces an existing label of that name when `replace`, keeps it
+/// otherwise; appends a new one.
+#[inline]
+fn upsert<'a>(
+    labels: &mut SmallVec<[(Text<'a>, Text<'a>); 16]>,
+    arena: &str,
+    key: Text<'a>,
+    value: Text<'a>,
+    replace: bool,
+) {
+    let wanted = key.get(arena);
+    match labels.iter_mut().find(|(k, _)| k.get(arena) == wanted) {
+        Some(existing) if replace => existing.1 = value,
+        Some(_) => {}
+        None => labels.push((key, value)),
+    }
+}

@@ -1,0 +1,429 @@
+//! The pipeline: statsd_exporter's event semantics (its exporter tests, in our words),
+//! sample rates, accounting and reloads.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use statsd_exporter_core::{ManualClock, Pipeline, PrometheusOptions, PrometheusSink};
+use statsd_mapper::{Mapper, MapperConfig};
+use statsd_proto::Parser;
+
+use crate::support::*;
+
+/// A sink, a pipeline over `yaml` (empty: no mapping file) and the sink's clock.
+fn setup(yaml: &str) -> (PrometheusSink, Pipeline, ManualClock) {
+    let clock = ManualClock::new();
+    let sink = PrometheusSink::with_clock(PrometheusOptions::default(), Arc::new(clock.clone()));
+    let config = if yaml.is_empty() {
+        MapperConfig::empty()
+    } else {
+        MapperConfig::from_yaml_str(yaml, None).expect("test config is valid")
+    };
+    let pipeline = Pipeline::new(
+        Arc::new(Mapper::new(config, 100)),
+        Parser::new().events(false),
+        sink.stats().clone(),
+    );
+    (sink, pipeline, clock)
+}
+
+fn send(sink: &PrometheusSink, pipeline: &mut Pipeline, packet: &str) {
+    pipeline.process_packet(packet.as_bytes(), &mut sink.recorder());
+}
+
+fn value(sink: &PrometheusSink, series: &str) -> Option<String> {
+    sample(sink, series)
+}
+
+#[test]
+fn negative_counter_is_counted_not_recorded() {
+    let (sink, mut p, _) = setup("");
+    send(&sink, &mut p, "foo:-1|c");
+    assert_eq!(value(&sink, "foo"), None);
+    assert_eq!(sink.stats().events_error.get("illegal_negative_counter"), 1);
+    assert_eq!(
+        value(
+            &sink,
+            "statsd_exporter_events_error_total{reason=\"illegal_negative_counter\"}"
+        )
+        .as_deref(),
+        Some("1")
+    );
+}
+
+#[test]
+fn inconsistent_label_sets_are_all_exported() {
+    let yaml = r#"
+mappings:
+- match: "h.*"
+  name: "hist"
+  observer_type: histogram
+"#;
+    let (sink, mut p, _) = setup(yaml);
+    send(
+        &sink,
+        &mut p,
+        "c:1|c|#foo:1\nc:1|c|#foo:1,bar:2\ng:1|g|#foo:1\ng:1|g|#foo:1,bar:2",
+    );
+    send(
+        &sink,
+        &mut p,
+        "h.x:1|ms|#foo:1\nh.x:1|ms|#foo:1,bar:2\ns:1|ms|#foo:1\ns:1|ms|#foo:1,bar:2",
+    );
+    for series in [
+        "c{foo=\"1\"}",
+        "c{bar=\"2\",foo=\"1\"}",
+        "g{foo=\"1\"}",
+        "g{bar=\"2\",foo=\"1\"}",
+        "hist_count{foo=\"1\"}",
+        "hist_count{bar=\"2\",foo=\"1\"}",
+        "s_count{foo=\"1\"}",
+        "s_count{bar=\"2\",foo=\"1\"}",
+    ] {
+        assert_eq!(value(&sink, series).as_deref(), Some("1"), "{series}");
+    }
+}
+
+#[test]
+fn mapping_labels_override_tags() {
+    let yaml = r#"
+mappings:
+- match: "counter.test.*"
+  name: "counter_test"
+  labels:
+    code: "$1"
+"#;
+    let (sink, mut p, _) = setup(yaml);
+    send(
+        &sink,
+        &mut p,
+        "counter.test.200:1|c|#code:should_be_overridden",
+    );
+    assert_eq!(
+        value(&sink, "counter_test{code=\"200\"}").as_deref(),
+        Some("1")
+    );
+    assert_eq!(sink.stats().events_actions.get("map"), 1);
+}
+
+#[test]
+fn honor_labels_keeps_the_tag() {
+    let yaml = r#"
+mappings:
+- match: ".*"
+  match_type: regex
+  name: "$0"
+  honor_labels: true
+  labels:
+    some_label: "foo"
+    other: "default"
+"#;
+    let (sink, mut p, _) = setup(yaml);
+    send(&sink, &mut p, "some_metric:1|c|#some_label:bar");
+    assert_eq!(
+        value(&sink, "some_metric{other=\"default\",some_label=\"bar\"}").as_deref(),
+        Some("1")
+    );
+}
+
+#[test]
+fn type_conflicts_are_counted_by_name_and_type() {
+    let (sink, mut p, _) = setup("");
+    send(
+        &sink,
+        &mut p,
+        "m:1|c\nm:2|g\nm:3|ms\nm_count:1|c\nd:1|d\nd_count:1|ms",
+    );
+    assert_eq!(value(&sink, "m").as_deref(), Some("1"));
+    assert_eq!(sink.stats().conflicts("m", "gauge"), 1);
+    assert_eq!(sink.stats().conflicts("m", "summary"), 1);
+    assert_eq!(sink.stats().conflicts("d_count", "summary"), 1);
+    assert_eq!(sink.stats().conflicts("m_count", "counter"), 0);
+    assert_eq!(
+        value(
+            &sink,
+            "statsd_exporter_events_conflict_total{metric_name=\"d_count\",type=\"summary\"}"
+        )
+        .as_deref(),
+        Some("1")
+    );
+    assert_eq!(sink.stats().events.get("counter"), 2);
+}
+
+#[test]
+fn empty_mapped_name_is_counted() {
+    let yaml = r#"
+mappings:
+- match: ".*_bar"
+  match_type: regex
+  name: "${1}"
+"#;
+    let (sink, mut p, _) = setup(yaml);
+    send(&sink, &mut p, "foo_bar:1|c");
+    assert_eq!(sink.stats().events_error.get("empty_metric_name"), 1);
+    assert_eq!(sink.series_count(), 0);
+}
+
+#[test]
+fn invalid_utf8_loses_only_its_line() {
+    let (sink, mut p, _) = setup("");
+    let mut packet = b"ok1:1|c\nbad:1|c|#k:".to_vec();
+    packet.extend_from_slice(&[0xff, 0xfe]);
+    packet.extend_from_slice(b"\nok2:1|c");
+    p.process_packet(&packet, &mut sink.recorder());
+    p.process_line(b"bad_tcp:1|c|#k:\xff", &mut sink.recorder());
+    p.process_line(b"ok3:1|c\n", &mut sink.recorder());
+    assert_eq!(value(&sink, "ok1").as_deref(), Some("1"));
+    assert_eq!(value(&sink, "ok2").as_deref(), Some("1"));
+    assert_eq!(value(&sink, "ok3").as_deref(), Some("1"));
+    assert_eq!(sink.stats().sample_errors.get("malformed_line"), 2);
+    assert_eq!(sink.stats().lines.get(), 5);
+}
+
+#[test]
+fn unmapped_observer_is_a_summary_with_default_quantiles() {
+    let (sink, mut p, _) = setup("");
+    send(&sink, &mut p, "lat:250|ms");
+    let lines = user_lines(&sink);
+    for want in [
+        "# TYPE lat summary",
+        "lat{quantile=\"0.5\"} 0.25",
+        "lat{quantile=\"0.9\"} 0.25",
+        "lat{quantile=\"0.99\"} 0.25",
+        "lat_sum 0.25",
+        "lat_count 1",
+    ] {
+        assert!(
+            lines.iter().any(|l| l == want),
+            "missing {want}: {lines:#?}"
+        );
+    }
+    assert_eq!(sink.stats().events_unmapped.get(), 1);
+}
+
+#[test]
+fn histogram_units_ms_become_seconds_other_observers_do_not() {
+    let yaml = "defaults:\n  observer_type: histogram\n";
+    let (sink, mut p, _) = setup(yaml);
+    send(&sink, &mut p, "a:300|ms\nb:0.3|h\nc:0.3|d");
+    assert_eq!(value(&sink, "a_sum").as_deref(), Some("0.3"));
+    assert_eq!(value(&sink, "b_sum").as_deref(), Some("0.3"));
+    assert_eq!(value(&sink, "c_sum").as_deref(), Some("0.3"));
+    assert_eq!(value(&sink, "a_bucket{le=\"0.5\"}").as_deref(), Some("1"));
+    assert_eq!(value(&sink, "a_bucket{le=\"0.25\"}").as_deref(), Some("0"));
+}
+
+#[test]
+fn counters_add_and_gauges_take_deltas() {
+    let (sink, mut p, _) = setup("");
+    send(&sink, &mut p, "c:1|c\nc:1|c");
+    send(&sink, &mut p, "g:333|g\ng:-10|g\ng:+4|g");
+    send(&sink, &mut p, "z:0|g\nz:-1|g");
+    assert_eq!(value(&sink, "c").as_deref(), Some("2"));
+    assert_eq!(value(&sink, "g").as_deref(), Some("327"));
+    assert_eq!(value(&sink, "z").as_deref(), Some("-1"));
+}
+
+#[test]
+fn scale_multiplies_every_type() {
+    let yaml = r#"
+mappings:
+- match: "scaled.*"
+  name: "scaled_$1"
+  scale: 1024
+- match: "t.*"
+  name: "timer_$1"
+  scale: 2
+"#;
+    let (sink, mut p, _) = setup(yaml);
+    send(
+        &sink,
+        &mut p,
+        "scaled.c:100|c\nscaled.c:200|c\nscaled.g:1|g\nscaled.g:+1|g\nt.x:500|ms",
+    );
+    assert_eq!(value(&sink, "scaled_c").as_deref(), Some("307200"));
+    assert_eq!(value(&sink, "scaled_g").as_deref(), Some("2048"));
+    // 500 ms → 0.5 s, then × 2.
+    assert_eq!(value(&sink, "timer_x_sum").as_deref(), Some("1"));
+}
+
+#[test]
+fn ttl_default_and_per_mapping() {
+    let yaml = r#"
+defaults:
+  ttl: 1s
+mappings:
+- match: "long.*"
+  name: "long_$1"
+  ttl: 2s
+"#;
+    let (sink, mut p, clock) = setup(yaml);
+    send(&sink, &mut p, "short:1|g\nlong.s:1|ms");
+    clock.advance(Duration::from_millis(1500));
+    assert_eq!(sink.expire(), 1);
+    assert_eq!(value(&sink, "short"), None);
+    assert_eq!(value(&sink, "long_s_count").as_deref(), Some("1"));
+    clock.advance(Duration::from_millis(1000));
+    assert_eq!(sink.expire(), 1);
+    assert_eq!(value(&sink, "long_s_count"), None);
+    assert_eq!(
+        value(&sink, "statsd_exporter_series_expired_total").as_deref(),
+        Some("2")
+    );
+}
+
+#[test]
+fn sample_rates() {
+    let (sink, mut p, _) = setup("");
+    send(&sink, &mut p, "c:1|c|@0.1\ng:5|g|@0.1");
+    send(
+        &sink,
+        &mut p,
+        "t1:1|ms|@0.25\nt2:1|ms|@0.3\nt3:1|ms|@0.7\nt4:1|h|@1",
+    );
+    assert_eq!(value(&sink, "c").as_deref(), Some("10"));
+    assert_eq!(value(&sink, "g").as_deref(), Some("5"));
+    assert_eq!(value(&sink, "t1_count").as_deref(), Some("4"));
+    assert_eq!(value(&sink, "t2_count").as_deref(), Some("3"));
+    assert_eq!(value(&sink, "t3_count").as_deref(), Some("1"));
+    assert_eq!(value(&sink, "t4_count").as_deref(), Some("1"));
+    assert_eq!(sink.stats().sample_errors.get("invalid_sample_factor"), 0);
+    // A tiny rate is one weighted observation, not millions of inserts.
+    send(&sink, &mut p, "t5:2|d|@0.000001");
+    assert_eq!(value(&sink, "t5_count").as_deref(), Some("1e+06"));
+    assert_eq!(value(&sink, "t5_sum").as_deref(), Some("2e+06"));
+}
+
+#[test]
+fn observer_rate_above_one_records_once_and_is_counted() {
+    // statsd_exporter records nothing for `@2`, silently.
+    let (sink, mut p, _) = setup("");
+    send(&sink, &mut p, "rt:5|ms|@2\nneg:5|ms|@-0.5");
+    assert_eq!(value(&sink, "rt_count").as_deref(), Some("1"));
+    assert_eq!(value(&sink, "rt_sum").as_deref(), Some("0.005"));
+    assert_eq!(value(&sink, "neg_count").as_deref(), Some("1"));
+    assert_eq!(sink.stats().sample_errors.get("invalid_sample_factor"), 2);
+    // Counters keep statsd_exporter's division.
+    send(&sink, &mut p, "c:4|c|@2");
+    assert_eq!(value(&sink, "c").as_deref(), Some("2"));
+}
+
+#[test]
+fn drop_action_and_unmapped_accounting() {
+    let yaml = r#"
+mappings:
+- match: "noisy.*"
+  name: "dropped"
+  action: drop
+- match: "kept.*"
+  name: "kept_$1"
+"#;
+    let (sink, mut p, _) = setup(yaml);
+    send(
+        &sink,
+        &mut p,
+        "noisy.a:1|c\nnoisy.b:1|g\nkept.a:1|c\nother:1|c",
+    );
+    assert_eq!(sink.series_count(), 2);
+    assert_eq!(sink.stats().events_actions.get("drop"), 2);
+    assert_eq!(sink.stats().events_actions.get("map"), 1);
+    assert_eq!(sink.stats().events_unmapped.get(), 1);
+    assert_eq!(sink.stats().events.get("counter"), 2);
+}
+
+#[test]
+fn sets_are_illegal_events() {
+    let (sink, mut p, _) = setup("");
+    send(&sink, &mut p, "users:1|s\nok:1|c\nnames:alice|s");
+    assert_eq!(sink.stats().sample_errors.get("illegal_event"), 1);
+    // statsd_exporter parses the value before it looks at the type.
+    assert_eq!(sink.stats().sample_errors.get("malformed_value"), 1);
+    assert_eq!(sink.series_count(), 1);
+}
+
+#[test]
+fn le_and_quantile_tags_no_longer_crash_anything() {
+    let yaml = "defaults:\n  observer_type: histogram\nmappings:\n- match: \"s.*\"\n  name: \"sum_$1\"\n  observer_type: summary\n";
+    let (sink, mut p, _) = setup(yaml);
+    send(
+        &sink,
+        &mut p,
+        "h1:1|h|#le:5\ns.x:1|ms|#quantile:0.5\nc:1|c|#le:5\nok:1|h",
+    );
+    assert_eq!(sink.stats().events_error.get("illegal_label_name"), 2);
+    assert_eq!(value(&sink, "c{le=\"5\"}").as_deref(), Some("1"));
+    assert_eq!(value(&sink, "ok_count").as_deref(), Some("1"));
+}
+
+#[test]
+fn parse_accounting_matches_statsd_exporter() {
+    let (sink, mut p, _) = setup("");
+    send(
+        &sink,
+        &mut p,
+        "a:1|c|#t:1,bad\nb:1|c:2|g\n\nbroken\nc:x|c\n",
+    );
+    let stats = sink.stats();
+    // Six `\n` pieces including the empty one in the middle and the one after the last `\n`.
+    assert_eq!(stats.lines.get(), 6);
+    assert_eq!(stats.samples.get(), 4);
+    assert_eq!(stats.tags.get(), 1);
+    assert_eq!(stats.tag_errors.get(), 1);
+    assert_eq!(stats.sample_errors.get("malformed_line"), 1);
+    assert_eq!(stats.sample_errors.get("malformed_value"), 1);
+    assert_eq!(stats.events.get("counter"), 2);
+    // `b` is a counter, so its gauge sample is a type conflict, as in statsd_exporter.
+    assert_eq!(stats.events.get("gauge"), 0);
+    assert_eq!(stats.conflicts("b", "gauge"), 1);
+}
+
+#[test]
+fn tag_keys_are_escaped_and_name_tags_work() {
+    let (sink, mut p, _) = setup("");
+    send(
+        &sink,
+        &mut p,
+        "web.req,host.name=a-1:1|c\nsfx.[env=prod]x:1|c\nlib#k=v:1|c",
+    );
+    assert_eq!(
+        value(&sink, "web_req{host_name=\"a-1\"}").as_deref(),
+        Some("1")
+    );
+    assert_eq!(value(&sink, "sfx_x{env=\"prod\"}").as_deref(), Some("1"));
+    assert_eq!(value(&sink, "lib{k=\"v\"}").as_deref(), Some("1"));
+}
+
+#[test]
+fn reload_switches_every_clone() {
+    let (sink, p, _) = setup("");
+    let mut other = p.clone();
+    send(&sink, &mut other.clone(), "a.b:1|c");
+    let config =
+        MapperConfig::from_yaml_str("mappings:\n- match: \"a.*\"\n  name: \"renamed\"\n", None)
+            .unwrap();
+    p.set_mapper(Arc::new(Mapper::new(config, 10)));
+    send(&sink, &mut other, "a.b:1|c");
+    assert_eq!(value(&sink, "a_b").as_deref(), Some("1"));
+    assert_eq!(value(&sink, "renamed").as_deref(), Some("1"));
+}
+
+#[test]
+fn threads_ingest_through_clones() {
+    let (sink, p, _) = setup("");
+    std::thread::scope(|scope| {
+        for t in 0..3 {
+            let mut p = p.clone();
+            let sink = &sink;
+            scope.spawn(move || {
+                for i in 0..2000 {
+                    let packet = format!("shared:1|c\nper_thread:1|c|#t:{t}\nlat:{i}|ms");
+                    p.process_packet(packet.as_bytes(), &mut sink.recorder());
+                }
+            });
+        }
+    });
+    assert_eq!(value(&sink, "shared").as_deref(), Some("6000"));
+    assert_eq!(value(&sink, "per_thread{t=\"2\"}").as_deref(), Some("2000"));
+    assert_eq!(value(&sink, "lat_count").as_deref(), Some("6000"));
+    assert_eq!(sink.stats().lines.get(), 3 * 2000 * 3);
+}

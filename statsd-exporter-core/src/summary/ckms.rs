@@ -121,7 +121,7 @@ impl Stream {
         sort_by_value(&mut self.buffer);
         self.merge(targets, scratch);
         self.buffer.clear();
-        self.compress(targets, scratch);
+        self.compress(targets);
     }
 
     /// perks `stream.merge`, as one pass over the old list and the sorted buffer.
@@ -152,18 +152,22 @@ impl Stream {
             r += width;
         }
         scratch.extend_from_slice(&self.samples[i..]);
-        std::mem::swap(&mut self.samples, scratch);
+        // Copy back rather than swap: each vector then only grows to its working size
+        // once, and merging stops allocating.
+        self.samples.clear();
+        self.samples.extend_from_slice(scratch);
     }
 
     /// perks `stream.compress`: walk from the top, folding a sample into its right neighbour
-    /// while the invariant allows.
-    fn compress(&mut self, targets: &[Target], scratch: &mut Vec<Sample>) {
+    /// while the invariant allows. In place: survivors are written from the end backwards
+    /// (never over an unread sample), then moved to the front.
+    fn compress(&mut self, targets: &[Target]) {
         let len = self.samples.len();
         if len < 2 {
             return;
         }
-        scratch.clear();
         let mut x = self.samples[len - 1];
+        let mut write = len - 1;
         // The rank just below `x`: the total width of everything before it.
         let mut r = self.n - x.width;
         for i in (0..len - 1).rev() {
@@ -172,13 +176,13 @@ impl Stream {
             if c.width + x.width + x.delta <= invariant(targets, self.n, r) {
                 x.width += c.width;
             } else {
-                scratch.push(x);
+                self.samples[write] = x;
+                write -= 1;
                 x = c;
             }
         }
-        scratch.push(x);
-        self.samples.clear();
-        self.samples.extend(scratch.iter().rev());
+        self.samples[write] = x;
+        self.samples.drain(..write);
     }
 
     /// Heap bytes held by this stream.
@@ -189,8 +193,9 @@ impl Stream {
 }
 
 fn sort_by_value(buffer: &mut [(f64, f64)]) {
-    // Stable sort: adaptive to the pre-sorted runs the summary feeds in.
-    buffer.sort_by(|a, b| a.0.total_cmp(&b.0));
+    // The summary feeds sorted batches, which the unstable sort detects in linear time; a
+    // stable sort would allocate a buffer on every flush.
+    buffer.sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
 }
 
 #[cfg(test)]

@@ -139,8 +139,9 @@ impl SummaryState {
     /// client_golang `swapBufs` + `flushColdBuf`: merge the hot buffer into every stream,
     /// move the expiry forward, rotate streams that aged out.
     fn flush(&mut self, config: &SummaryConfig, now: u64, scratch: &mut Vec<Sample>) {
-        // Sorting once lets every stream's own sort see one pre-sorted run.
-        self.hot.sort_by(|a, b| a.0.total_cmp(&b.0));
+        // Sorting once lets every stream's own sort see a pre-sorted run (and the unstable sort
+        // needs no buffer, so flushing never allocates).
+        self.hot.sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
         for &(value, weight) in &self.hot {
             for stream in self.streams.iter_mut() {
                 stream.insert(&config.targets, value, weight, scratch);

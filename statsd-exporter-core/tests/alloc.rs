@@ -1,0 +1,131 @@
+//! A sample for an existing series allocates nothing: parse, map and record, counted by a
+//! global allocator. Its own test binary because it installs a `#[global_allocator]`; the
+//! count is per thread, so the harness's other threads do not disturb it.
+// Implementing GlobalAlloc needs unsafe; the library itself forbids unsafe code.
+#![allow(unsafe_code)]
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
+use std::sync::Arc;
+
+use statsd_exporter_core::{
+    Event, Label, Observer, Pipeline, PrometheusSink, Sink, SummaryOptions, Value,
+};
+use statsd_mapper::{Mapper, MapperConfig};
+use statsd_proto::Parser;
+
+struct Counting;
+
+thread_local! {
+    static ALLOCATIONS: Cell<u64> = const { Cell::new(0) };
+}
+
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        ALLOCATIONS.with(|c| c.set(c.get() + 1));
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        unsafe { System.dealloc(ptr, layout) }
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        ALLOCATIONS.with(|c| c.set(c.get() + 1));
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+fn allocations() -> u64 {
+    ALLOCATIONS.with(Cell::get)
+}
+
+const CONFIG: &str = r#"
+mappings:
+- match: "app.*.requests"
+  name: "app_requests_total"
+  labels:
+    service: "$1"
+    env: "prod"
+- match: "app.*.latency"
+  name: "app_latency_seconds"
+  observer_type: histogram
+  labels:
+    service: "$1"
+- match: "app.*.duration"
+  name: "app_duration_seconds"
+  labels:
+    service: "$1"
+"#;
+
+/// Every metric type, mapped and unmapped, with every tag style, escaped tag keys and a
+/// sample rate.
+const PACKET: &[u8] = b"app.users.requests:1|c|#code:200,host.name:web-1\n\
+app.users.latency:12|ms|@0.5|#code:200\n\
+app.users.duration:7|ms|#code:200\n\
+queue.depth:+3|g\n\
+unmapped.thing,region=eu:2|c\n\
+sfx.[env=prod]gauge:4|g\n\
+dist:1.5|d|#a:b";
+
+#[test]
+fn parse_map_record_of_existing_series_does_not_allocate() {
+    let sink = PrometheusSink::default();
+    let mapper = Mapper::new(MapperConfig::from_yaml_str(CONFIG, None).unwrap(), 1000);
+    let mut pipeline = Pipeline::new(
+        Arc::new(mapper),
+        Parser::new().events(false),
+        sink.stats().clone(),
+    );
+    // Warm-up: series are created, the mapper cache fills, buffers and summary streams
+    // reach their working size.
+    for _ in 0..20_000 {
+        pipeline.process_packet(PACKET, &mut sink.recorder());
+    }
+    let series = sink.series_count();
+    let before = allocations();
+    for _ in 0..10_000 {
+        pipeline.process_packet(PACKET, &mut sink.recorder());
+    }
+    let allocated = allocations() - before;
+    assert_eq!(sink.series_count(), series);
+    assert_eq!(sink.stats().events.get("counter"), 30_000 * 2);
+    assert_eq!(allocated, 0, "{allocated} allocations in 10 000 packets");
+}
+
+#[test]
+fn recording_into_existing_series_does_not_allocate() {
+    let sink = PrometheusSink::default();
+    let summary = SummaryOptions::default();
+    let labels = [Label::new("b", "2"), Label::new("a", "1")];
+    let events = [
+        Value::Counter(1.0),
+        Value::GaugeSet(2.0),
+        Value::GaugeAdd(1.0),
+        Value::Observe {
+            value: 0.3,
+            count: 1,
+            observer: Observer::Summary(&summary),
+        },
+    ];
+    let names = ["c", "g", "g", "s"];
+    let mut record = |i: usize| {
+        let event = Event {
+            name: names[i % 4],
+            labels: &labels,
+            value: events[i % 4],
+            help: "help",
+            ttl: Some(std::time::Duration::from_secs(60)),
+        };
+        sink.recorder().record(&event).unwrap();
+    };
+    for i in 0..100_000 {
+        record(i);
+    }
+    let before = allocations();
+    for i in 0..40_000 {
+        record(i);
+    }
+    assert_eq!(allocations() - before, 0);
+}

@@ -13,6 +13,7 @@ mod number;
 mod options;
 mod owned;
 mod packet;
+mod scan;
 mod tags;
 
 pub use encode::{MetricFields, encode_metric};

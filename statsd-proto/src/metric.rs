@@ -7,6 +7,7 @@ use crate::kind::MetricType;
 use crate::name::Name;
 use crate::number::{parse_f64, parse_u64};
 use crate::options::Parser;
+use crate::scan::{HIGH, eq, find, first, load, splat};
 use crate::tags::{NameTags, Tags, count_list, memchr_small, split_name};
 
 /// One value of a metric line, with everything statsd_exporter needs to turn it into
@@ -211,6 +212,25 @@ impl<'a> Metric<'a> {
         self.offset
     }
 
+    /// An empty metric for `line`, to be filled by the parser.
+    #[inline(always)]
+    pub(crate) fn blank(line: &'a [u8], parser: Parser) -> Metric<'a> {
+        Metric {
+            line,
+            offset: 0,
+            head: &[],
+            tail: &[],
+            name_tags: NameTags::default(),
+            fields: &[],
+            container_id: None,
+            external_data: None,
+            cardinality: None,
+            samples: SmallVec::new(),
+            tag_passes: 0,
+            parser,
+        }
+    }
+
     pub(crate) fn set_offset(&mut self, offset: usize) {
         self.offset = offset;
     }
@@ -349,47 +369,98 @@ impl Cardinality {
 /// The colon position, the name halves and the name-embedded tags.
 type NamePart<'a> = (usize, &'a [u8], &'a [u8], NameTags<'a>);
 
-/// Where in the line the rest after the name starts, and what a first pass found.
+/// What one pass over the text after the name found.
 struct Scan {
-    /// First `|` in the rest.
-    first_pipe: Option<usize>,
+    /// Positions of the first 8 `|` (relative to the rest of the line).
+    pipes: [u32; 8],
+    /// Number of `|` in the rest of the line (may exceed 8).
+    npipes: usize,
+    /// Any `:` in the rest of the line.
+    colon: bool,
     /// A `:` before the first `|` (packed values).
     packed: bool,
     /// Position of the first `|#`.
     dog_tags: Option<usize>,
-    /// A `|c:` field exists.
+    /// A `|c:` container field (not the type `c` of a multi-metric sample).
     container: bool,
+    /// OR of every word scanned: its high bits show non-ASCII bytes.
+    bits: u64,
 }
 
-/// One scalar pass over the rest of a short line (cheaper than one memchr per question).
-#[inline]
-fn scan(rest: &[u8]) -> Scan {
+/// The colon ending the name, whether the name holds a tag delimiter (`[ ] # ,`),
+/// and the OR of the words scanned (for the ASCII check).
+#[inline(always)]
+fn scan_name(line: &[u8]) -> (Option<usize>, bool, u64) {
+    let (colon, open, close, hash, comma) = (
+        splat(b':'),
+        splat(b'['),
+        splat(b']'),
+        splat(b'#'),
+        splat(b','),
+    );
+    let mut bits = 0;
+    let mut special = 0;
+    let mut i = 0;
+    while i < line.len() {
+        let w = load(line, i);
+        bits |= w;
+        let c = eq(w, colon);
+        let t = eq(w, open) | eq(w, close) | eq(w, hash) | eq(w, comma);
+        if c != 0 {
+            // Only delimiters before the colon belong to the name.
+            let below = c ^ (c - 1);
+            return (Some(i + first(c)), special != 0 || t & below != 0, bits);
+        }
+        special |= t;
+        i += 8;
+    }
+    (None, special != 0, bits)
+}
+
+/// One pass over the rest of the line, word by word, visiting only `|` and `:`.
+#[inline(always)]
+fn scan_rest(rest: &[u8]) -> Scan {
     let mut s = Scan {
-        first_pipe: None,
+        pipes: [0; 8],
+        npipes: 0,
+        colon: false,
         packed: false,
         dog_tags: None,
         container: false,
+        bits: 0,
     };
     // `|` seen since the start or the last `:`: a `|c:` right after a value is the
     // type `c` of a multi-metric line (`a:1|c:2|ms`), not a container id field.
     let mut pipes_in_sample = 0u32;
-    for (i, &b) in rest.iter().enumerate() {
-        if b == b'|' {
-            if s.first_pipe.is_none() {
-                s.first_pipe = Some(i);
-            }
-            match rest.get(i + 1) {
-                Some(b'#') if s.dog_tags.is_none() => s.dog_tags = Some(i),
-                Some(b'c') if pipes_in_sample > 0 && rest.get(i + 2) == Some(&b':') => {
-                    s.container = true
+    let (pipe, colon) = (splat(b'|'), splat(b':'));
+    let mut i = 0;
+    while i < rest.len() {
+        let w = load(rest, i);
+        s.bits |= w;
+        let mut m = eq(w, pipe) | eq(w, colon);
+        while m != 0 {
+            let pos = i + first(m);
+            m &= m - 1;
+            if rest.get(pos) == Some(&b'|') {
+                if let Some(slot) = s.pipes.get_mut(s.npipes) {
+                    *slot = pos as u32;
                 }
-                _ => {}
+                s.npipes += 1;
+                match rest.get(pos + 1) {
+                    Some(b'#') if s.dog_tags.is_none() => s.dog_tags = Some(pos),
+                    Some(b'c') if pipes_in_sample > 0 && rest.get(pos + 2) == Some(&b':') => {
+                        s.container = true
+                    }
+                    _ => {}
+                }
+                pipes_in_sample += 1;
+            } else {
+                s.colon = true;
+                s.packed |= s.npipes == 0;
+                pipes_in_sample = 0;
             }
-            pipes_in_sample += 1;
-        } else if b == b':' {
-            s.packed |= s.first_pipe.is_none();
-            pipes_in_sample = 0;
         }
+        i += 8;
     }
     s
 }
@@ -409,8 +480,10 @@ struct Fields<'a> {
 }
 
 /// statsd_exporter's field loop (line.go: components 3..6). `base` is the offset of
-/// `fields` in the line; `fields` starts with `|` or is empty.
-fn fields_compat<'a>(fields: &'a [u8], base: usize, kind: &[u8]) -> Fields<'a> {
+/// `fields` in the line; `fields` starts with `|` or is empty; `bounds` holds the
+/// position of every `|` in `fields` (at most 4: more is `malformed_component`).
+#[inline(always)]
+fn fields_compat<'a>(fields: &'a [u8], base: usize, kind: &[u8], bounds: &[u32]) -> Fields<'a> {
     let mut out = Fields {
         result: Ok(()),
         empty: false,
@@ -420,26 +493,26 @@ fn fields_compat<'a>(fields: &'a [u8], base: usize, kind: &[u8]) -> Fields<'a> {
         timestamp: None,
         container_id: None,
     };
-    if fields.is_empty() {
-        return out;
-    }
-    let body = &fields[1..];
-    if body.is_empty()
-        || body.first() == Some(&b'|')
-        || body.last() == Some(&b'|')
-        || contains_pair(body, b'|', b'|')
-    {
-        out.empty = true;
-        out.result = Err(Error::new(ErrorKind::MalformedComponent, base));
-        out.processed = &[];
-        return out;
+    let field = |k: usize| {
+        let start = bounds[k] as usize + 1;
+        let end = bounds.get(k + 1).map_or(fields.len(), |&e| e as usize);
+        (start, fields.get(start..end).unwrap_or(&[]))
+    };
+    for k in 0..bounds.len() {
+        if field(k).1.is_empty() {
+            out.empty = true;
+            out.result = Err(Error::new(
+                ErrorKind::MalformedComponent,
+                base + bounds[k] as usize,
+            ));
+            out.processed = &[];
+            return out;
+        }
     }
     let counter = kind == b"c";
-    let mut pos = 0;
-    while pos < body.len() {
-        let end = memchr_small(b'|', &body[pos..]).map_or(body.len(), |e| pos + e);
-        let field = &body[pos..end];
-        let at = base + 1 + pos;
+    for k in 0..bounds.len() {
+        let (start, field) = field(k);
+        let at = base + start;
         match field[0] {
             b'@' => {
                 let rate = match parse_f64(&field[1..]) {
@@ -462,24 +535,35 @@ fn fields_compat<'a>(fields: &'a [u8], base: usize, kind: &[u8]) -> Fields<'a> {
                     out.container_id = Some(&field[2..]);
                 } else {
                     out.result = Err(Error::new(ErrorKind::MalformedContainerId, at));
-                    out.processed = &fields[..1 + pos];
+                    out.processed = &fields[..start];
                     return out;
                 }
             }
             b'T' => out.timestamp = parse_u64(&field[1..]),
             _ => {
                 out.result = Err(Error::new(ErrorKind::InvalidSampleFactor, at));
-                out.processed = &fields[..1 + pos];
+                out.processed = &fields[..start];
                 return out;
             }
         }
-        pos = end + 1;
     }
     out
 }
 
-fn contains_pair(s: &[u8], a: u8, b: u8) -> bool {
-    s.windows(2).any(|w| w[0] == a && w[1] == b)
+/// Positions of every `|` in `fields`, up to `N` (enough for a valid sample).
+fn pipe_bounds(fields: &[u8]) -> ([u32; 5], usize) {
+    let mut bounds = [0u32; 5];
+    let mut n = 0;
+    let mut pos = 0;
+    while let Some(i) = find(&fields[pos..], b'|') {
+        if n == bounds.len() {
+            return (bounds, n + 1);
+        }
+        bounds[n] = (pos + i) as u32;
+        n += 1;
+        pos += i + 1;
+    }
+    (bounds, n)
 }
 
 impl Parser {
@@ -499,30 +583,43 @@ impl Parser {
     /// let kinds: Vec<_> = m.samples().map(|s| s.map(|s| s.value()).map_err(|e| e.kind())).collect();
     /// assert_eq!(kinds, [Ok(1.0), Err(ErrorKind::MalformedValue)]);
     /// ```
+    #[inline]
     pub fn parse_metric<'a>(&self, line: &'a [u8]) -> Result<Metric<'a>, Error> {
         let line = match line {
             [rest @ .., b'\r'] => rest,
             _ => line,
         };
+        // Filled in place: a `Metric` is a few hundred bytes, and building it in a local
+        // then moving it into the result costs a memcpy per line.
+        let mut out = Ok(Metric::blank(line, *self));
+        if let Ok(metric) = &mut out
+            && let Err(e) = self.fill_metric(line, metric)
+        {
+            out = Err(e);
+        }
+        out
+    }
+
+    /// Parses a metric line (without `\r`) into a blank `Metric`.
+    #[inline(always)]
+    pub(crate) fn fill_metric<'a>(
+        &self,
+        line: &'a [u8],
+        metric: &mut Metric<'a>,
+    ) -> Result<(), Error> {
         if self.strict() {
-            self.metric_strict(line)
+            self.metric_strict(line, metric)
         } else {
-            self.metric_compat(line)
+            self.metric_compat(line, metric)
         }
     }
 
     fn name_part<'a>(&self, line: &'a [u8]) -> Result<NamePart<'a>, Error> {
-        let colon = match memchr_small(b':', line) {
+        let colon = match find(line, b':') {
             Some(0) => return Err(Error::new(ErrorKind::MalformedLine, 0)),
             Some(i) => i,
             None => return Err(Error::new(ErrorKind::MalformedLine, line.len())),
         };
-        if !self.strict()
-            && !line.is_ascii()
-            && let Err(e) = core::str::from_utf8(line)
-        {
-            return Err(Error::new(ErrorKind::MalformedLine, e.valid_up_to()));
-        }
         let (head, tail, name_tags) = split_name(
             &line[..colon],
             self.signalfx_tags,
@@ -532,51 +629,73 @@ impl Parser {
         Ok((colon, head, tail, name_tags))
     }
 
-    fn metric_compat<'a>(&self, line: &'a [u8]) -> Result<Metric<'a>, Error> {
-        let (colon, head, tail, name_tags) = self.name_part(line)?;
-        let line_err = |kind, at| Err(Error::new(kind, at).with_tag_errors(name_tags.errors));
+    #[inline(always)]
+    fn metric_compat<'a>(&self, line: &'a [u8], metric: &mut Metric<'a>) -> Result<(), Error> {
+        let (colon, special, name_bits) = scan_name(line);
+        let colon = match colon {
+            Some(0) => return Err(Error::new(ErrorKind::MalformedLine, 0)),
+            Some(i) => i,
+            None => return Err(Error::new(ErrorKind::MalformedLine, line.len())),
+        };
         let rest_at = colon + 1;
         let rest = &line[rest_at..];
-        let sc = scan(rest);
+        let sc = scan_rest(rest);
+        // One non-ASCII byte anywhere: statsd_exporter wants the whole line to be UTF-8.
+        if (name_bits | sc.bits) & HIGH != 0
+            && let Err(e) = core::str::from_utf8(line)
+        {
+            return Err(Error::new(ErrorKind::MalformedLine, e.valid_up_to()));
+        }
+        let name = &line[..colon];
+        let (head, tail, name_tags) = if special {
+            split_name(
+                name,
+                self.signalfx_tags,
+                self.librato_tags,
+                self.influxdb_tags,
+            )
+        } else {
+            (name, &[][..], NameTags::default())
+        };
+        let line_err = |kind, at| Err(Error::new(kind, at).with_tag_errors(name_tags.errors));
         if let Some(at) = sc.dog_tags
             && name_tags.valid > 0
         {
             return line_err(ErrorKind::MixedTaggingStyles, rest_at + at);
         }
-        let Some(p1) = sc.first_pipe else {
+        if sc.npipes == 0 {
             return line_err(ErrorKind::NotEnoughPartsAfterColon, line.len());
-        };
-        let mut metric = Metric {
-            line,
-            offset: 0,
-            head,
-            tail,
-            name_tags,
-            fields: &[],
-            container_id: None,
-            external_data: None,
-            cardinality: None,
-            samples: SmallVec::new(),
-            tag_passes: 0,
-            parser: *self,
-        };
-        if sc.packed || sc.dog_tags.is_some() || sc.container {
-            // One shared suffix for every value.
+        }
+        metric.head = head;
+        metric.tail = tail;
+        metric.name_tags = name_tags;
+        if !sc.colon || sc.packed || sc.dog_tags.is_some() || sc.container {
+            // One shared suffix for every value (a single value when there is no `:`).
+            let p1 = sc.pipes[0] as usize;
             let values = &rest[..p1];
-            let suffix = &rest[p1..];
-            let kind_end = memchr_small(b'|', &suffix[1..]).map_or(suffix.len(), |e| e + 1);
-            let kind_text = &suffix[1..kind_end];
+            let kind_end = if sc.npipes >= 2 {
+                sc.pipes[1] as usize
+            } else {
+                rest.len()
+            };
+            let kind_text = &rest[p1 + 1..kind_end];
             if sc.packed && !matches!(kind_text, b"ms" | b"h" | b"d") {
                 return line_err(ErrorKind::InvalidExtendedAggregateType, rest_at + p1 + 1);
             }
-            let fields_at = rest_at + p1 + kind_end;
-            let field_text = &suffix[kind_end..];
-            let components = 2 + field_text.iter().filter(|&&b| b == b'|').count();
+            let field_text = &rest[kind_end..];
+            let fields_at = rest_at + kind_end;
+            let components = 1 + sc.npipes;
+            // Field bounds relative to `field_text` (only needed when ≤ 6 components).
+            let mut bounds = [0u32; 4];
+            let nb = sc.npipes.saturating_sub(1).min(4);
+            for (b, &p) in bounds.iter_mut().zip(&sc.pipes[1..]).take(nb) {
+                *b = p - kind_end as u32;
+            }
             let mut shared: Option<Fields<'a>> = None;
             let mut start = 0;
             loop {
                 let end = if sc.packed {
-                    memchr_small(b':', &values[start..]).map_or(values.len(), |e| start + e)
+                    find(&values[start..], b':').map_or(values.len(), |e| start + e)
                 } else {
                     values.len()
                 };
@@ -588,7 +707,7 @@ impl Parser {
                         None => bad_slot(ErrorKind::MalformedValue, rest_at + start),
                         Some(v) => {
                             let f = *shared.get_or_insert_with(|| {
-                                fields_compat(field_text, fields_at, kind_text)
+                                fields_compat(field_text, fields_at, kind_text, &bounds[..nb])
                             });
                             if !f.empty {
                                 metric.tag_passes += 1;
@@ -611,7 +730,7 @@ impl Parser {
             // statsd_exporter multi-metric lines: `a:1|c:2|ms`, each sample self-contained.
             let mut start = 0;
             loop {
-                let end = memchr_small(b':', &rest[start..]).map_or(rest.len(), |e| start + e);
+                let end = find(&rest[start..], b':').map_or(rest.len(), |e| start + e);
                 let sample = &rest[start..end];
                 metric.samples.push(sample_compat(sample, rest_at + start));
                 if end >= rest.len() {
@@ -620,10 +739,10 @@ impl Parser {
                 start = end + 1;
             }
         }
-        Ok(metric)
+        Ok(())
     }
 
-    fn metric_strict<'a>(&self, line: &'a [u8]) -> Result<Metric<'a>, Error> {
+    fn metric_strict<'a>(&self, line: &'a [u8], metric: &mut Metric<'a>) -> Result<(), Error> {
         let (colon, head, tail, name_tags) = self.name_part(line)?;
         let rest_at = colon + 1;
         let rest = &line[rest_at..];
@@ -638,20 +757,11 @@ impl Parser {
             return Err(Error::new(ErrorKind::IllegalEvent, kind_at));
         };
         let fields = &after[kind_end..];
-        let mut metric = Metric {
-            line,
-            offset: 0,
-            head,
-            tail,
-            name_tags,
-            fields,
-            container_id: None,
-            external_data: None,
-            cardinality: None,
-            samples: SmallVec::new(),
-            tag_passes: 1,
-            parser: *self,
-        };
+        metric.head = head;
+        metric.tail = tail;
+        metric.name_tags = name_tags;
+        metric.fields = fields;
+        metric.tag_passes = 1;
         let mut rate = 1.0;
         let mut timestamp = None;
         let mut pos = 0;
@@ -694,7 +804,7 @@ impl Parser {
             metric
                 .samples
                 .push(make(values, parse_f64(values).unwrap_or(f64::NAN)));
-            return Ok(metric);
+            return Ok(());
         }
         let mut start = 0;
         for value in values.split(|&b| b == b':') {
@@ -711,7 +821,7 @@ impl Parser {
         if metric.samples.is_empty() {
             return Err(Error::new(ErrorKind::MalformedValue, rest_at));
         }
-        Ok(metric)
+        Ok(())
     }
 }
 
@@ -754,13 +864,14 @@ fn finish_slot<'a>(
 
 /// One self-contained sample of a statsd_exporter multi-metric line (`1|c|@0.1`).
 fn sample_compat(sample: &[u8], at: usize) -> Slot<'_> {
-    let Some(p) = memchr_small(b'|', sample) else {
+    let Some(p) = find(sample, b'|') else {
         return bad_slot(ErrorKind::MalformedComponent, at);
     };
     let after = &sample[p + 1..];
-    let kind_end = memchr_small(b'|', after).unwrap_or(after.len());
+    let kind_end = find(after, b'|').unwrap_or(after.len());
     let fields = &after[kind_end..];
-    if fields.iter().filter(|&&b| b == b'|').count() > 4 {
+    let (bounds, nb) = pipe_bounds(fields);
+    if nb > 4 {
         return bad_slot(ErrorKind::MalformedComponent, at);
     }
     let raw = &sample[..p];
@@ -768,6 +879,6 @@ fn sample_compat(sample: &[u8], at: usize) -> Slot<'_> {
         return bad_slot(ErrorKind::MalformedValue, at);
     };
     let kind_text = &after[..kind_end];
-    let f = fields_compat(fields, at + p + 1 + kind_end, kind_text);
+    let f = fields_compat(fields, at + p + 1 + kind_end, kind_text, &bounds[..nb]);
     finish_slot(raw, value, kind_text, at + p + 1, &f)
 }

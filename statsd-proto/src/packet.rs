@@ -67,7 +67,18 @@ impl Parser {
                 return self.parse_service_check(line).map(Item::ServiceCheck);
             }
         }
-        self.parse_metric(line).map(Item::Metric)
+        let line = match line {
+            [rest @ .., b'\r'] => rest,
+            _ => line,
+        };
+        // Filled in place (see `parse_metric`).
+        let mut out = Ok(Item::Metric(Metric::blank(line, *self)));
+        if let Ok(Item::Metric(metric)) = &mut out
+            && let Err(e) = self.fill_metric(line, metric)
+        {
+            out = Err(e);
+        }
+        out
     }
 
     /// Iterates over the lines of a packet: split on `\n`, a trailing `\r` removed,

@@ -77,13 +77,13 @@ pub(crate) fn split_tag(tag: &[u8], sep: u8, allow_valueless: bool) -> Result<Ta
     }
 }
 
-/// A scalar search: tags are short, and a plain loop beats memchr's dispatch there.
+/// A word-at-a-time search: tags are short, and memchr's dispatch costs more there.
 #[inline]
 pub(crate) fn memchr_small(needle: u8, haystack: &[u8]) -> Option<usize> {
     if haystack.len() > 64 {
         return memchr(needle, haystack);
     }
-    haystack.iter().position(|&b| b == needle)
+    crate::scan::find(haystack, needle)
 }
 
 /// Where name-embedded tags were found.

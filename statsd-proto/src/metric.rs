@@ -441,7 +441,8 @@ fn scan_rest(rest: &[u8]) -> Scan {
         while m != 0 {
             let pos = i + first(m);
             m &= m - 1;
-            if rest.get(pos) == Some(&b'|') {
+            let byte = rest.get(pos).copied();
+            if byte == Some(b'|') {
                 if let Some(slot) = s.pipes.get_mut(s.npipes) {
                     *slot = pos as u32;
                 }
@@ -454,7 +455,8 @@ fn scan_rest(rest: &[u8]) -> Scan {
                     _ => {}
                 }
                 pipes_in_sample += 1;
-            } else {
+            } else if byte == Some(b':') && s.dog_tags.is_none() {
+                // After `|#` colons no longer matter: the line is one sample.
                 s.colon = true;
                 s.packed |= s.npipes == 0;
                 pipes_in_sample = 0;
@@ -498,12 +500,12 @@ fn fields_compat<'a>(fields: &'a [u8], base: usize, kind: &[u8], bounds: &[u32])
         let end = bounds.get(k + 1).map_or(fields.len(), |&e| e as usize);
         (start, fields.get(start..end).unwrap_or(&[]))
     };
-    for k in 0..bounds.len() {
+    for (k, &bound) in bounds.iter().enumerate() {
         if field(k).1.is_empty() {
             out.empty = true;
             out.result = Err(Error::new(
                 ErrorKind::MalformedComponent,
-                base + bounds[k] as usize,
+                base + bound as usize,
             ));
             out.processed = &[];
             return out;

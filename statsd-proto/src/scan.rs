@@ -5,6 +5,7 @@
 //! helpers look at 8 bytes per step with plain integer arithmetic, exactly (no
 //! false positives), and treat the bytes past the end as zero.
 
+#[cfg(test)]
 const LO7: u64 = 0x7F7F_7F7F_7F7F_7F7F;
 pub(crate) const HIGH: u64 = 0x8080_8080_8080_8080;
 const ONES: u64 = 0x0101_0101_0101_0101;
@@ -27,9 +28,20 @@ pub(crate) const fn splat(b: u8) -> u64 {
     ONES * b as u64
 }
 
-/// High bit set in each lane of `w` equal to the lane of `pattern` (exact).
+/// High bit set in each lane of `w` equal to the lane of `pattern`.
+///
+/// The lowest flagged lane is always a real match; lanes above a real match may be
+/// flagged falsely (a borrow from the match, when the next byte is `pattern ^ 1`), so
+/// callers that walk every flagged lane check the byte (see [`eq_exact`]).
 #[inline(always)]
 pub(crate) fn eq(w: u64, pattern: u64) -> u64 {
+    let v = w ^ pattern;
+    v.wrapping_sub(ONES) & !v & HIGH
+}
+
+/// Like [`eq`], but every flagged lane is a real match (three more operations).
+#[cfg(test)]
+pub(crate) fn eq_exact(w: u64, pattern: u64) -> u64 {
     let v = w ^ pattern;
     !(((v & LO7) + LO7) | v | LO7)
 }
@@ -40,22 +52,23 @@ pub(crate) fn first(mask: u64) -> usize {
     (mask.trailing_zeros() / 8) as usize
 }
 
-/// Position of the first `a` or `b` in `s`.
+/// Position of the first `a` or `b` in `s`: whole words, then a byte loop for the
+/// last 0–7 bytes (cheaper than building a padded word).
 #[inline]
 pub(crate) fn find2(s: &[u8], a: u8, b: u8) -> Option<usize> {
     let (pa, pb) = (splat(a), splat(b));
     let mut i = 0;
-    while i < s.len() {
-        let w = load(s, i);
+    while let Some(chunk) = s.get(i..i + 8) {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        let w = u64::from_le_bytes(word);
         let m = eq(w, pa) | eq(w, pb);
         if m != 0 {
-            let at = i + first(m);
-            // Zero padding never matches a non-zero needle; a zero needle can.
-            return (at < s.len()).then_some(at);
+            return Some(i + first(m));
         }
         i += 8;
     }
-    None
+    s[i..].iter().position(|&c| c == a || c == b).map(|p| i + p)
 }
 
 /// Position of the first `a` in `s`.
@@ -86,10 +99,18 @@ mod tests {
     }
 
     #[test]
-    fn eq_is_exact() {
-        // `|}` and `:;` are the classic false positives of the cheaper zero-byte test.
+    fn eq_lowest_lane_is_exact() {
+        // `|}` and `:;` are the false positives of the cheaper zero-byte test.
         let w = load(b"|}:;||}}", 0);
-        assert_eq!(eq(w, splat(b'|')), 0x0000_8080_0000_0080);
-        assert_eq!(eq(w, splat(b'}')), 0x8080_0000_0000_8000);
+        assert_eq!(eq_exact(w, splat(b'|')), 0x0000_8080_0000_0080);
+        assert_eq!(eq_exact(w, splat(b'}')), 0x8080_0000_0000_8000);
+        assert_eq!(eq(w, splat(b'|')) & 0xFF, 0x80);
+        assert_eq!(first(eq(w, splat(b':'))), 2);
+        // Every lane flagged exactly is also flagged by the cheap test.
+        for pattern in [b'|', b'}', b':', b';'] {
+            let (cheap, exact) = (eq(w, splat(pattern)), eq_exact(w, splat(pattern)));
+            assert_eq!(cheap & exact, exact);
+            assert_eq!(first(cheap), first(exact));
+        }
     }
 }

@@ -1,7 +1,7 @@
 //! Tags: name-embedded styles (InfluxDB, Librato, SignalFX), DogStatsD `|#` tags and
 //! the `|c:` container id, walked lazily in statsd_exporter's order.
 
-use memchr::memchr;
+use crate::scan::{find, find2};
 
 /// One tag: a key and, except for DogStatsD valueless tags in strict mode, a value.
 ///
@@ -80,9 +80,6 @@ pub(crate) fn split_tag(tag: &[u8], sep: u8, allow_valueless: bool) -> Result<Ta
 /// A word-at-a-time search: tags are short, and memchr's dispatch costs more there.
 #[inline]
 pub(crate) fn memchr_small(needle: u8, haystack: &[u8]) -> Option<usize> {
-    if haystack.len() > 64 {
-        return memchr(needle, haystack);
-    }
     crate::scan::find(haystack, needle)
 }
 
@@ -200,6 +197,51 @@ impl<'a> Tags<'a> {
         Tags::new(&[], &[], false, false, false)
     }
 
+    /// The next item of the current `|#` list, split in one pass over its bytes.
+    #[inline]
+    fn next_dog_tag(&mut self) -> Option<Result<Tag<'a>, ()>> {
+        let rest = self.dog.rest;
+        if rest.is_empty() {
+            return None;
+        }
+        let body = match rest[0] {
+            b'#' => &rest[1..],
+            _ => rest,
+        };
+        match find2(body, b',', b':') {
+            Some(k) if body[k] == b':' => {
+                let value_and_more = &body[k + 1..];
+                let (value, next) = match find(value_and_more, b',') {
+                    Some(e) => (&value_and_more[..e], &value_and_more[e + 1..]),
+                    None => (value_and_more, &[][..]),
+                };
+                self.dog.rest = next;
+                let key = &body[..k];
+                if key.is_empty() || (value.is_empty() && !self.strict) {
+                    Some(Err(()))
+                } else {
+                    Some(Ok(Tag {
+                        key,
+                        value: Some(value),
+                    }))
+                }
+            }
+            found => {
+                // No `:` before the next `,` (or the end): a valueless tag.
+                let (key, next) = match found {
+                    Some(e) => (&body[..e], &body[e + 1..]),
+                    None => (body, &[][..]),
+                };
+                self.dog.rest = next;
+                if self.strict && !key.is_empty() {
+                    Some(Ok(Tag { key, value: None }))
+                } else {
+                    Some(Err(()))
+                }
+            }
+        }
+    }
+
     fn next_field(&mut self) -> Option<&'a [u8]> {
         while !self.fields.is_empty() {
             let field = match memchr_small(b'|', self.fields) {
@@ -228,13 +270,8 @@ impl<'a> Iterator for Tags<'a> {
             }
         }
         loop {
-            while let Some(item) = self.dog.next_item() {
-                let item = match item.first() {
-                    Some(b'#') => &item[1..],
-                    Some(_) => item,
-                    None => continue,
-                };
-                if let Ok(tag) = split_tag(item, b':', self.strict) {
+            while let Some(tag) = self.next_dog_tag() {
+                if let Ok(tag) = tag {
                     return Some(tag);
                 }
             }

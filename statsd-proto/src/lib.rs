@@ -1,6 +1,194 @@
 //! Zero-copy StatsD and DogStatsD parser and encoder.
 //!
-//! (Manual: see the sections below.)
+//! `statsd-proto` turns datagrams into borrowed items — metric lines, DogStatsD
+//! events and service checks — without copying or allocating, and writes items back
+//! to wire form. It accepts what statsd_exporter 0.30 accepts (and counts what it
+//! counts), or follows the DogStatsD Agent where the two disagree.
+//!
+//! # Usage
+//!
+//! ```
+//! use statsd_proto::{Item, MetricType, Parser};
+//!
+//! let parser = Parser::new(); // statsd_exporter's defaults
+//! let packet = b"api.latency:320|ms|@0.1|#env:prod\nbroken\nhits:1|c\r\n";
+//! for result in parser.packet(packet) {
+//!     match result {
+//!         Ok(Item::Metric(m)) => {
+//!             for sample in m.samples() {
+//!                 let s = sample.expect("both samples are good");
+//!                 println!("{:?} {} {}", m.name().to_vec(), s.kind(), s.value());
+//!             }
+//!             for tag in m.tags() {
+//!                 assert_eq!((tag.key(), tag.value()), (&b"env"[..], Some(&b"prod"[..])));
+//!             }
+//!         }
+//!         Ok(_) => {} // events and service checks
+//!         Err(e) => assert_eq!((e.kind().as_str(), e.offset()), ("malformed_line", 40)),
+//!     }
+//! }
+//! ```
+//!
+//! Entry points: [`Parser::packet`] (split on `\n`, `\r\n` accepted, empty lines
+//! skipped, a bad line never stops the next one), [`Parser::parse_line`],
+//! [`Parser::parse_metric`], [`Parser::parse_event`], [`Parser::parse_service_check`].
+//!
+//! # What a metric line gives you
+//!
+//! A [`Metric`] borrows from the datagram:
+//! - [`Metric::name`]: a [`Name`], the name with embedded tags removed. A SignalFX name
+//!   `na[k=v]me` is two borrowed halves (`na` + `me`); `Name` compares, hashes and
+//!   writes as their concatenation, and [`Name::as_contiguous`] gives the single slice
+//!   in the common case.
+//! - [`Metric::samples`]: one `Result<Sample, Error>` per value. Up to four samples are
+//!   stored inline (smallvec); a line with more values allocates once. A [`Sample`] has
+//!   the value (`f64`), [`MetricType`], gauge-delta flag, sample rate, `T` timestamp,
+//!   the raw value text, and [`Sample::observation_count`] (statsd_exporter's
+//!   `int(1/rate)` rule for observers).
+//! - [`Metric::tags`]: a lazy [`Tags`] iterator of [`Tag`]s (`&[u8]` key and value)
+//!   in statsd_exporter's order — name-embedded tags, then each `|#` list and each
+//!   `|c:` container id (as `container_id`) in field order. Apply them last-wins into
+//!   your label map, as statsd_exporter's map does. Keys are raw: statsd_exporter
+//!   escapes them into label names afterwards (`tag.with.dots` → `tag_with_dots`).
+//! - DogStatsD fields: [`Metric::container_id`], [`Metric::external_data`],
+//!   [`Metric::cardinality`] (see [`Cardinality`]).
+//!
+//! Names, tags and values are bytes. In [`Compat::StatsdExporter`] mode the whole line
+//! was checked to be UTF-8, so `std::str::from_utf8` on them cannot fail.
+//!
+//! # Reproducing statsd_exporter's counters
+//!
+//! statsd_exporter counts `lines_total`, `samples_total`, `sample_errors_total{reason}`,
+//! `tags_total` and `tag_errors_total` while parsing. With this crate:
+//!
+//! ```
+//! use statsd_proto::{Item, Parser};
+//!
+//! let packet = b"foo:200|ms:300|ms:5|c|@0.1:6|g\nbar,a=b,bad:1|c|#x:y\n";
+//! let (mut samples, mut with_tags, mut tag_errors) = (0, 0, 0);
+//! let mut reasons = Vec::new();
+//! let lines = statsd_proto::line_count(packet); // lines_total (UDP counts the empty tail)
+//! for result in Parser::new().packet(packet) {
+//!     match result {
+//!         Err(e) => {
+//!             reasons.push(e.kind().as_str());
+//!             tag_errors += e.tag_errors(); // name tags are parsed before some checks
+//!         }
+//!         Ok(Item::Metric(m)) => {
+//!             let c = m.counts();
+//!             samples += c.samples;
+//!             with_tags += c.samples_with_tags;
+//!             tag_errors += c.tag_errors;
+//!             reasons.extend(m.sample_errors().map(|k| k.as_str()));
+//!             // … then build events from the `Ok` samples; a set (`s`) is where
+//!             // statsd_exporter counts `illegal_event`.
+//!         }
+//!         Ok(_) => {}
+//!     }
+//! }
+//! assert_eq!((lines, samples, with_tags, tag_errors), (3, 4, 0, 1));
+//! assert_eq!(reasons, ["mixed_tagging_styles"]);
+//! ```
+//!
+//! [`ErrorKind::as_str`] returns exactly statsd_exporter's reason labels. The
+//! exporter-stage reasons (`illegal_negative_counter`, `empty_metric_name`) are not
+//! parse errors and are not here.
+//!
+//! # Options and modes
+//!
+//! [`Parser`] holds four tag-style switches, like statsd_exporter's
+//! `--[no-]statsd.parse-{dogstatsd,influxdb,librato,signalfx}-tags` (all on in
+//! [`Parser::new`]), a switch for events and service checks, and a [`Compat`] mode.
+//!
+//! | behaviour | `Compat::StatsdExporter` (default) | `Compat::DogStatsd` |
+//! |---|---|---|
+//! | multi-value | `a:1:2|h` (ms/h/d only, else `invalid_extended_aggregate_type`) and `a:1|c:2|ms`; a `|#` disables the latter | packed `a:1:2|c` for every type but sets; empty items skipped |
+//! | signed gauge `+5`/`-5` | delta ([`Sample::is_relative`]) | absolute |
+//! | bad `@rate` | `invalid_sample_factor` counted, sample kept with rate 1 | line dropped (`invalid_sample_factor`) |
+//! | `T` timestamp | parsed when an integer, otherwise ignored | must be an integer > 0, else `malformed_timestamp` |
+//! | unknown field | `invalid_sample_factor`, sample dropped | ignored |
+//! | `e:`, `card:` fields | unknown (`invalid_sample_factor` / `malformed_container_id`), as upstream | [`Metric::external_data`], [`Metric::cardinality`] |
+//! | `|c:` container id | also the `container_id` tag | a field only |
+//! | components | 2 to 6, none empty | any number, empty ones ignored |
+//! | valueless / empty tags | dropped, counted as tag errors | valueless tags are tags (`value() == None`), empty ones skipped |
+//! | set values | must be numbers (statsd_exporter parses them) | any text ([`Sample::raw_value`]; `value()` is NaN if not a number) |
+//! | UTF-8 | the whole line must be UTF-8 (`malformed_line`) | bytes are not checked, like the Agent |
+//! | name-embedded tags, mixed with `|#` | `mixed_tagging_styles` | allowed ([`Parser::dogstatsd`] turns name styles off) |
+//!
+//! Tag styles follow statsd_exporter's precedence: SignalFX brackets first (both present:
+//! parse inside, name = before + after, stop; one bracket: one tag error, name kept,
+//! InfluxDB and Librato not tried); otherwise the first `#` (Librato) or `,` (InfluxDB)
+//! starts the tag list. A disabled style leaves its characters in the name.
+//!
+//! # Values
+//!
+//! Values, rates and timestamps as real clients print them: integers, Go and Python
+//! floats, Ruby's `1.0e-05`. Parsing is exact (`str::parse::<f64>` semantics, with an
+//! integer fast path for up to 15 significant digits). `NaN`, `inf`, `infinity` (any
+//! case, optional sign) are accepted and passed through, as statsd_exporter and the
+//! Agent do; deciding what to do with them is the consumer's job. Hex floats
+//! (`0x1p-2`) and `_` separators are **refused** (`malformed_value`): Go's `ParseFloat`
+//! takes them, but no StatsD client prints them. A rate of `0` means 1.
+//!
+//! # Events and service checks
+//!
+//! [`Event`]: `_e{<title len>,<text len>}:<title>|<text>` with `d:`, `h:`, `k:`, `p:`,
+//! `s:`, `t:`, `#`, `c:`, `e:`, `card:`. [`ServiceCheck`]: `_sc|<name>|<0-3>` with `d:`,
+//! `h:`, `#`, `c:`, `e:`, `card:`, `m:` (read to the end of the line). Bad optional
+//! fields are ignored and the item kept, as the Agent does. statsd_exporter does not
+//! understand either; [`Parser::events`]`(false)` parses them as metric lines, which
+//! fail exactly as they do upstream.
+//!
+//! # Encoding
+//!
+//! [`Item::encode`], [`Metric::encode`], [`Event::encode`], [`ServiceCheck::encode`] and
+//! [`encode_metric`] write wire form. Metrics are written canonically: DogStatsD packed
+//! form when the samples share type, rate and timestamp (`name:v1:v2|h|@0.5|#k:v|c:id|T…`),
+//! otherwise statsd_exporter's multi-metric form with InfluxDB-style tags in the name.
+//! Values use the shortest text that reads back to the same `f64`. Not representable:
+//! a negative absolute gauge in statsd_exporter mode (it reads back as a delta), and
+//! names or tags containing the separators.
+//!
+//! # Keeping items
+//!
+//! Items borrow from the buffer. [`OwnedItem`] keeps a line as a [`bytes::Bytes`] slice
+//! of the packet (reference-counted, no copy) and re-parses it on demand.
+//!
+//! # Deliberate divergences from statsd_exporter 0.30
+//!
+//! - `\r\n` line endings are accepted (upstream counts `c\r` as `illegal_event`, #167).
+//! - `x]y[z:1|c` — `]` before `[` — is a bad SignalFX tag section (one tag error, name
+//!   kept); upstream panics on a slice out of range and the process exits.
+//! - A `|c:<id>` container field works without `|#` tags: a line with a `|c:` field
+//!   after the type is one sample, like a `|#` line. Upstream splits `foo:1|c|c:abc` on
+//!   `:` into two bad samples. (The multi-metric form `a:1|c:2|ms` is unaffected.)
+//! - Sets (`s`) parse; statsd_exporter refuses them when building events
+//!   (`illegal_event`), so that decision is left to the consumer.
+//! - Rates above 1 or below 0 are reported as sent; [`Sample::observation_count`]
+//!   returns 0 for them, which is what upstream does (no event, no error).
+//! - DogStatsD events and service checks are recognised (upstream: `malformed_value`
+//!   and `malformed_line`); [`Parser::events`]`(false)` restores upstream's behaviour.
+//! - Hex floats and `_` in numbers are refused (see "Values").
+//!
+//! # Performance
+//!
+//! One pass over each line reads 8 bytes at a time (SWAR) to find the name's colon,
+//! the tag delimiters, every `|` and `:`, and non-ASCII bytes; fields are then sliced by
+//! the recorded positions; values take an integer fast path; UTF-8 is validated only
+//! when a byte ≥ 0x80 was seen. nom is not used on the hot path: hand-written scanning
+//! measured cheaper for lines this short (dogstatsd.md §3.2 measured nom's `double` at
+//! about 350 instructions more than a plain parse per rate). Tags are split lazily,
+//! one pass per list. Parsing never allocates for lines with up to four values
+//! (`tests/alloc.rs` proves it with a counting allocator).
+//!
+//! Instructions per line (callgrind, `benches/scripts/callgrind-parse.sh`, parse and
+//! walk every tag and sample):
+//!
+//! | shape | line | exporter mode | DogStatsD mode |
+//! |---|---|---|---|
+//! | plain | `foo.bar:1\|c` | see benches/README.md | |
+//!
+//! See `benches/README.md` for the measured table and the criterion throughput.
 #![forbid(unsafe_code)]
 
 mod encode;

@@ -69,7 +69,7 @@ fn run(flags: &Flags) -> Result<ExitCode, String> {
         );
     }
 
-    let pipeline = match pipeline::Pipeline::from_flags(flags) {
+    let pipeline = match pipeline::PrometheusBackend::from_flags(flags) {
         Ok(pipeline) => pipeline,
         Err(error) => {
             if flags.check_config || flags.mapping_explain.is_some() {
@@ -87,6 +87,7 @@ fn run(flags: &Flags) -> Result<ExitCode, String> {
         log::info("Configuration check successful, exiting", &[]);
         return Ok(ExitCode::SUCCESS);
     }
+    pipeline.spawn_expiry();
     let stats = Arc::new(ListenerStats::new(pipeline.stats()));
     let backend: Arc<dyn backend::Backend> = Arc::new(pipeline);
 

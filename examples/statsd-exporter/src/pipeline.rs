@@ -1,24 +1,28 @@
 //! The real backend: the mapping file compiled by statsd-mapper, statsd-exporter-core's
-//! Prometheus store, and the parse → map → record step between them.
+//! [`Pipeline`](statsd_exporter_core::Pipeline) (parse → map → record, with statsd_exporter's
+//! event rules and accounting) and its sharded Prometheus store.
 //!
-//! The mapper sits behind an `RwLock<Arc<Mapper>>`: a batch takes the read lock once to
-//! clone the `Arc`, so a reload swaps the whole mapper between two batches and never
-//! blocks ingest for longer than that clone.
+//! Every receive thread and TCP connection gets its own clone of the core pipeline (its
+//! scratch buffers) and records a whole batch through one [`Recorder`] (one clock reading
+//! per batch). A reload swaps the mapper for all clones at once; each picks it up at its
+//! next packet. A housekeeping thread expires series past their TTL every second.
+//!
+//! [`Recorder`]: statsd_exporter_core::Recorder
 
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
+use std::time::Duration;
 
-use statsd_exporter_core::{Format, PrometheusOptions, PrometheusSink, Stats};
+use statsd_exporter_core::{Format, Pipeline, PrometheusOptions, PrometheusSink, Stats};
 use statsd_mapper::{Mapper, MapperConfig, MetricKind};
 use statsd_proto::Parser;
 
-use crate::backend::Backend;
+use crate::backend::{Backend, Ingester};
 use crate::flags::Flags;
 
 /// The metric pipeline behind the listeners.
-pub struct Pipeline {
+pub struct PrometheusBackend {
     sink: Arc<PrometheusSink>,
-    mapper: RwLock<Arc<Mapper>>,
-    parser: Parser,
+    pipeline: Pipeline,
     mapping_config: Option<String>,
     cache_size: usize,
 }
@@ -32,12 +36,12 @@ pub fn load_mapper(file: &str, cache_size: usize) -> Result<Mapper, String> {
     Ok(Mapper::new(config, cache_size))
 }
 
-impl Pipeline {
+impl PrometheusBackend {
     /// Builds the pipeline from the flags (loads the mapping file, if any).
     ///
     /// # Errors
     /// The mapping file cannot be read or is invalid.
-    pub fn from_flags(flags: &Flags) -> Result<Pipeline, String> {
+    pub fn from_flags(flags: &Flags) -> Result<PrometheusBackend, String> {
         let mapper = match &flags.mapping_config {
             Some(file) => load_mapper(file, flags.cache_size)?,
             None => Mapper::new(MapperConfig::empty(), flags.cache_size),
@@ -55,15 +59,17 @@ impl Pipeline {
         sink.stats()
             .loaded_mappings
             .set(mapper.config().rules().len() as f64);
+        // Events and service checks off: statsd_exporter counts them as bad lines.
         let parser = Parser::new()
             .dogstatsd_tags(flags.parse_dogstatsd_tags)
             .influxdb_tags(flags.parse_influxdb_tags)
             .librato_tags(flags.parse_librato_tags)
-            .signalfx_tags(flags.parse_signalfx_tags);
-        Ok(Pipeline {
+            .signalfx_tags(flags.parse_signalfx_tags)
+            .events(false);
+        let pipeline = Pipeline::new(Arc::new(mapper), parser, Arc::clone(sink.stats()));
+        Ok(PrometheusBackend {
             sink,
-            mapper: RwLock::new(Arc::new(mapper)),
-            parser,
+            pipeline,
             mapping_config: flags.mapping_config.clone(),
             cache_size: flags.cache_size,
         })
@@ -74,8 +80,19 @@ impl Pipeline {
         Arc::clone(self.sink.stats())
     }
 
-    fn mapper(&self) -> Arc<Mapper> {
-        Arc::clone(&self.mapper.read().unwrap_or_else(|p| p.into_inner()))
+    /// Starts the thread that removes series past their TTL, every second like
+    /// statsd_exporter.
+    pub fn spawn_expiry(&self) {
+        let sink = Arc::clone(&self.sink);
+        std::thread::Builder::new()
+            .name("expire".into())
+            .spawn(move || {
+                loop {
+                    std::thread::sleep(Duration::from_secs(1));
+                    sink.expire();
+                }
+            })
+            .expect("spawn expiry thread");
     }
 
     /// Explains how a StatsD line (`name:value|type`, or just `name|type`) is mapped: the
@@ -89,7 +106,7 @@ impl Pipeline {
                 );
             }
         };
-        let mapper = self.mapper();
+        let mapper = Arc::clone(self.pipeline.mapper());
         let mut out = mapper.explain(name, kind).to_string();
         if !out.ends_with('\n') {
             out.push('\n');
@@ -130,17 +147,27 @@ fn split_line(line: &str) -> Option<(&str, MetricKind)> {
     Some((name, MetricKind::of(metric_type)?))
 }
 
-impl Backend for Pipeline {
-    fn handle(&self, packets: &[&[u8]]) {
-        let mapper = self.mapper();
-        let _ = (&mapper, &self.parser);
+/// One thread's clone of the core pipeline and the store it records into.
+struct PipelineIngester {
+    pipeline: Pipeline,
+    sink: Arc<PrometheusSink>,
+}
+
+impl Ingester for PipelineIngester {
+    fn handle(&mut self, packets: &[&[u8]]) {
+        let mut recorder = self.sink.recorder();
         for packet in packets {
-            let lines = packet
-                .split(|b| *b == b'\n')
-                .filter(|l| !l.is_empty())
-                .count();
-            self.sink.stats().lines.add(lines as u64);
+            self.pipeline.process_packet(packet, &mut recorder);
         }
+    }
+}
+
+impl Backend for PrometheusBackend {
+    fn ingester(&self) -> Box<dyn Ingester> {
+        Box::new(PipelineIngester {
+            pipeline: self.pipeline.clone(),
+            sink: Arc::clone(&self.sink),
+        })
     }
 
     fn render(&self, out: &mut Vec<u8>, openmetrics: bool) {
@@ -149,6 +176,7 @@ impl Backend for Pipeline {
         } else {
             Format::Text
         };
+        // Writing into a Vec cannot fail.
         let _ = self.sink.expose_metrics(out, format);
     }
 
@@ -157,11 +185,14 @@ impl Backend for Pipeline {
             return Ok(());
         };
         let mapper = load_mapper(file, self.cache_size)?;
+        for warning in mapper.config().warnings() {
+            crate::log::warn("mapping config warning", &[("warning", warning)]);
+        }
         self.sink
             .stats()
             .loaded_mappings
             .set(mapper.config().rules().len() as f64);
-        *self.mapper.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(mapper);
+        self.pipeline.set_mapper(Arc::new(mapper));
         Ok(())
     }
 }

@@ -14,7 +14,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use statsd_exporter_core::Stats;
 
-use crate::backend::Backend;
+use crate::backend::{Backend, Ingester};
 use crate::relay::Relay;
 
 /// Most datagrams one receive thread hands over per batch (and per `recvmmsg`).
@@ -59,7 +59,8 @@ impl Default for ListenerStats {
     }
 }
 
-/// Where received bytes go: optionally the relay, then the backend.
+/// Where received bytes go: optionally the relay, then the backend. Shared by every
+/// listener; each receive thread takes its own [`Worker`].
 pub struct Ingest {
     backend: Arc<dyn Backend>,
     relay: Option<Arc<Relay>>,
@@ -81,14 +82,30 @@ impl Ingest {
         }
     }
 
-    /// Relays and processes a batch of packets, each made of whole lines.
-    pub fn packets(&self, packets: &[&[u8]]) {
+    /// A worker for one receive thread or TCP connection.
+    pub fn worker(&self) -> Worker {
+        Worker {
+            ingester: self.backend.ingester(),
+            relay: self.relay.clone(),
+        }
+    }
+}
+
+/// One thread's handle on the ingest stage.
+pub struct Worker {
+    ingester: Box<dyn Ingester>,
+    relay: Option<Arc<Relay>>,
+}
+
+impl Worker {
+    /// Relays and processes a batch of packets (see [`Ingester::handle`]).
+    pub fn packets(&mut self, packets: &[&[u8]]) {
         if let Some(relay) = &self.relay {
             for packet in packets {
                 relay.relay_packet(packet);
             }
         }
-        self.backend.handle(packets);
+        self.ingester.handle(packets);
     }
 }
 

@@ -82,6 +82,7 @@ pub fn serve(mut stream: TcpStream, ingest: &Ingest, max_line_length: usize) {
     let mut buffer = vec![0u8; INITIAL_BUFFER.min(max_line_length + 1)];
     let mut filled = 0;
     let mut skipping = false;
+    let mut worker = ingest.worker();
     loop {
         if filled == buffer.len() {
             // The buffer holds one incomplete line only (complete ones were handed over).
@@ -120,8 +121,9 @@ pub fn serve(mut stream: TcpStream, ingest: &Ingest, max_line_length: usize) {
             }
         }
         if let Some(last) = memchr::memrchr(b'\n', &buffer[..filled]) {
+            // Every complete line of this read, without the final `\n`: one batch.
             let length = strip_carriage_returns(&mut buffer[..=last]);
-            ingest.packets(&[&buffer[..length]]);
+            worker.packets(&[&buffer[..length - 1]]);
             buffer.copy_within(last + 1..filled, 0);
             filled -= last + 1;
             if buffer.len() > INITIAL_BUFFER && filled < INITIAL_BUFFER {
@@ -132,7 +134,7 @@ pub fn serve(mut stream: TcpStream, ingest: &Ingest, max_line_length: usize) {
     }
     if filled > 0 && !skipping {
         let length = strip_carriage_returns(&mut buffer[..filled]);
-        ingest.packets(&[&buffer[..length]]);
+        worker.packets(&[&buffer[..length]]);
     }
 }
 

@@ -59,13 +59,14 @@ pub fn spawn(socket: UnixDatagram, ingest: Arc<Ingest>) {
 
 fn receive_loop(socket: &UnixDatagram, ingest: &Ingest) {
     let mut buffer = vec![0u8; DATAGRAM];
+    let mut worker = ingest.worker();
     let mut logged_error = false;
     loop {
         match socket.recv(&mut buffer) {
             Ok(length) => {
                 ingest.stats.core.unixgram_packets.inc();
                 let length = strip_carriage_returns(&mut buffer[..length]);
-                ingest.packets(&[&buffer[..length]]);
+                worker.packets(&[&buffer[..length]]);
             }
             Err(error) if error.kind() == std::io::ErrorKind::Interrupted => {}
             Err(error) => {
@@ -88,7 +89,6 @@ mod tests {
     use super::*;
     use crate::backend::testing::CountingBackend;
     use crate::listener::ListenerStats;
-    use std::sync::atomic::Ordering;
     use std::time::{Duration, Instant};
 
     #[test]

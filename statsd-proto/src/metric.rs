@@ -1,7 +1,5 @@
 //! Metric lines: `name:value[:value…]|type[|field…]`.
 
-use smallvec::SmallVec;
-
 use crate::error::{Error, ErrorKind};
 use crate::kind::MetricType;
 use crate::name::Name;
@@ -129,6 +127,8 @@ struct Slot<'a> {
     invalid_rates: u8,
     /// The fields were all processed (statsd_exporter counts `tags_total` here).
     processed: bool,
+    /// The fields were looked at (statsd_exporter parsed the `|#` tags once more).
+    reached: bool,
 }
 
 /// Count of what statsd_exporter's parser would count for one line.
@@ -179,11 +179,147 @@ pub struct Metric<'a> {
     container_id: Option<&'a [u8]>,
     external_data: Option<&'a [u8]>,
     cardinality: Option<&'a [u8]>,
-    samples: SmallVec<[Slot<'a>; 4]>,
-    /// Samples whose DogStatsD tags statsd_exporter parsed (tag errors repeat per sample).
-    tag_passes: u32,
+    /// How to produce the samples: they are decoded lazily, which keeps `Metric`
+    /// small (no per-line copy of a sample array) and costs nothing until asked.
+    values: Values<'a>,
+    /// Number of samples.
+    count: u32,
     parser: Parser,
 }
+
+/// Where a metric's samples come from.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Values<'a> {
+    /// No samples (a blank metric).
+    None,
+    /// statsd_exporter lines whose values share one suffix: a single value, packed
+    /// values (`a:1:2|h`), or `|#`/`|c:` lines. `fields` is `None` only when no value
+    /// parses (then every sample fails before the fields are looked at).
+    Shared {
+        values: &'a [u8],
+        values_at: u32,
+        packed: bool,
+        too_many_components: bool,
+        kind_text: &'a [u8],
+        kind_at: u32,
+        fields: Option<FieldOutcome>,
+    },
+    /// statsd_exporter multi-metric lines (`a:1|c:2|ms`): every sample self-contained.
+    Split { rest: &'a [u8], rest_at: u32 },
+    /// Strict DogStatsD: every value already checked; one set member when `set`.
+    Strict {
+        values: &'a [u8],
+        kind: MetricType,
+        rate: f64,
+        timestamp: Option<u64>,
+    },
+}
+
+/// The part of [`Fields`] that every sample of a shared-suffix line repeats.
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct FieldOutcome {
+    result: Result<(), Error>,
+    empty: bool,
+    rate: f64,
+    invalid_rates: u8,
+    timestamp: Option<u64>,
+}
+
+/// Produces the samples of a metric, one [`Slot`] at a time.
+#[derive(Clone, Debug)]
+struct SlotIter<'a> {
+    values: Values<'a>,
+    pos: usize,
+    left: u32,
+}
+
+impl<'a> Iterator for SlotIter<'a> {
+    type Item = Slot<'a>;
+
+    #[inline]
+    fn next(&mut self) -> Option<Slot<'a>> {
+        if self.left == 0 {
+            return None;
+        }
+        self.left -= 1;
+        let start = self.pos;
+        Some(match self.values {
+            Values::None => return None,
+            Values::Shared {
+                values,
+                values_at,
+                packed,
+                too_many_components,
+                kind_text,
+                kind_at,
+                fields,
+            } => {
+                let end = if packed {
+                    find(&values[start..], b':').map_or(values.len(), |e| start + e)
+                } else {
+                    values.len()
+                };
+                self.pos = end + 1;
+                let value = &values[start..end];
+                let at = values_at as usize + start;
+                if too_many_components {
+                    bad_slot(ErrorKind::MalformedComponent, at)
+                } else {
+                    match (parse_f64(value), fields) {
+                        (Some(v), Some(f)) => {
+                            finish_slot(value, v, kind_text, kind_at as usize, &f)
+                        }
+                        _ => bad_slot(ErrorKind::MalformedValue, at),
+                    }
+                }
+            }
+            Values::Split { rest, rest_at } => {
+                let end = find(&rest[start..], b':').map_or(rest.len(), |e| start + e);
+                self.pos = end + 1;
+                sample_compat(&rest[start..end], rest_at as usize + start)
+            }
+            Values::Strict {
+                values,
+                kind,
+                rate,
+                timestamp,
+            } => {
+                let (raw, value) = if kind == MetricType::Set {
+                    (values, parse_f64(values).unwrap_or(f64::NAN))
+                } else {
+                    // Skip the empty items the Agent skips (`1::2`).
+                    let mut start = start;
+                    while values.get(start) == Some(&b':') {
+                        start += 1;
+                    }
+                    let end = find(&values[start..], b':').map_or(values.len(), |e| start + e);
+                    self.pos = end + 1;
+                    let raw = &values[start..end];
+                    (raw, parse_f64(raw).unwrap_or(f64::NAN))
+                };
+                Slot {
+                    result: Ok(Sample {
+                        raw,
+                        value,
+                        rate,
+                        timestamp,
+                        kind,
+                        relative: false,
+                    }),
+                    invalid_rates: 0,
+                    processed: true,
+                    reached: true,
+                }
+            }
+        })
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        (self.left as usize, Some(self.left as usize))
+    }
+}
+
+impl ExactSizeIterator for SlotIter<'_> {}
 
 impl<'a> Metric<'a> {
     /// The whole line (without line terminator).
@@ -201,9 +337,16 @@ impl<'a> Metric<'a> {
     /// `illegal_event` at event building, and that is the consumer's decision.
     pub fn samples(&self) -> impl ExactSizeIterator<Item = Result<Sample<'a>, Error>> + Clone + '_ {
         let base = self.offset;
-        self.samples
-            .iter()
+        self.slots()
             .map(move |s| s.result.map_err(|e| e.shifted(base)))
+    }
+
+    fn slots(&self) -> SlotIter<'a> {
+        SlotIter {
+            values: self.values,
+            pos: 0,
+            left: self.count,
+        }
     }
 
     /// Where the line starts in the buffer given to the entry point (0 for
@@ -225,8 +368,8 @@ impl<'a> Metric<'a> {
             container_id: None,
             external_data: None,
             cardinality: None,
-            samples: SmallVec::new(),
-            tag_passes: 0,
+            values: Values::None,
+            count: 0,
             parser,
         }
     }
@@ -237,14 +380,14 @@ impl<'a> Metric<'a> {
 
     /// Number of samples (good and bad).
     pub fn sample_count(&self) -> usize {
-        self.samples.len()
+        self.count as usize
     }
 
     /// Every sample error statsd_exporter counts for this line, in its order: for each
     /// sample, one `invalid_sample_factor` per unparsable `@` field (the sample is kept),
     /// then the sample's own error if it failed.
     pub fn sample_errors(&self) -> impl Iterator<Item = ErrorKind> + '_ {
-        self.samples.iter().flat_map(|s| {
+        self.slots().flat_map(|s| {
             core::iter::repeat_n(ErrorKind::InvalidSampleFactor, usize::from(s.invalid_rates))
                 .chain(s.result.err().map(|e| e.kind()))
         })
@@ -271,23 +414,27 @@ impl<'a> Metric<'a> {
     /// tags, a lone or reversed SignalFX bracket). Scans the tags.
     pub fn tag_errors(&self) -> u32 {
         let mut errors = self.name_tags.errors;
-        if self.parser.dogstatsd_tags && self.tag_passes > 0 {
+        if self.parser.dogstatsd_tags && !self.fields.is_empty() {
             let mut per_pass = 0;
             for field in self.fields.split(|&b| b == b'|') {
                 if let [b'#', list @ ..] = field {
                     per_pass += count_list(list, b':', true, self.parser.strict()).1;
                 }
             }
-            errors += per_pass * self.tag_passes;
+            if per_pass > 0 {
+                // statsd_exporter parses the tags again for every sample that reaches them.
+                let passes = self.slots().filter(|s| s.reached).count() as u32;
+                errors += per_pass * passes;
+            }
         }
         errors
     }
 
     /// What statsd_exporter's parser counts for this line.
     pub fn counts(&self) -> LineCounts {
-        let processed = self.samples.iter().filter(|s| s.processed).count() as u32;
+        let processed = self.slots().filter(|s| s.processed).count() as u32;
         LineCounts {
-            samples: self.samples.len() as u32,
+            samples: self.count,
             samples_with_tags: if processed > 0 && self.has_tags() {
                 processed
             } else {
@@ -377,6 +524,8 @@ struct Scan {
     npipes: usize,
     /// Any `:` in the rest of the line.
     colon: bool,
+    /// Number of `:` in the rest of the line (before any `|#`).
+    colons: usize,
     /// A `:` before the first `|` (packed values).
     packed: bool,
     /// Position of the first `|#`.
@@ -424,6 +573,7 @@ fn scan_rest(rest: &[u8]) -> Scan {
         pipes: [0; 8],
         npipes: 0,
         colon: false,
+        colons: 0,
         packed: false,
         dog_tags: None,
         container: false,
@@ -458,6 +608,7 @@ fn scan_rest(rest: &[u8]) -> Scan {
             } else if byte == Some(b':') && s.dog_tags.is_none() {
                 // After `|#` colons no longer matter: the line is one sample.
                 s.colon = true;
+                s.colons += 1;
                 s.packed |= s.npipes == 0;
                 pipes_in_sample = 0;
             }
@@ -479,6 +630,18 @@ struct Fields<'a> {
     invalid_rates: u8,
     timestamp: Option<u64>,
     container_id: Option<&'a [u8]>,
+}
+
+impl Fields<'_> {
+    fn outcome(&self) -> FieldOutcome {
+        FieldOutcome {
+            result: self.result,
+            empty: self.empty,
+            rate: self.rate,
+            invalid_rates: self.invalid_rates,
+            timestamp: self.timestamp,
+        }
+    }
 }
 
 /// statsd_exporter's field loop (line.go: components 3..6). `base` is the offset of
@@ -693,7 +856,10 @@ impl Parser {
             for (b, &p) in bounds.iter_mut().zip(&sc.pipes[1..]).take(nb) {
                 *b = p - kind_end as u32;
             }
-            let mut shared: Option<Fields<'a>> = None;
+            // The fields matter once a value parses; statsd_exporter checks the
+            // component count, then the value, then the fields, per sample.
+            let mut fields = None;
+            let mut count = 1;
             let mut start = 0;
             loop {
                 let end = if sc.packed {
@@ -701,45 +867,35 @@ impl Parser {
                 } else {
                     values.len()
                 };
-                let value = &values[start..end];
-                let slot = if components > 6 {
-                    bad_slot(ErrorKind::MalformedComponent, rest_at + start)
-                } else {
-                    match parse_f64(value) {
-                        None => bad_slot(ErrorKind::MalformedValue, rest_at + start),
-                        Some(v) => {
-                            let f = *shared.get_or_insert_with(|| {
-                                fields_compat(field_text, fields_at, kind_text, &bounds[..nb])
-                            });
-                            if !f.empty {
-                                metric.tag_passes += 1;
-                            }
-                            finish_slot(value, v, kind_text, rest_at + p1 + 1, &f)
-                        }
-                    }
-                };
-                metric.samples.push(slot);
+                if fields.is_none() && components <= 6 && parse_f64(&values[start..end]).is_some() {
+                    let f = fields_compat(field_text, fields_at, kind_text, &bounds[..nb]);
+                    metric.fields = f.processed;
+                    metric.container_id = f.container_id;
+                    fields = Some(f.outcome());
+                }
                 if end >= values.len() {
                     break;
                 }
+                count += 1;
                 start = end + 1;
             }
-            if let Some(f) = shared {
-                metric.fields = f.processed;
-                metric.container_id = f.container_id;
-            }
+            metric.count = count;
+            metric.values = Values::Shared {
+                values,
+                values_at: rest_at as u32,
+                packed: sc.packed,
+                too_many_components: components > 6,
+                kind_text,
+                kind_at: (rest_at + p1 + 1) as u32,
+                fields,
+            };
         } else {
             // statsd_exporter multi-metric lines: `a:1|c:2|ms`, each sample self-contained.
-            let mut start = 0;
-            loop {
-                let end = find(&rest[start..], b':').map_or(rest.len(), |e| start + e);
-                let sample = &rest[start..end];
-                metric.samples.push(sample_compat(sample, rest_at + start));
-                if end >= rest.len() {
-                    break;
-                }
-                start = end + 1;
-            }
+            metric.count = 1 + sc.colons as u32;
+            metric.values = Values::Split {
+                rest,
+                rest_at: rest_at as u32,
+            };
         }
         Ok(())
     }
@@ -763,7 +919,6 @@ impl Parser {
         metric.tail = tail;
         metric.name_tags = name_tags;
         metric.fields = fields;
-        metric.tag_passes = 1;
         let mut rate = 1.0;
         let mut timestamp = None;
         let mut pos = 0;
@@ -786,43 +941,38 @@ impl Parser {
                 _ => {} // `#` tags are walked lazily; unknown fields are ignored.
             }
         }
-        let make = |raw: &'a [u8], value: f64| Slot {
-            result: Ok(Sample {
-                raw,
-                value,
-                rate,
-                timestamp,
-                kind,
-                relative: false,
-            }),
-            invalid_rates: 0,
-            processed: true,
-        };
-        if kind == MetricType::Set {
+        let count = if kind == MetricType::Set {
             // Set members are strings: no packing, the value need not be a number.
             if values.is_empty() {
                 return Err(Error::new(ErrorKind::MalformedValue, rest_at));
             }
-            metric
-                .samples
-                .push(make(values, parse_f64(values).unwrap_or(f64::NAN)));
-            return Ok(());
-        }
-        let mut start = 0;
-        for value in values.split(|&b| b == b':') {
-            let at = rest_at + start;
-            start += value.len() + 1;
-            if value.is_empty() {
-                continue; // the Agent skips empty packed values (`1::2`)
+            1
+        } else {
+            let mut count = 0;
+            let mut start = 0;
+            for value in values.split(|&b| b == b':') {
+                let at = rest_at + start;
+                start += value.len() + 1;
+                if value.is_empty() {
+                    continue; // the Agent skips empty packed values (`1::2`)
+                }
+                if parse_f64(value).is_none() {
+                    return Err(Error::new(ErrorKind::MalformedValue, at));
+                }
+                count += 1;
             }
-            match parse_f64(value) {
-                Some(v) => metric.samples.push(make(value, v)),
-                None => return Err(Error::new(ErrorKind::MalformedValue, at)),
+            if count == 0 {
+                return Err(Error::new(ErrorKind::MalformedValue, rest_at));
             }
-        }
-        if metric.samples.is_empty() {
-            return Err(Error::new(ErrorKind::MalformedValue, rest_at));
-        }
+            count
+        };
+        metric.count = count;
+        metric.values = Values::Strict {
+            values,
+            kind,
+            rate,
+            timestamp,
+        };
         Ok(())
     }
 }
@@ -832,6 +982,7 @@ fn bad_slot<'a>(kind: ErrorKind, at: usize) -> Slot<'a> {
         result: Err(Error::new(kind, at)),
         invalid_rates: 0,
         processed: false,
+        reached: false,
     }
 }
 
@@ -841,7 +992,7 @@ fn finish_slot<'a>(
     value: f64,
     kind_text: &[u8],
     kind_at: usize,
-    f: &Fields<'a>,
+    f: &FieldOutcome,
 ) -> Slot<'a> {
     let result = match f.result {
         Err(e) => Err(e),
@@ -861,6 +1012,7 @@ fn finish_slot<'a>(
         result,
         invalid_rates: if f.empty { 0 } else { f.invalid_rates },
         processed: f.result.is_ok(),
+        reached: !f.empty,
     }
 }
 
@@ -881,6 +1033,6 @@ fn sample_compat(sample: &[u8], at: usize) -> Slot<'_> {
         return bad_slot(ErrorKind::MalformedValue, at);
     };
     let kind_text = &after[..kind_end];
-    let f = fields_compat(fields, at + p + 1 + kind_end, kind_text, &bounds[..nb]);
+    let f = fields_compat(fields, at + p + 1 + kind_end, kind_text, &bounds[..nb]).outcome();
     finish_slot(raw, value, kind_text, at + p + 1, &f)
 }

@@ -526,6 +526,8 @@ struct Scan {
     colon: bool,
     /// Number of `:` in the rest of the line (before any `|#`).
     colons: usize,
+    /// Number of `:` before the first `|`.
+    colons_in_values: usize,
     /// A `:` before the first `|` (packed values).
     packed: bool,
     /// Position of the first `|#`.
@@ -574,6 +576,7 @@ fn scan_rest(rest: &[u8]) -> Scan {
         npipes: 0,
         colon: false,
         colons: 0,
+        colons_in_values: 0,
         packed: false,
         dog_tags: None,
         container: false,
@@ -609,6 +612,7 @@ fn scan_rest(rest: &[u8]) -> Scan {
                 // After `|#` colons no longer matter: the line is one sample.
                 s.colon = true;
                 s.colons += 1;
+                s.colons_in_values += usize::from(s.npipes == 0);
                 s.packed |= s.npipes == 0;
                 pipes_in_sample = 0;
             }
@@ -856,30 +860,20 @@ impl Parser {
             for (b, &p) in bounds.iter_mut().zip(&sc.pipes[1..]).take(nb) {
                 *b = p - kind_end as u32;
             }
-            // The fields matter once a value parses; statsd_exporter checks the
-            // component count, then the value, then the fields, per sample.
-            let mut fields = None;
-            let mut count = 1;
-            let mut start = 0;
-            loop {
-                let end = if sc.packed {
-                    find(&values[start..], b':').map_or(values.len(), |e| start + e)
-                } else {
-                    values.len()
-                };
-                if fields.is_none() && components <= 6 && parse_f64(&values[start..end]).is_some() {
-                    let f = fields_compat(field_text, fields_at, kind_text, &bounds[..nb]);
-                    metric.fields = f.processed;
-                    metric.container_id = f.container_id;
-                    fields = Some(f.outcome());
-                }
-                if end >= values.len() {
-                    break;
-                }
-                count += 1;
-                start = end + 1;
-            }
-            metric.count = count;
+            // statsd_exporter looks at the fields only for samples whose value parses;
+            // they are the same for every value, so they are read once here. (When no
+            // value parses, every sample fails first and nothing counts them.)
+            let fields = (components <= 6).then(|| {
+                let f = fields_compat(field_text, fields_at, kind_text, &bounds[..nb]);
+                metric.fields = f.processed;
+                metric.container_id = f.container_id;
+                f.outcome()
+            });
+            metric.count = if sc.packed {
+                1 + sc.colons_in_values as u32
+            } else {
+                1
+            };
             metric.values = Values::Shared {
                 values,
                 values_at: rest_at as u32,

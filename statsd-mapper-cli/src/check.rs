@@ -31,7 +31,12 @@ pub fn run(args: &Args, out: &mut dyn Write) -> io::Result<u8> {
             rule_count = Some(config.rules().len());
             findings.extend(config.warnings().iter().map(|w| warning(w, &text)));
         }
-        Err(err) => findings.push(error(err)),
+        Err(err) => {
+            findings.push(error(err));
+            for more in further_errors(&text, path, err) {
+                findings.push(error(&more));
+            }
+        }
     }
     let errors = findings.iter().filter(|f| f.severity == "error").count();
     let warnings = findings.len() - errors;
@@ -79,11 +84,91 @@ pub fn run(args: &Args, out: &mut dyn Write) -> io::Result<u8> {
                     "{}: {rules} rules, {errors} errors, {warnings} warnings",
                     path.display()
                 )?,
-                None => writeln!(out, "{}: {errors} error, not loaded", path.display())?,
+                None => writeln!(
+                    out,
+                    "{}: {errors} {}, not loaded",
+                    path.display(),
+                    if errors == 1 { "error" } else { "errors" }
+                )?,
             }
         }
     }
     Ok(u8::from(failed))
+}
+
+/// The most errors reported for one file.
+const MAX_ERRORS: usize = 50;
+
+/// The mapper stops at the first error. To report the errors of every broken rule, blank
+/// the rule the last error is in (keeping line numbers) and load again, until the config
+/// loads or an error lies outside a `mappings:` item (defaults, YAML structure).
+fn further_errors(text: &str, path: &Path, first: &Error) -> Vec<Error> {
+    let mut lines: Vec<&str> = text.lines().collect();
+    let mut found = Vec::new();
+    let mut line = first.line();
+    while found.len() + 1 < MAX_ERRORS {
+        let Some((start, end)) = mapping_item(&lines, line) else {
+            break;
+        };
+        for l in &mut lines[start..end] {
+            *l = "";
+        }
+        let blanked = lines.join("\n");
+        match MapperConfig::from_yaml_str(&blanked, Some(path)) {
+            Ok(_) => break,
+            // Blanking must move the error on; anything else means it is not the rule's.
+            Err(err) if err.line() as usize > end || (err.line() as usize) <= start => {
+                line = err.line();
+                found.push(err);
+            }
+            Err(_) => break,
+        }
+    }
+    found
+}
+
+/// The 0-based line range `[start, end)` of the `mappings:` list item holding 1-based
+/// `line`, for block-style YAML (`mappings:` at column 1, items starting with `- `).
+fn mapping_item(lines: &[&str], line: u64) -> Option<(usize, usize)> {
+    let target = usize::try_from(line).ok()?.checked_sub(1)?;
+    let header = lines.iter().position(|l| l.starts_with("mappings:"))?;
+    if target <= header || target >= lines.len() {
+        return None;
+    }
+    let indent = |l: &str| l.len() - l.trim_start().len();
+    let is_item = |l: &str| {
+        let t = l.trim_start();
+        t.starts_with("- ") || t == "-"
+    };
+    let item_indent = lines[header + 1..]
+        .iter()
+        .find(|l| is_item(l))
+        .map(|l| indent(l))?;
+    let mut start = None;
+    for (i, l) in lines.iter().enumerate().take(target + 1).skip(header + 1) {
+        let t = l.trim_start();
+        if t.is_empty() || t.starts_with('#') {
+            continue;
+        }
+        if indent(l) < item_indent || (indent(l) == item_indent && !is_item(l)) {
+            start = None; // left the list
+        } else if indent(l) == item_indent {
+            start = Some(i);
+        }
+    }
+    let start = start?;
+    let mut end = lines.len();
+    for (i, l) in lines.iter().enumerate().skip(start + 1) {
+        let t = l.trim_start();
+        if t.is_empty() || t.starts_with('#') {
+            continue;
+        }
+        if indent(l) <= item_indent {
+            end = i;
+            break;
+        }
+    }
+    (target < end).then_some((start, end))
 }
 
 fn error(err: &Error) -> Finding {
@@ -181,6 +266,28 @@ pub fn snippet(text: &str, line: u64, column: u64) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn mapping_items_are_found_by_line() {
+        let text = "defaults:\n  ttl: 1m\nmappings:\n  # web\n  - match: a\n    name: a\n\n  - match: b\n    labels:\n      x: y\nother: 1\n";
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(mapping_item(&lines, 2), None);
+        assert_eq!(mapping_item(&lines, 6), Some((4, 7)));
+        assert_eq!(mapping_item(&lines, 10), Some((7, 10)));
+        assert_eq!(mapping_item(&lines, 11), None);
+    }
+
+    #[test]
+    fn every_broken_rule_is_reported() {
+        let text = "mappings:\n- match: a.b\n  name: ok\n- match: a.b!\n  name: x\n- match: c\n- match: '(('\n  match_type: regex\n  name: y\n";
+        let first = MapperConfig::from_yaml_str(text, None).unwrap_err();
+        assert_eq!(first.line(), 4);
+        let more = further_errors(text, Path::new("c.yml"), &first);
+        let lines: Vec<u64> = more.iter().map(Error::line).collect();
+        assert_eq!(lines, [6, 7]);
+        assert_eq!(more[0].kind(), ErrorKind::MissingName);
+        assert_eq!(more[1].kind(), ErrorKind::InvalidRegex);
+    }
 
     #[test]
     fn snippet_points_at_the_column() {

@@ -32,9 +32,10 @@ statsd-mapper check CONFIG [--deny-warnings] [--format json]
 Loads CONFIG and prints every problem as file:line:column: severity: message, with
 the source line and a caret under the offending text.
 
-Errors (the config does not load; loading stops at the first): invalid YAML, unknown or
-duplicate keys, invalid glob or regex, invalid metric or label name, unknown match_type,
-observer_type, match_metric_type or action, bad duration, conflicting options.
+Errors (the config does not load): invalid YAML, unknown or duplicate keys, invalid glob
+or regex, invalid metric or label name, unknown match_type, observer_type,
+match_metric_type or action, bad duration, conflicting options. Every broken rule is
+reported; an error in defaults: or in the YAML structure ends the list.
 Warnings (the config loads): keys removed in statsd_exporter 0.30 (timer_type, buckets,
 quantiles, match_metric_type: timer), and rules that can never match because an
 earlier rule matches every name they match, for every type their match_metric_type

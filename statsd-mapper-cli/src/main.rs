@@ -19,11 +19,13 @@
 //!
 //! - **check** loads the config and prints every problem as `file:line:column: severity:
 //!   message`, followed by the source line and a caret: errors (invalid YAML, unknown
-//!   keys, invalid globs, regexes, names, labels, options; loading stops at the first),
-//!   and warnings (keys removed in statsd_exporter 0.30 such as `timer_type`, and rules
+//!   keys, invalid globs, regexes, names, labels, options), and warnings (keys removed in statsd_exporter 0.30 such as `timer_type`, and rules
 //!   that can never match because an earlier rule matches everything they match for
-//!   every metric type their `match_metric_type` allows). Exit status 1 on errors (or on
-//!   warnings with `--deny-warnings`).
+//!   every metric type their `match_metric_type` allows). The mapper stops at the first
+//!   error; to report the errors of every broken rule, `check` blanks the rule holding
+//!   the error (keeping line numbers) and loads again, until the config loads or an error
+//!   lies outside a `mappings:` item (in `defaults:` or the YAML structure). Exit status 1
+//!   on errors (or on warnings with `--deny-warnings`).
 //! - **explain** takes StatsD lines (`name:value|type|#tags`) or bare names (`name`, typed
 //!   by `--type`, default counter, or `name|ms`); `-` reads them from stdin, one a line.
 //!   For each it prints the outcome (mapped, dropped, unmapped, rejected), the winning

@@ -52,6 +52,48 @@ fn an_invalid_glob_is_reported_at_its_line_and_column() {
 }
 
 #[test]
+fn every_broken_rule_is_reported_in_file_order() {
+    let text = mastodon_text()
+        .replace("labels: {table: \"$1\"", "labels: {ta-ble: \"$1\"")
+        .replace(
+            "\"Mastodon.production.cache.*.duration\"",
+            "\"Mastodon.production.cache.*.dur!ation\"",
+        );
+    let label = position_of(&text, "ta-ble");
+    let glob = position_of(&text, "\"Mastodon.production.cache.*.dur!ation\"");
+    let file = write_file("two-broken-rules.yml", &text);
+    let json = run(&["check", &file, "--format", "json"]).json();
+    assert_eq!(json["errors"], 2, "{json:#}");
+    let at = |i: usize| {
+        let f = &json["findings"][i];
+        (
+            f["kind"].as_str().unwrap().to_string(),
+            f["line"].as_u64().unwrap() as usize,
+            f["column"].as_u64().unwrap() as usize,
+            f["text"].as_str().unwrap().to_string(),
+        )
+    };
+    assert_eq!(
+        at(0),
+        (
+            "invalid_label_name".into(),
+            label.0,
+            label.1,
+            "ta-ble".into()
+        )
+    );
+    assert_eq!(
+        at(1),
+        (
+            "invalid_glob".into(),
+            glob.0,
+            glob.1,
+            "Mastodon.production.cache.*.dur!ation".into()
+        )
+    );
+}
+
+#[test]
 fn a_yaml_error_is_reported_with_the_offending_key() {
     let text = mastodon_text().replace(
         "    name: mastodon_cache_duration",

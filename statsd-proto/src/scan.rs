@@ -71,6 +71,41 @@ pub(crate) fn find2(s: &[u8], a: u8, b: u8) -> Option<usize> {
     s[i..].iter().position(|&c| c == a || c == b).map(|p| i + p)
 }
 
+/// Splits off the first item of a `,`-separated list in one pass: returns the index
+/// of the `,` ending it (or `s.len()`) and the first `sep` before that, if any.
+#[inline]
+pub(crate) fn split_item(s: &[u8], sep: u8) -> (usize, Option<usize>) {
+    let (pc, ps) = (splat(b','), splat(sep));
+    let mut key_end = None;
+    let mut i = 0;
+    while let Some(chunk) = s.get(i..i + 8) {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        let w = u64::from_le_bytes(word);
+        let mut m = eq(w, pc) | eq(w, ps);
+        while m != 0 {
+            let pos = i + first(m);
+            m &= m - 1;
+            // Lanes above a match may be flagged falsely: check the byte.
+            match chunk[pos - i] {
+                b',' => return (pos, key_end),
+                b if b == sep && key_end.is_none() => key_end = Some(pos),
+                _ => {}
+            }
+        }
+        i += 8;
+    }
+    for (k, &b) in s[i..].iter().enumerate() {
+        if b == b',' {
+            return (i + k, key_end);
+        }
+        if b == sep && key_end.is_none() {
+            key_end = Some(i + k);
+        }
+    }
+    (s.len(), key_end)
+}
+
 /// Position of the first `a` in `s`.
 #[inline]
 pub(crate) fn find(s: &[u8], a: u8) -> Option<usize> {
@@ -96,6 +131,28 @@ mod tests {
         }
         assert_eq!(find2(b"aaaa:aaaa,", b',', b':'), Some(4));
         assert_eq!(find2(b"", b',', b':'), None);
+    }
+
+    #[test]
+    fn split_item_like_a_loop() {
+        for s in [
+            &b"env:prod,region:eu-west-1"[..],
+            b"a:b:c",
+            b"novalue,k:v",
+            b",x",
+            b"",
+            b"key-with-dashes;and;semis:v-,w",
+            b"long_key_name_here:long:value:with:colons,next",
+        ] {
+            let end = s.iter().position(|&b| b == b',').unwrap_or(s.len());
+            let key = s[..end].iter().position(|&b| b == b':');
+            assert_eq!(
+                split_item(s, b':'),
+                (end, key),
+                "{:?}",
+                String::from_utf8_lossy(s)
+            );
+        }
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! Tags: name-embedded styles (InfluxDB, Librato, SignalFX), DogStatsD `|#` tags and
 //! the `|c:` container id, walked lazily in statsd_exporter's order.
 
-use crate::scan::{find, find2};
+use crate::scan::split_item;
 
 /// One tag: a key and, except for DogStatsD valueless tags in strict mode, a value.
 ///
@@ -208,38 +208,28 @@ impl<'a> Tags<'a> {
             b'#' => &rest[1..],
             _ => rest,
         };
-        match find2(body, b',', b':') {
-            Some(k) if body[k] == b':' => {
-                let value_and_more = &body[k + 1..];
-                let (value, next) = match find(value_and_more, b',') {
-                    Some(e) => (&value_and_more[..e], &value_and_more[e + 1..]),
-                    None => (value_and_more, &[][..]),
-                };
-                self.dog.rest = next;
-                let key = &body[..k];
+        let (end, colon) = split_item(body, b':');
+        self.dog.rest = body.get(end + 1..).unwrap_or(&[]);
+        let item = &body[..end];
+        Some(match colon {
+            Some(k) => {
+                let (key, value) = (&item[..k], &item[k + 1..]);
                 if key.is_empty() || (value.is_empty() && !self.strict) {
-                    Some(Err(()))
+                    Err(())
                 } else {
-                    Some(Ok(Tag {
+                    Ok(Tag {
                         key,
                         value: Some(value),
-                    }))
+                    })
                 }
             }
-            found => {
-                // No `:` before the next `,` (or the end): a valueless tag.
-                let (key, next) = match found {
-                    Some(e) => (&body[..e], &body[e + 1..]),
-                    None => (body, &[][..]),
-                };
-                self.dog.rest = next;
-                if self.strict && !key.is_empty() {
-                    Some(Ok(Tag { key, value: None }))
-                } else {
-                    Some(Err(()))
-                }
-            }
-        }
+            // No `:`: a valueless tag (a tag only in strict DogStatsD mode).
+            None if self.strict && !item.is_empty() => Ok(Tag {
+                key: item,
+                value: None,
+            }),
+            None => Err(()),
+        })
     }
 
     fn next_field(&mut self) -> Option<&'a [u8]> {

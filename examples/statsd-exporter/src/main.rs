@@ -1,7 +1,4 @@
-//! `statsd-exporter`: a drop-in replacement for Prometheus' `statsd_exporter` (0.30).
-//!
-//! See the package README (`examples/statsd-exporter/README.md`) for the manual: flags,
-//! endpoints, self-metrics, deliberate divergences and the benchmark.
+#![doc = include_str!("../README.md")]
 
 mod app;
 mod backend;

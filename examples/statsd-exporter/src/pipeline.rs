@@ -1,5 +1,5 @@
 //! The real backend: the mapping file compiled by statsd-mapper, statsd-exporter-core's
-//! [`Pipeline`](statsd_exporter_core::Pipeline) (parse → map → record, with statsd_exporter's
+//! [`Pipeline`] (parse → map → record, with statsd_exporter's
 //! event rules and accounting) and its sharded Prometheus store.
 //!
 //! Every receive thread and TCP connection gets its own clone of the core pipeline (its

@@ -24,7 +24,7 @@ pub const BATCH: usize = 32;
 pub const DATAGRAM: usize = 65_536;
 
 /// Listener counters. Those statsd_exporter has live in the pipeline's shared
-/// [`Stats`](statsd_exporter_core::Stats), so they come out with its other self-metrics;
+/// [`Stats`], so they come out with its other self-metrics;
 /// the ones this design adds are kept here and rendered by `app`.
 #[derive(Debug)]
 pub struct ListenerStats {

@@ -1,34 +1,43 @@
 //! A bounded, sharded cache of lookup results keyed by (metric class, name).
 //!
-//! A hit takes one shard's read lock, finds the entry without building an owned key
-//! and copies the capture ranges into the caller's buffer: no allocation. A miss inserts
-//! under the write lock (allocating the key). When a shard is full an arbitrary entry is
-//! evicted, like statsd_exporter's `random` cache: there is no recency bookkeeping that
-//! would need a write on every hit. Misses are cached too.
+//! Each shard is a fixed-size, 4-way set-associative table behind a `RwLock`: the name
+//! is hashed once, picks the shard and the set, and a hit compares at most four slots
+//! and copies the capture ranges into the caller's buffer, without allocating. A miss
+//! inserts under the write lock (allocating the key); when the set is full one of its
+//! four slots is overwritten, so there is no recency bookkeeping that would need a write
+//! on every hit (statsd_exporter's `random` cache makes the same trade). Misses are cached
+//! too. Capacity is rounded up to a power of two.
 
-use std::collections::HashMap;
 use std::sync::RwLock;
 
 use smallvec::SmallVec;
 
 use crate::captures::{Span, SpanVec};
-use crate::hash::{FastBuildHasher, hash_str};
+use crate::hash::hash_str;
 use crate::kind::MetricKind;
 
 const MAX_SHARDS: usize = 16;
+const WAYS: usize = 4;
 
-#[derive(Clone, Debug)]
-struct Entry {
+#[derive(Debug)]
+struct Slot {
+    hash: u64,
+    kind: MetricKind,
+    key: Box<str>,
     rule: u32,
     captures: SmallVec<[Span; 8]>,
 }
 
-type Shard = [HashMap<Box<str>, Entry, FastBuildHasher>; 3];
+#[derive(Debug)]
+struct Shard {
+    slots: Vec<Option<Slot>>,
+}
 
 #[derive(Debug)]
 pub(crate) struct Cache {
     shards: Box<[RwLock<Shard>]>,
-    per_shard: usize,
+    /// `slots per shard - 1`.
+    mask: usize,
 }
 
 /// What the cache knows about a name.
@@ -41,33 +50,51 @@ pub(crate) enum Cached {
 
 impl Cache {
     pub(crate) fn new(capacity: usize) -> Cache {
-        let shard_count = capacity.clamp(1, MAX_SHARDS);
-        let per_shard = capacity.div_ceil(shard_count);
+        let total = capacity.max(WAYS).next_power_of_two();
+        let shard_count = (total / WAYS).clamp(1, MAX_SHARDS);
+        let per_shard = total / shard_count;
         let shards = (0..shard_count)
-            .map(|_| RwLock::new(Default::default()))
+            .map(|_| {
+                RwLock::new(Shard {
+                    slots: (0..per_shard).map(|_| None).collect(),
+                })
+            })
             .collect();
-        Cache { shards, per_shard }
+        Cache {
+            shards,
+            mask: per_shard - 1,
+        }
     }
 
     #[inline]
-    fn shard(&self, name: &str) -> &RwLock<Shard> {
-        let hash = hash_str(name);
-        &self.shards[(hash >> 32) as usize % self.shards.len()]
+    fn hash(kind: MetricKind, name: &str) -> u64 {
+        hash_str(name) ^ (kind as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15)
+    }
+
+    #[inline]
+    fn shard(&self, hash: u64) -> &RwLock<Shard> {
+        &self.shards[(hash >> 56) as usize % self.shards.len()]
     }
 
     #[inline]
     pub(crate) fn get(&self, kind: MetricKind, name: &str, out: &mut SpanVec) -> Cached {
-        let Ok(shard) = self.shard(name).read() else {
+        let hash = Cache::hash(kind, name);
+        let Ok(shard) = self.shard(hash).read() else {
             return Cached::Unknown;
         };
-        match shard[kind.index()].get(name) {
-            Some(entry) => {
+        let base = hash as usize;
+        for way in 0..WAYS {
+            if let Some(slot) = &shard.slots[(base + way) & self.mask]
+                && slot.hash == hash
+                && slot.kind == kind
+                && *slot.key == *name
+            {
                 out.clear();
-                out.extend_from_slice(&entry.captures);
-                Cached::Known((entry.rule != u32::MAX).then_some(entry.rule))
+                out.extend_from_slice(&slot.captures);
+                return Cached::Known((slot.rule != u32::MAX).then_some(slot.rule));
             }
-            None => Cached::Unknown,
         }
+        Cached::Unknown
     }
 
     pub(crate) fn insert(
@@ -77,27 +104,26 @@ impl Cache {
         rule: Option<u32>,
         captures: &[Span],
     ) {
-        let Ok(mut shard) = self.shard(name).write() else {
+        let hash = Cache::hash(kind, name);
+        let Ok(mut shard) = self.shard(hash).write() else {
             return;
         };
-        let len: usize = shard.iter().map(HashMap::len).sum();
-        if len >= self.per_shard {
-            for map in shard.iter_mut() {
-                let mut first = true;
-                if map
-                    .extract_if(|_, _| std::mem::take(&mut first))
-                    .next()
-                    .is_some()
-                {
-                    break;
-                }
-            }
-        }
-        let entry = Entry {
+        let base = hash as usize;
+        let free = (0..WAYS)
+            .map(|way| (base + way) & self.mask)
+            .find(|&i| match &shard.slots[i] {
+                None => true,
+                Some(slot) => slot.hash == hash && slot.kind == kind && *slot.key == *name,
+            });
+        // A full set: overwrite the way chosen by other hash bits (spreads evictions).
+        let index = free.unwrap_or((base + (hash >> 32) as usize % WAYS) & self.mask);
+        shard.slots[index] = Some(Slot {
+            hash,
+            kind,
+            key: name.into(),
             rule: rule.unwrap_or(u32::MAX),
             captures: captures.iter().copied().collect(),
-        };
-        shard[kind.index()].insert(name.into(), entry);
+        });
     }
 
     /// Number of cached names.
@@ -105,7 +131,7 @@ impl Cache {
         self.shards
             .iter()
             .filter_map(|s| s.read().ok())
-            .map(|s| s.iter().map(HashMap::len).sum::<usize>())
+            .map(|s| s.slots.iter().filter(|slot| slot.is_some()).count())
             .sum()
     }
 }

@@ -39,7 +39,7 @@ pub(crate) type SpanVec = SmallVec<[Span; INLINE]>;
 /// Reusable storage for [`Mapper::map`](crate::Mapper::map), one per thread.
 ///
 /// It holds the capture ranges of the last lookup (byte ranges into the looked-up name)
-/// and the search state of the glob trie and the regex set, so that a lookup allocates
+/// and the search state of the regex set, so that a lookup allocates
 /// nothing once the buffer has warmed up (names with more than 16 components, or rules
 /// with more than 16 captures, grow it once).
 ///
@@ -55,10 +55,6 @@ pub(crate) type SpanVec = SmallVec<[Span; INLINE]>;
 /// ```
 #[derive(Default)]
 pub struct Captures {
-    /// Component boundaries of the name being matched.
-    pub(crate) components: SpanVec,
-    /// Captures along the current trie path.
-    pub(crate) current: SpanVec,
     /// Captures of the result: index 0 is the whole match.
     pub(crate) result: SpanVec,
     /// Regex-side scratch, tied to one compiled config.
@@ -78,25 +74,4 @@ impl core::fmt::Debug for Captures {
             .field("result", &self.result)
             .finish_non_exhaustive()
     }
-}
-
-/// Splits `name` on `.` into `out` (component spans).
-#[inline]
-pub(crate) fn split_components(name: &str, out: &mut SpanVec) {
-    out.clear();
-    let mut start = 0;
-    for dot in memchr_dots(name.as_bytes()) {
-        out.push(Span::new(start, dot));
-        start = dot + 1;
-    }
-    out.push(Span::new(start, name.len()));
-}
-
-#[inline]
-fn memchr_dots(bytes: &[u8]) -> impl Iterator<Item = usize> + '_ {
-    bytes
-        .iter()
-        .enumerate()
-        .filter(|(_, b)| **b == b'.')
-        .map(|(i, _)| i)
 }

@@ -63,6 +63,13 @@ pub(crate) fn parse(text: &str) -> Result<GlobPattern, String> {
     if text.is_empty() {
         return Err("a glob needs at least one component".into());
     }
+    let count = text.split('.').count();
+    if count > crate::trie::MAX_COMPONENTS {
+        return Err(format!(
+            "{count} components; at most {} are supported",
+            crate::trie::MAX_COMPONENTS
+        ));
+    }
     let mut components = Vec::new();
     let mut capture_count = 0;
     for (index, part) in text.split('.').enumerate() {

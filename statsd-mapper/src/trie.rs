@@ -14,16 +14,57 @@
 
 use std::collections::HashMap;
 
-use crate::captures::{Captures, Span, SpanVec, split_components};
+use crate::captures::{Captures, Span};
 use crate::glob::{Component, GlobPattern};
 use crate::hash::FastBuildHasher;
 use crate::kind::MetricKind;
 
 const NONE: u32 = u32::MAX;
 
+/// The longest glob pattern, in components. Captured positions are tracked in a
+/// 128-bit mask during the search, which keeps the search free of copies.
+pub(crate) const MAX_COMPONENTS: usize = 128;
+
+/// Literal edges: a short list compared directly (most nodes have one to a few
+/// literal children), a hash map beyond that.
+#[derive(Debug)]
+enum Literals {
+    Few(Vec<(Box<str>, u32)>),
+    Many(HashMap<Box<str>, u32, FastBuildHasher>),
+}
+
+const FEW: usize = 6;
+
+impl Literals {
+    #[inline]
+    fn get(&self, text: &str) -> Option<u32> {
+        match self {
+            Literals::Few(list) => list
+                .iter()
+                .find(|(k, _)| k.len() == text.len() && **k == *text)
+                .map(|(_, c)| *c),
+            Literals::Many(map) => map.get(text).copied(),
+        }
+    }
+
+    fn insert(&mut self, text: Box<str>, child: u32) {
+        match self {
+            Literals::Few(list) if list.len() < FEW => list.push((text, child)),
+            Literals::Few(list) => {
+                let mut map: HashMap<Box<str>, u32, FastBuildHasher> = list.drain(..).collect();
+                map.insert(text, child);
+                *self = Literals::Many(map);
+            }
+            Literals::Many(map) => {
+                map.insert(text, child);
+            }
+        }
+    }
+}
+
 #[derive(Debug)]
 struct Node {
-    literals: HashMap<Box<str>, u32, FastBuildHasher>,
+    literals: Literals,
     star: u32,
     partials: Vec<(Component, u32)>,
     /// First rule (lowest index) whose pattern ends here.
@@ -38,7 +79,7 @@ struct Node {
 impl Node {
     fn new() -> Node {
         Node {
-            literals: HashMap::default(),
+            literals: Literals::Few(Vec::new()),
             star: NONE,
             partials: Vec::new(),
             terminal: NONE,
@@ -93,7 +134,7 @@ impl Trie {
         for (depth, component) in pattern.components.iter().enumerate() {
             let next = match component {
                 Component::Literal(text) => match self.nodes[node as usize].literals.get(text) {
-                    Some(&child) => child,
+                    Some(child) => child,
                     None => {
                         let child = self.push_node();
                         self.nodes[node as usize]
@@ -163,38 +204,63 @@ impl Trie {
         if root_node.min_rule == NONE {
             return None;
         }
-        split_components(name, &mut scratch.components);
-        let count = scratch.components.len() as u32;
-        if !root_node.fits(count) {
+        let count = name.bytes().filter(|&b| b == b'.').count() + 1;
+        if !root_node.fits(count as u32) {
             return None;
         }
-        scratch.current.clear();
-        scratch.result.clear();
-        scratch.result.push(Span::new(0, name.len()));
         let mut search = Search {
             trie: self,
             name,
-            components: &scratch.components,
-            current: &mut scratch.current,
-            best: &mut scratch.result,
+            count,
+            mask: 0,
+            best_mask: 0,
             best_rule: NONE,
         };
         if self.ordered {
-            search.ordered(root, 0);
+            search.ordered(root, 0, 0);
         } else {
-            search.unordered(root, 0);
+            search.unordered(root, 0, 0);
         }
-        let rule = search.best_rule;
-        (rule != NONE).then_some(rule)
+        if search.best_rule == NONE {
+            return None;
+        }
+        let result = &mut scratch.result;
+        result.clear();
+        result.push(Span::new(0, name.len()));
+        let mut mask = search.best_mask;
+        let mut start = 0;
+        let mut depth = 0;
+        while mask != 0 {
+            let end = next_dot(name.as_bytes(), start);
+            if mask & 1 != 0 {
+                result.push(Span::new(start, end));
+            }
+            mask >>= 1;
+            depth += 1;
+            start = end + 1;
+        }
+        debug_assert!(depth <= count);
+        Some(search.best_rule)
     }
 }
 
+/// The index of the next `.` at or after `start`, or the length. Components are short
+/// (a few bytes), where a plain loop beats a vectorised search's setup.
+#[inline]
+fn next_dot(bytes: &[u8], start: usize) -> usize {
+    bytes[start..]
+        .iter()
+        .position(|&b| b == b'.')
+        .map_or(bytes.len(), |i| start + i)
+}
+
+/// One search: the name is split lazily, captures are a bitmask of component depths.
 struct Search<'a> {
     trie: &'a Trie,
     name: &'a str,
-    components: &'a SpanVec,
-    current: &'a mut SpanVec,
-    best: &'a mut SpanVec,
+    count: usize,
+    mask: u128,
+    best_mask: u128,
     best_rule: u32,
 }
 
@@ -204,78 +270,82 @@ impl Search<'_> {
         &self.trie.nodes[id as usize]
     }
 
-    fn record(&mut self, rule: u32) {
-        self.best_rule = rule;
-        self.best.truncate(1);
-        self.best.extend_from_slice(self.current);
+    /// The component starting at byte `start` and the start of the next one.
+    #[inline]
+    fn component(name: &str, start: usize) -> (&str, usize) {
+        let bytes = name.as_bytes();
+        let end = next_dot(bytes, start);
+        (&name[start..end], end + 1)
     }
 
     /// Exhaustive search for the lowest rule index, pruned.
-    fn ordered(&mut self, node_id: u32, depth: usize) {
+    fn ordered(&mut self, node_id: u32, depth: usize, start: usize) {
         let trie = self.trie;
         let node = &trie.nodes[node_id as usize];
-        if depth == self.components.len() {
+        if depth == self.count {
             if node.terminal < self.best_rule {
-                self.record(node.terminal);
+                self.best_rule = node.terminal;
+                self.best_mask = self.mask;
             }
             return;
         }
-        let span = self.components[depth];
-        let text = span.get(self.name).unwrap_or("");
-        let remaining = (self.components.len() - depth - 1) as u32;
+        let (text, next) = Self::component(self.name, start);
+        let remaining = (self.count - depth - 1) as u32;
         let better = |this: &Self, child: u32| {
             let c = this.node(child);
             c.min_rule < this.best_rule && c.fits(remaining)
         };
-        if let Some(&child) = node.literals.get(text)
+        if let Some(child) = node.literals.get(text)
             && better(self, child)
         {
-            self.ordered(child, depth + 1);
+            self.ordered(child, depth + 1, next);
         }
+        let bit = 1u128 << depth;
         if node.star != NONE && better(self, node.star) {
             if text == "*" {
                 // statsd_exporter finds the `*` edge as a literal key and does not capture.
-                self.ordered(node.star, depth + 1);
+                self.ordered(node.star, depth + 1, next);
             } else {
-                self.current.push(span);
-                self.ordered(node.star, depth + 1);
-                self.current.pop();
+                self.mask |= bit;
+                self.ordered(node.star, depth + 1, next);
+                self.mask &= !bit;
             }
         }
         for (component, child) in &node.partials {
             if better(self, *child) && component.matches(text) {
-                self.current.push(span);
-                self.ordered(*child, depth + 1);
-                self.current.pop();
+                self.mask |= bit;
+                self.ordered(*child, depth + 1, next);
+                self.mask &= !bit;
             }
         }
     }
 
     /// First complete path in literal, partial, `*` order. Returns true when found.
-    fn unordered(&mut self, node_id: u32, depth: usize) -> bool {
+    fn unordered(&mut self, node_id: u32, depth: usize, start: usize) -> bool {
         let trie = self.trie;
         let node = &trie.nodes[node_id as usize];
-        if depth == self.components.len() {
+        if depth == self.count {
             if node.terminal != NONE {
-                self.record(node.terminal);
+                self.best_rule = node.terminal;
+                self.best_mask = self.mask;
                 return true;
             }
             return false;
         }
-        let span = self.components[depth];
-        let text = span.get(self.name).unwrap_or("");
-        let remaining = (self.components.len() - depth - 1) as u32;
-        if let Some(&child) = node.literals.get(text)
+        let (text, next) = Self::component(self.name, start);
+        let remaining = (self.count - depth - 1) as u32;
+        if let Some(child) = node.literals.get(text)
             && self.node(child).fits(remaining)
-            && self.unordered(child, depth + 1)
+            && self.unordered(child, depth + 1, next)
         {
             return true;
         }
+        let bit = 1u128 << depth;
         for (component, child) in &node.partials {
             if self.node(*child).fits(remaining) && component.matches(text) {
-                self.current.push(span);
-                let found = self.unordered(*child, depth + 1);
-                self.current.pop();
+                self.mask |= bit;
+                let found = self.unordered(*child, depth + 1, next);
+                self.mask &= !bit;
                 if found {
                     return true;
                 }
@@ -284,12 +354,10 @@ impl Search<'_> {
         if node.star != NONE && self.node(node.star).fits(remaining) {
             let capture = text != "*";
             if capture {
-                self.current.push(span);
+                self.mask |= bit;
             }
-            let found = self.unordered(node.star, depth + 1);
-            if capture {
-                self.current.pop();
-            }
+            let found = self.unordered(node.star, depth + 1, next);
+            self.mask &= !bit;
             return found;
         }
         false
@@ -343,7 +411,7 @@ impl Trie {
             }
         };
         if let Component::Literal(text) = first
-            && let Some(&child) = node.literals.get(text)
+            && let Some(child) = node.literals.get(text)
         {
             visit(child);
         }

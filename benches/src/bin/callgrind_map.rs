@@ -1,0 +1,160 @@
+//! Instruction-count driver for statsd-mapper: N lookups (with name and label
+//! expansion, as in `benches/benches/mapping.rs`) of one scenario.
+//!
+//! `callgrind_map <scenario> <n>` with scenario one of `glob1`, `glob100`, `glob10000`,
+//! `realistic10000`, `regex100worst`, `mastodon`, `mastodon_cached`. Run it under
+//! `valgrind --tool=callgrind` with n = 0 and n = 20000; the difference divided by n is
+//! the cost of one lookup:
+//!
+//! ```text
+//! cargo build --profile callgrind -p statsd-benches --bin callgrind_map
+//! for n in 0 20000; do valgrind --tool=callgrind --callgrind-out-file=/dev/null \
+//!     target/callgrind/callgrind_map mastodon $n 2>&1 | grep Collected; done
+//! ```
+
+use std::hint::black_box;
+
+use statsd_mapper::{Captures, Mapper, MapperConfig, MetricKind};
+use statsd_proto::MetricType;
+
+const MASTODON: &str = include_str!("../../../examples/mastodon/statsd-mapping.yml");
+
+fn load(yaml: &str, cache: usize) -> Mapper {
+    Mapper::new(
+        MapperConfig::from_yaml_str(yaml, None).expect("config loads"),
+        cache,
+    )
+}
+
+fn metric_n(count: usize, regex: bool) -> String {
+    let mut yaml = String::from(if regex {
+        "defaults:\n  match_type: regex\nmappings:\n"
+    } else {
+        "mappings:\n"
+    });
+    for i in 1..=count {
+        let pattern = if regex {
+            format!("'metric{i}\\.([^.]*)'")
+        } else {
+            format!("metric{i}.*")
+        };
+        yaml.push_str(&format!(
+            "- match: {pattern}\n  name: metric_{i}\n  labels:\n    label: \"$1\"\n"
+        ));
+    }
+    yaml
+}
+
+fn realistic(count: usize) -> (String, Vec<String>) {
+    let mut yaml = String::from("mappings:\n");
+    let mut names = Vec::new();
+    for i in 0..count {
+        let (pattern, example) = match i % 5 {
+            0 => (
+                format!("svc{i}.http.*.*.latency"),
+                format!("svc{i}.http.get.users.latency"),
+            ),
+            1 => (
+                format!("host.web{i}.cpu.*"),
+                format!("host.web{i}.cpu.user"),
+            ),
+            2 => (
+                format!("jobs.queue{i}.*.duration"),
+                format!("jobs.queue{i}.MailWorker.duration"),
+            ),
+            3 => (
+                format!("app{i}.*.db.*.*.count"),
+                format!("app{i}.eu.db.users.select.count"),
+            ),
+            _ => (
+                format!("cache.*.shard{i}.hits"),
+                format!("cache.read.shard{i}.hits"),
+            ),
+        };
+        yaml.push_str(&format!(
+            "- match: {pattern}\n  name: rule_{i}\n  labels:\n    first: \"$1\"\n"
+        ));
+        names.push(example);
+    }
+    (yaml, names)
+}
+
+fn mastodon_names() -> Vec<(String, MetricKind)> {
+    let text = String::from_utf8(statsd_benches::mastodon_stream(42, 64 * 1024)).expect("UTF-8");
+    text.lines()
+        .filter_map(|line| {
+            let (name, rest) = line.split_once(':')?;
+            let kind = MetricType::from_bytes(rest.rsplit('|').next()?.as_bytes())
+                .and_then(MetricKind::of)?;
+            Some((name.to_string(), kind))
+        })
+        .collect()
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let usage = "usage: callgrind_map <glob1|glob100|glob10000|realistic10000|regex100worst|mastodon|mastodon_cached> <n>";
+    let (Some(scenario), Some(n)) = (
+        args.get(1),
+        args.get(2).and_then(|n| n.parse::<usize>().ok()),
+    ) else {
+        eprintln!("{usage}");
+        std::process::exit(2);
+    };
+    let counter = |name: &str| vec![(name.to_string(), MetricKind::Counter)];
+    let (mapper, names, cached) = match scenario.as_str() {
+        "glob1" => (load(&metric_n(1, false), 0), counter("metric1.a"), false),
+        "glob100" => (
+            load(&metric_n(100, false), 0),
+            counter("metric100.a"),
+            false,
+        ),
+        "glob10000" => (
+            load(&metric_n(10_000, false), 0),
+            counter("metric5000.a"),
+            false,
+        ),
+        "realistic10000" => {
+            let (yaml, names) = realistic(10_000);
+            let picked = [0usize, 1, 2, 3, 4, 4998, 5001, 9999]
+                .iter()
+                .map(|&i| (names[i].clone(), MetricKind::Counter))
+                .collect();
+            (load(&yaml, 0), picked, false)
+        }
+        "regex100worst" => (load(&metric_n(100, true), 0), counter("metric100.a"), false),
+        "mastodon" => (load(MASTODON, 0), mastodon_names(), false),
+        "mastodon_cached" => (load(MASTODON, 100_000), mastodon_names(), true),
+        other => {
+            eprintln!("unknown scenario {other}\n{usage}");
+            std::process::exit(2);
+        }
+    };
+    let mut captures = Captures::new();
+    let mut out = String::with_capacity(256);
+    // Warm up every name once so that N = 0 and N > 0 differ only by the lookups.
+    for (name, kind) in &names {
+        let _ = if cached {
+            mapper.map(name, *kind, &mut captures)
+        } else {
+            mapper.map_uncached(name, *kind, &mut captures)
+        };
+    }
+    let mut total = 0usize;
+    for i in 0..n {
+        let (name, kind) = &names[i % names.len()];
+        let mapping = if cached {
+            mapper.map(black_box(name), *kind, &mut captures)
+        } else {
+            mapper.map_uncached(black_box(name), *kind, &mut captures)
+        };
+        out.clear();
+        mapping.name().write_to(&mut out);
+        for (key, value) in mapping.labels() {
+            value.write_to(&mut out);
+            total += key.len();
+        }
+        total += out.len();
+    }
+    black_box(total);
+}

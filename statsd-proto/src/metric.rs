@@ -590,7 +590,13 @@ fn scan_rest(rest: &[u8]) -> Scan {
     while i < rest.len() {
         let w = load(rest, i);
         s.bits |= w;
-        let mut m = eq(w, pipe) | eq(w, colon);
+        // After `|#` the line is one sample and colons no longer matter.
+        let colons = if s.dog_tags.is_none() {
+            eq(w, colon)
+        } else {
+            0
+        };
+        let mut m = eq(w, pipe) | colons;
         while m != 0 {
             let pos = i + first(m);
             m &= m - 1;

@@ -29,6 +29,3 @@ pub use statsd_mapper::{
     HistogramOptions, ObserverOptions, ObserverType, Quantile, SummaryOptions,
 };
 pub use store::{PrometheusOptions, PrometheusSink, Recorder};
-
-/// Labels of one event, sorted, in a stack buffer (spills to the heap past 16).
-pub(crate) type Labels<'a> = smallvec::SmallVec<[Label<'a>; 16]>;

@@ -29,26 +29,27 @@ impl SeriesHasher {
     fn bytes(&mut self, bytes: &[u8]) {
         let mut chunks = bytes.chunks_exact(8);
         for chunk in &mut chunks {
-            let mut word = [0u8; 8];
-            word.copy_from_slice(chunk);
-            self.add(u64::from_le_bytes(word));
+            self.add(read_u64(chunk));
         }
-        let rest = chunks.remainder();
-        let mut word = [0u8; 8];
-        word[..rest.len()].copy_from_slice(rest);
         // The length ends the string, so ("ab", "c") and ("a", "bc") differ.
-        self.add(u64::from_le_bytes(word) ^ ((bytes.len() as u64) << 56));
+        self.add(read_tail(chunks.remainder()) ^ ((bytes.len() as u64) << 56));
     }
 
     /// The hash of a name and its labels (sorted by name, unique).
     #[inline]
-    pub(crate) fn series(mut self, name: &str, labels: &[Label<'_>]) -> u64 {
+    pub(crate) fn series<'l, 'a: 'l>(
+        mut self,
+        name: &str,
+        labels: impl Iterator<Item = &'l Label<'a>>,
+    ) -> u64 {
         self.bytes(name.as_bytes());
+        let mut count = 0u64;
         for label in labels {
+            count += 1;
             self.bytes(label.name.as_bytes());
             self.bytes(label.value.as_bytes());
         }
-        self.add(labels.len() as u64);
+        self.add(count);
         fmix64(self.state)
     }
 
@@ -58,6 +59,35 @@ impl SeriesHasher {
             self.bytes(name.as_bytes());
         }
         fmix64(self.state)
+    }
+}
+
+#[inline]
+fn read_u64(chunk: &[u8]) -> u64 {
+    let mut word = [0u8; 8];
+    word.copy_from_slice(&chunk[..8]);
+    u64::from_le_bytes(word)
+}
+
+#[inline]
+fn read_u32(chunk: &[u8]) -> u64 {
+    let mut word = [0u8; 4];
+    word.copy_from_slice(&chunk[..4]);
+    u64::from(u32::from_le_bytes(word))
+}
+
+/// Up to 7 bytes as one word, with fixed-size (possibly overlapping) loads instead of a
+/// variable-length copy, which would be a `memcpy` call. Same length, different bytes →
+/// different words.
+#[inline]
+fn read_tail(rest: &[u8]) -> u64 {
+    let len = rest.len();
+    if len >= 4 {
+        read_u32(rest) | (read_u32(&rest[len - 4..]) << 32)
+    } else if len > 0 {
+        u64::from(rest[0]) | (u64::from(rest[len / 2]) << 8) | (u64::from(rest[len - 1]) << 16)
+    } else {
+        0
     }
 }
 
@@ -100,12 +130,12 @@ mod tests {
     #[test]
     fn label_boundaries_matter() {
         let h = SeriesHasher::new(7);
-        let a = h.series("m", &[Label::new("ab", "c")]);
-        let b = h.series("m", &[Label::new("a", "bc")]);
-        let c = h.series("ma", &[Label::new("b", "c")]);
+        let a = h.series("m", [Label::new("ab", "c")].iter());
+        let b = h.series("m", [Label::new("a", "bc")].iter());
+        let c = h.series("ma", [Label::new("b", "c")].iter());
         assert_ne!(a, b);
         assert_ne!(a, c);
-        assert_eq!(a, h.series("m", &[Label::new("ab", "c")]));
+        assert_eq!(a, h.series("m", [Label::new("ab", "c")].iter()));
     }
 
     #[test]

@@ -8,13 +8,11 @@ use std::hash::{BuildHasher, RandomState};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Instant;
 
-use smallvec::SmallVec;
-
+use crate::Event;
 use crate::clock::{Clock, SystemClock, duration_millis, millis_since};
 use crate::names::{is_valid_label_name, is_valid_metric_name};
 use crate::sink::{Label, Observer, Rejection, Sink, Value};
 use crate::stats::Stats;
-use crate::{Event, Labels};
 use family::{Limits, Registry};
 use hash::SeriesHasher;
 use shard::{Lookup, Shard};
@@ -174,15 +172,26 @@ impl PrometheusSink {
         {
             return Err(Rejection::NegativeCounter);
         }
-        let labels = sorted_labels(event.labels);
-        let hash = self.hasher.series(event.name, &labels);
+        with_sorted_labels(event.labels, |labels| {
+            self.record_sorted(event, labels, now)
+        })
+    }
+
+    #[inline]
+    fn record_sorted(
+        &self,
+        event: &Event<'_>,
+        labels: SortedLabels<'_, '_>,
+        now: u64,
+    ) -> Result<(), Rejection> {
+        let hash = self.hasher.series(event.name, labels.iter());
         let ttl = event.ttl.map_or(0, duration_millis);
         let mut shard = self.shard(hash);
-        match shard.apply(hash, event.name, &labels, &event.value, ttl, now) {
+        match shard.apply(hash, event.name, labels, &event.value, ttl, now) {
             Lookup::Applied => Ok(()),
             Lookup::Conflict => Err(Rejection::Conflict),
             Lookup::Missing => {
-                self.check_names(event, &labels)?;
+                self.check_names(event, labels)?;
                 let label_set = self.hasher.label_names(labels.iter().map(|l| l.name));
                 let family = lock(&self.registry).admit_series(
                     event.name,
@@ -191,14 +200,18 @@ impl PrometheusSink {
                     label_set,
                     &self.limits,
                 )?;
-                shard.insert(hash, family, &labels, &event.value, ttl, now);
+                shard.insert(hash, family, labels, &event.value, ttl, now);
                 Ok(())
             }
         }
     }
 
     /// Name checks for a new series (never run for an existing one).
-    fn check_names(&self, event: &Event<'_>, labels: &[Label<'_>]) -> Result<(), Rejection> {
+    fn check_names(
+        &self,
+        event: &Event<'_>,
+        labels: SortedLabels<'_, '_>,
+    ) -> Result<(), Rejection> {
         if !is_valid_metric_name(event.name) {
             return Err(Rejection::IllegalMetricName);
         }
@@ -213,7 +226,7 @@ impl PrometheusSink {
             } => Some("le"),
             _ => None,
         };
-        for label in labels {
+        for label in labels.iter() {
             if !is_valid_label_name(label.name) || Some(label.name) == forbidden {
                 return Err(Rejection::IllegalLabelName);
             }
@@ -279,25 +292,90 @@ pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
         .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
-/// Labels sorted by name, last duplicate winning, in a stack buffer.
+/// Whether label name `a` sorts before `b`; most label names differ in their first byte,
+/// which this compares inline before falling back to a full comparison.
 #[inline]
-fn sorted_labels<'a>(labels: &[Label<'a>]) -> Labels<'a> {
-    let mut sorted: Labels<'a> = SmallVec::from_slice(labels);
-    if !sorted.is_sorted_by(|a, b| a.name < b.name) {
-        // Stable: among equal names the original order stays, so keeping the last one of a
-        // run keeps the event's last duplicate.
-        sorted.sort_by(|a, b| a.name.cmp(b.name));
-        let mut write = 0;
-        for read in 0..sorted.len() {
-            if read + 1 < sorted.len() && sorted[read + 1].name == sorted[read].name {
-                continue;
-            }
-            sorted[write] = sorted[read];
-            write += 1;
-        }
-        sorted.truncate(write);
+fn name_lt(a: &str, b: &str) -> bool {
+    match (a.as_bytes().first(), b.as_bytes().first()) {
+        (Some(x), Some(y)) if x != y => x < y,
+        _ => a < b,
     }
-    sorted
+}
+
+/// Label lists up to this long are sorted in a stack array; longer ones allocate.
+const STACK_LABELS: usize = 16;
+
+/// An event's labels in name order, without copying them: a permutation of indexes.
+#[derive(Clone, Copy)]
+pub(crate) struct SortedLabels<'s, 'a> {
+    labels: &'s [Label<'a>],
+    order: &'s [u32],
+}
+
+impl<'s, 'a> SortedLabels<'s, 'a> {
+    #[inline]
+    pub(crate) fn len(&self) -> usize {
+        self.order.len()
+    }
+
+    #[inline]
+    pub(crate) fn iter(&self) -> impl Iterator<Item = &'s Label<'a>> + Clone + use<'s, 'a> {
+        let labels = self.labels;
+        self.order.iter().map(move |&i| &labels[i as usize])
+    }
+}
+
+/// Sorts `labels` by name (last of equal names winning) and calls `f` with the result.
+/// Up to [`STACK_LABELS`] labels the permutation lives on the stack, not the heap.
+#[inline]
+fn with_sorted_labels<'a, R>(labels: &[Label<'a>], f: impl FnOnce(SortedLabels<'_, 'a>) -> R) -> R {
+    let mut stack = [0u32; STACK_LABELS];
+    let mut heap = Vec::new();
+    let order: &mut [u32] = if labels.len() <= STACK_LABELS {
+        &mut stack[..labels.len()]
+    } else {
+        heap.resize(labels.len(), 0);
+        &mut heap
+    };
+    for (i, slot) in order.iter_mut().enumerate() {
+        *slot = i as u32;
+    }
+    let len = sort_labels(labels, order);
+    f(SortedLabels {
+        labels,
+        order: &order[..len],
+    })
+}
+
+/// Sorts the permutation `order` by label name; among equal names keeps the last one.
+/// Returns how many entries of `order` remain.
+#[inline]
+fn sort_labels(labels: &[Label<'_>], order: &mut [u32]) -> usize {
+    let name = |i: u32| labels[i as usize].name;
+    // Insertion sort: label lists are short, and it is stable, so among equal names the
+    // event's last one ends up last.
+    for i in 1..order.len() {
+        let mut j = i;
+        while j > 0 && name_lt(name(order[j]), name(order[j - 1])) {
+            order.swap(j, j - 1);
+            j -= 1;
+        }
+    }
+    if !order
+        .windows(2)
+        .any(|w| shard::same(name(w[0]), name(w[1])))
+    {
+        return order.len();
+    }
+    let mut write = 0;
+    for read in 0..order.len() {
+        if read + 1 < order.len() && shard::same(name(order[read + 1]), name(order[read])) {
+            continue;
+        }
+        order[write] = order[read];
+        write += 1;
+    }
+    write
 }
 
 /// Records events into a [`PrometheusSink`] with one clock reading for the whole batch.
@@ -333,7 +411,20 @@ mod tests {
             Label::new("a", "x"),
             Label::new("b", "2"),
         ];
-        let sorted = sorted_labels(&labels);
-        assert_eq!(&sorted[..], &[Label::new("a", "x"), Label::new("b", "2")]);
+        let sorted = with_sorted_labels(&labels, |l| l.iter().copied().collect::<Vec<_>>());
+        assert_eq!(sorted, [Label::new("a", "x"), Label::new("b", "2")]);
+        let many: Vec<Label<'_>> = (0..40)
+            .rev()
+            .map(|i| {
+                Label::new(
+                    ["a", "b", "c", "d"][i % 4],
+                    if i < 4 { "last" } else { "v" },
+                )
+            })
+            .collect();
+        let sorted = with_sorted_labels(&many, |l| l.iter().copied().collect::<Vec<_>>());
+        let names: Vec<&str> = sorted.iter().map(|l| l.name).collect();
+        assert_eq!(names, ["a", "b", "c", "d"]);
+        assert!(sorted.iter().all(|l| l.value == "last"));
     }
 }

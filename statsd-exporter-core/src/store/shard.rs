@@ -6,7 +6,8 @@ use std::collections::{BinaryHeap, HashMap};
 use std::sync::Arc;
 
 use crate::histogram::HistogramState;
-use crate::sink::{Label, Value};
+use crate::sink::Value;
+use crate::store::SortedLabels;
 use crate::store::family::{Family, FamilyKind};
 use crate::store::hash::Prehashed;
 use crate::summary::{Sample, SummaryState};
@@ -45,15 +46,15 @@ pub(crate) struct Series {
 
 impl Series {
     #[inline]
-    fn is(&self, hash: u64, name: &str, labels: &[Label<'_>]) -> bool {
+    fn is(&self, hash: u64, name: &str, labels: SortedLabels<'_, '_>) -> bool {
         self.hash == hash
-            && &*self.family.name == name
+            && same(&self.family.name, name)
             && self.labels.len() == labels.len()
             && self
                 .labels
                 .iter()
-                .zip(labels)
-                .all(|(a, b)| &*a.name == b.name && &*a.value == b.value)
+                .zip(labels.iter())
+                .all(|(a, b)| same(&a.name, b.name) && same(&a.value, b.value))
     }
 
     /// Applies an event whose kind the family accepts.
@@ -94,6 +95,39 @@ impl Series {
     }
 }
 
+/// String equality (the hash already matched, so this is a confirmation). Strings up to
+/// 16 bytes, which most names and label values are, are compared with two overlapping
+/// word loads instead of a `memcmp` call.
+#[inline]
+pub(crate) fn same(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    let len = a.len();
+    if len != b.len() {
+        return false;
+    }
+    match len {
+        0 => true,
+        1..=3 => a[0] == b[0] && a[len / 2] == b[len / 2] && a[len - 1] == b[len - 1],
+        4..=7 => word4(a) == word4(b) && word4(&a[len - 4..]) == word4(&b[len - 4..]),
+        8..=16 => word8(a) == word8(b) && word8(&a[len - 8..]) == word8(&b[len - 8..]),
+        _ => a == b,
+    }
+}
+
+#[inline]
+fn word4(bytes: &[u8]) -> u32 {
+    let mut word = [0u8; 4];
+    word.copy_from_slice(&bytes[..4]);
+    u32::from_ne_bytes(word)
+}
+
+#[inline]
+fn word8(bytes: &[u8]) -> u64 {
+    let mut word = [0u8; 8];
+    word.copy_from_slice(&bytes[..8]);
+    u64::from_ne_bytes(word)
+}
+
 #[derive(Debug, Default)]
 struct Slot {
     generation: u32,
@@ -127,7 +161,7 @@ impl Shard {
         &mut self,
         hash: u64,
         name: &str,
-        labels: &[Label<'_>],
+        labels: SortedLabels<'_, '_>,
         value: &Value<'_>,
         ttl: u64,
         now: u64,
@@ -179,7 +213,7 @@ impl Shard {
         &mut self,
         hash: u64,
         family: Arc<Family>,
-        labels: &[Label<'_>],
+        labels: SortedLabels<'_, '_>,
         value: &Value<'_>,
         ttl: u64,
         now: u64,
@@ -313,5 +347,27 @@ impl Shard {
                 .filter_map(|s| s.series.as_ref())
                 .map(Series::heap_bytes)
                 .sum::<usize>()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::same;
+
+    #[test]
+    fn same_compares_every_byte_of_every_length() {
+        let text = "abcdefghijklmnopqrstuvwxyz0123456789";
+        for len in 0..text.len() {
+            let a = &text[..len];
+            // A copy in another allocation: equality must not rest on pointer identity.
+            let copy = String::from(a);
+            assert!(same(a, copy.as_str()));
+            for at in 0..len {
+                let mut b = a.as_bytes().to_vec();
+                b[at] = b'_';
+                assert!(!same(a, std::str::from_utf8(&b).unwrap()), "{len} {at}");
+            }
+            assert!(!same(a, &text[..len + 1]));
+        }
     }
 }

@@ -110,7 +110,7 @@ fn recording_into_existing_series_does_not_allocate() {
         },
     ];
     let names = ["c", "g", "g", "s"];
-    let mut record = |i: usize| {
+    let record = |i: usize| {
         let event = Event {
             name: names[i % 4],
             labels: &labels,

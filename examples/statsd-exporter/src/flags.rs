@@ -144,8 +144,8 @@ const SPECS: &[Spec] = &[
     ),
     value(
         "statsd.max-series",
-        "0",
-        "New: most series kept; a sample that would create one more is dropped and counted. 0: no limit.",
+        "1000000",
+        "New: most series kept; a sample that would create one more is dropped and counted in statsd_exporter_series_dropped_total. 0: no limit (statsd_exporter's behaviour).",
     ),
     value(
         "statsd.max-series-per-metric",
@@ -602,6 +602,7 @@ mod tests {
         );
         assert_eq!(f.relay_address, None);
         assert_eq!(f.relay_packet_length, 1400);
+        assert_eq!((f.max_series, f.max_series_per_metric), (1_000_000, 0));
         assert!(!f.enable_lifecycle && !f.check_config);
         assert_eq!(f.log_level, Level::Info);
         assert_eq!(f.log_format, LogFormat::Logfmt);

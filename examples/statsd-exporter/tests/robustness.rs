@@ -70,3 +70,21 @@ fn random_bytes_on_every_transport_do_not_stop_it() {
     let text = exporter.metrics();
     assert!(sample_value(&text, "statsd_exporter_lines_total").unwrap() > 2000.0);
 }
+
+#[test]
+fn series_beyond_the_limit_are_dropped_and_counted() {
+    let exporter = Exporter::start(&["--statsd.max-series=2"]);
+    exporter.send_udp(b"first:1|c\nsecond:1|c");
+    exporter.wait_for_sample("second", 1.0);
+    exporter.send_udp(b"third:1|c\nfirst:1|c");
+    let text = exporter.wait_for_sample("first", 2.0);
+    assert_eq!(sample_value(&text, "third"), None, "{text}");
+    assert_eq!(
+        sample_value(
+            &text,
+            "statsd_exporter_series_dropped_total{reason=\"cardinality_limit\"}"
+        ),
+        Some(1.0),
+        "{text}"
+    );
+}

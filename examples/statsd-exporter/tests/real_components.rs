@@ -35,6 +35,8 @@ request("HomeController", "index", "html", 500, 230.0, 0.0, 1)
 4.times { $statsd.timing("db.tables.statuses.queries.select.duration", 1.5) }
 2.times { $statsd.timing("db.tables.accounts.queries.update.duration", 4.2e-05) }
 $statsd.timing("cache.read_hit.duration", 0.21143299999999998)
+# statsd-ruby's batch mode joins lines with "\n" into one datagram.
+$statsd.batch { |batch| 3.times { batch.timing("cache.read_miss.duration", 2.5) } }
 
 3.times do
   $statsd.timing("sidekiq.ActivityPub..DeliveryWorker.processing_time", 120)
@@ -195,6 +197,11 @@ fn mastodon_traffic_from_real_clients_reaches_prometheus_and_the_dashboard() {
         &prometheus,
         r#"mastodon_db_operation_count{table="statuses",operation="select"}"#,
         4.0,
+    );
+    expect_value(
+        &prometheus,
+        r#"mastodon_cache_duration_count{operation="read_miss"}"#,
+        3.0,
     );
     expect_value(
         &prometheus,

@@ -5,7 +5,9 @@
 //! - regex rules: a small walk over the pattern keeps literal text (`\.` is a dot), turns
 //!   `.`, classes and `\w`/`\d` into a letter or digit the class accepts (the variant text
 //!   `vN` in the first wildcard position), takes the first alternative of `|` and one
-//!   repetition of every quantifier.
+//!   repetition of every quantifier; the first `.` is also tried with `..w` and
+//!   `.a.b.c.d` appended, so that `(.+)` spans several components (what regex
+//!   fallbacks behind glob rules are for).
 //!
 //! A sample is kept only if mapping it really selects its rule (so shadowed rules and
 //! regexes too complex for the walk get no traffic, and are listed). Lines pick a sample
@@ -54,7 +56,12 @@ pub fn generate(mapper: &Mapper, lines: usize, seed: u64) -> Generated {
         let kind = rule.metric_kind().unwrap_or(MetricKind::Counter);
         let before = pool.len();
         for variant in 0..VARIANTS {
-            let candidates = [sample(rule, Some(variant)), sample(rule, None)];
+            let candidates = [
+                sample(rule, Some(variant), ""),
+                sample(rule, Some(variant), "..w"),
+                sample(rule, Some(variant), ".a.b.c.d"),
+                sample(rule, None, ""),
+            ];
             for name in candidates.into_iter().flatten() {
                 let wins = mapper
                     .map_uncached(&name, kind, &mut captures)
@@ -102,19 +109,25 @@ pub fn generate(mapper: &Mapper, lines: usize, seed: u64) -> Generated {
     }
 }
 
-/// A name the rule should match; `variant` makes wildcard parts distinct.
-fn sample(rule: &Rule, variant: Option<usize>) -> Option<String> {
+/// A name the rule should match; `variant` makes wildcard parts distinct, `dots` is
+/// appended to the first `.` wildcard of a regex (so that `(.+)` also spans several
+/// components, which is what regex fallbacks behind glob rules are for).
+fn sample(rule: &Rule, variant: Option<usize>, dots: &str) -> Option<String> {
     match rule.match_type() {
         MatchType::Glob => {
+            if !dots.is_empty() {
+                return None;
+            }
             let fill = variant.map_or("x".to_string(), |v| format!("v{v}"));
             Some(rule.match_text().replace('*', &fill))
         }
-        _ => regex_sample(rule.match_text(), variant),
+        _ => regex_sample(rule.match_text(), variant, dots),
     }
 }
 
 /// Walks a regex, producing one string it (probably) matches. The caller verifies.
-fn regex_sample(pattern: &str, variant: Option<usize>) -> Option<String> {
+fn regex_sample(pattern: &str, variant: Option<usize>, dots: &str) -> Option<String> {
+    let mut dots = Some(dots);
     let chars: Vec<char> = pattern.chars().collect();
     let mut out = String::new();
     let mut variant = variant;
@@ -162,7 +175,10 @@ fn regex_sample(pattern: &str, variant: Option<usize>) -> Option<String> {
                 }
                 i += 1;
             }
-            '.' => out.push_str(&wildcard(&mut variant, 'x')),
+            '.' => {
+                out.push_str(&wildcard(&mut variant, 'x'));
+                out.push_str(dots.take().unwrap_or(""));
+            }
             '[' => {
                 let start = i;
                 let negated = chars.get(i) == Some(&'^');
@@ -224,14 +240,19 @@ mod tests {
         assert_eq!(
             regex_sample(
                 r"^Mastodon\.production\.web\.(.+)\.(.+)\.status\.(.+)$",
-                None
+                None,
+                ""
             )
             .unwrap(),
             "Mastodon.production.web.x.x.status.x"
         );
         assert_eq!(
-            regex_sample(r"a\.([^.]+)\.(?:get|set)\.\d+", Some(3)).unwrap(),
+            regex_sample(r"a\.([^.]+)\.(?:get|set)\.\d+", Some(3), "").unwrap(),
             "a.v3.get.1"
+        );
+        assert_eq!(
+            regex_sample(r"^s\.(.+)\.t$", Some(2), "..w").unwrap(),
+            "s.v2..w.t"
         );
     }
 

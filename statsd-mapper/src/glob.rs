@@ -109,14 +109,15 @@ fn parse_component(index: usize, part: &str) -> Result<Component, String> {
             format!("component {ordinal} {part:?} must not start with `-`")
         });
     }
-    if let Some(bad) = part.chars().find(|c| !is_pattern_char(*c)) {
+    // Only a component with a wildcard may contain pattern syntax.
+    let allowed: fn(char) -> bool = if part.contains(['*', '?', '[', '{']) {
+        is_pattern_char
+    } else {
+        is_literal_char
+    };
+    if let Some(bad) = part.chars().find(|c| !allowed(*c)) {
         return Err(format!(
             "component {ordinal} {part:?} contains {bad:?}, which no metric name component may contain"
-        ));
-    }
-    if !part.contains(['*', '?', '[', '{']) {
-        return Err(format!(
-            "component {ordinal} {part:?} is neither a literal nor a pattern"
         ));
     }
     let glob = GlobBuilder::new(part)

@@ -22,8 +22,8 @@ use crate::kind::MetricKind;
 const NONE: u32 = u32::MAX;
 
 /// The longest glob pattern, in components. Captured positions are tracked in a
-/// 128-bit mask during the search, which keeps the search free of copies.
-pub(crate) const MAX_COMPONENTS: usize = 128;
+/// 64-bit mask during the search, which keeps the search free of copies.
+pub(crate) const MAX_COMPONENTS: usize = 64;
 
 /// Literal edges: a short list compared directly (most nodes have one to a few
 /// literal children), a hash map beyond that.
@@ -259,8 +259,8 @@ struct Search<'a> {
     trie: &'a Trie,
     name: &'a str,
     count: usize,
-    mask: u128,
-    best_mask: u128,
+    mask: u64,
+    best_mask: u64,
     best_rule: u32,
 }
 
@@ -300,7 +300,7 @@ impl Search<'_> {
         {
             self.ordered(child, depth + 1, next);
         }
-        let bit = 1u128 << depth;
+        let bit = 1u64 << depth;
         if node.star != NONE && better(self, node.star) {
             if text == "*" {
                 // statsd_exporter finds the `*` edge as a literal key and does not capture.
@@ -340,7 +340,7 @@ impl Search<'_> {
         {
             return true;
         }
-        let bit = 1u128 << depth;
+        let bit = 1u64 << depth;
         for (component, child) in &node.partials {
             if self.node(*child).fits(remaining) && component.matches(text) {
                 self.mask |= bit;

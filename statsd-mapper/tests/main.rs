@@ -2,8 +2,10 @@
 //! allocation-counting test is `tests/alloc.rs`, its own binary).
 
 mod it {
+    mod api;
+    mod cache;
     mod config;
     mod differential;
-    mod mastodon;
+    pub(crate) mod mastodon;
     mod table;
 }

@@ -154,6 +154,9 @@ mod tests {
         assert!(parse("a.-b").is_err());
         assert!(parse("a.b c").is_err());
         assert!(parse("a.{b").is_err());
+        let long = vec!["a"; 65].join(".");
+        assert!(parse(&long).unwrap_err().contains("at most 64"));
+        assert!(parse(&vec!["a"; 64].join(".")).is_ok());
     }
 
     #[test]

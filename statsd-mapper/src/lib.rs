@@ -1,4 +1,174 @@
 //! statsd_exporter-compatible mapping: YAML rules compiled into a glob trie and a regex set.
+//!
+//! A StatsD name such as
+//! `Mastodon.production.web.Api.V1.Timelines.HomeController.show.json.status.200` goes in,
+//! together with its class (counter, gauge or observer); a decision comes out: drop it,
+//! leave it unmapped, or map it to
+//! `mastodon_controller_status{controller="Api.V1.Timelines.HomeController",action="show",format="json",status="200",mastodon="web"}`
+//! with the rule's help, TTL, scale, `honor_labels` and fully resolved summary or histogram
+//! options. Configs written for Prometheus' statsd_exporter (any 0.x release) load
+//! unchanged and map the same way, except for the fixes listed under
+//! [Differences from statsd_exporter](#differences-from-statsd_exporter).
+//!
+//! # Usage
+//!
+//! ```
+//! use statsd_mapper::{escape_metric_name, Action, Captures, Mapper, MapperConfig, MetricKind};
+//!
+//! let yaml = r#"
+//! defaults:
+//!   ttl: 10m
+//! mappings:
+//! - match: "Mastodon.production.web.*.*.*.status.*"
+//!   name: mastodon_controller_status
+//!   labels: {controller: "$1", action: "$2", format: "$3", status: "$4", mastodon: web}
+//! - match: 'Mastodon\.production\.sidekiq\.(.+)\.success$'
+//!   match_type: regex
+//!   name: mastodon_sidekiq_worker_success_total
+//!   labels: {worker: "$1"}
+//! "#;
+//! // Load once (and again on reload); every error names line, column and text.
+//! let config = MapperConfig::from_yaml_str(yaml, Some("statsd-mapping.yml".as_ref()))?;
+//! for warning in config.warnings() {
+//!     eprintln!("statsd-mapping.yml:{warning}");
+//! }
+//! // Share it between threads (e.g. `Arc<Mapper>`, swapped on reload).
+//! let mapper = Mapper::new(config, 1000);
+//!
+//! // One `Captures` per thread, reused for every line: lookups then allocate nothing.
+//! let mut captures = Captures::new();
+//! let mut name = String::new();
+//! let mapping = mapper.map("Mastodon.production.web.HomeController.index.html.status.200", MetricKind::Counter, &mut captures);
+//! assert_eq!(mapping.action(), Action::Map);
+//! mapping.name().write_to(&mut name);
+//! assert_eq!(escape_metric_name(&name), "mastodon_controller_status");
+//! let labels: Vec<(&str, String)> = mapping.labels().map(|(k, v)| (k, v.to_string())).collect();
+//! assert_eq!(labels[0], ("controller", "HomeController".to_string()));
+//! assert_eq!(mapping.ttl(), Some(std::time::Duration::from_secs(600)));
+//!
+//! // Why did a name map the way it did?
+//! println!("{}", mapper.explain("Mastodon.production.sidekiq.ActivityPub..DeliveryWorker.success", MetricKind::Counter));
+//! # Ok::<(), statsd_mapper::Error>(())
+//! ```
+//!
+//! The metric name is returned as the template produced it; escape it with
+//! [`escape_metric_name`] (statsd_exporter's `EscapeMetricName`, exactly) as statsd_exporter
+//! does after templating, and for unmapped names. Label values are not escaped.
+//!
+//! # The config format
+//!
+//! Top level: `defaults` and `mappings`. Unknown and duplicate keys are errors, as with
+//! statsd_exporter's strict YAML loading.
+//!
+//! `defaults`: `match_type` (`glob`, the default, or `regex`), `observer_type`
+//! (`summary`, the default, or `histogram`), `glob_disable_ordering`, `ttl` (a Go duration:
+//! `90s`, `1m20s`, `1h`; unset or 0 means never expire; it also applies to unmapped
+//! metrics), `summary_options` (`quantiles: [{quantile, error}]`, `max_age`,
+//! `age_buckets`, `buf_cap`) and `histogram_options` (`buckets`,
+//! `native_histogram_bucket_factor`, `native_histogram_max_buckets`).
+//!
+//! Each mapping: `match`, `name` (required, also with `action: drop`), `labels`, `help`,
+//! `action` (`map` or `drop`), `match_type`, `match_metric_type` (`counter`, `gauge`,
+//! `observer`), `observer_type`, `summary_options`, `histogram_options`, `honor_labels`,
+//! `ttl`, `scale`.
+//!
+//! Keys removed in statsd_exporter 0.30 are accepted with their old meaning and a
+//! [`WarningKind::DeprecatedKey`] warning: `timer_type` (now `observer_type`), `buckets`
+//! (now `histogram_options.buckets`), `quantiles` (now `summary_options.quantiles`), and
+//! `match_metric_type: timer` (now `observer`). Using an old key together with its new
+//! form is an error.
+//!
+//! Options are resolved at load ([`ObserverOptions`]): a rule's own values, then
+//! `defaults`, then client_golang's built-ins (quantiles 0.5/0.9/0.99, max age 10m, 5 age
+//! buckets, buffer 500, the default buckets). As in statsd_exporter, when a rule's observer
+//! type is set (on the rule or in `defaults`) its `summary_options` are merged field by
+//! field with the defaults' and options for the other observer type are an error; when
+//! neither sets a type, a rule's `summary_options` are taken whole.
+//!
+//! # Matching
+//!
+//! * Every glob rule is tried before any regex rule, whatever their order in the file.
+//! * Glob: the pattern is split on `.`; `*` matches exactly one component, an empty one
+//!   included (`a.*.c` matches `a..c`); the number of components must be equal. A name
+//!   component that is literally `*` takes a `*` edge without being captured (so later
+//!   `$n` shift), as in statsd_exporter.
+//! * With ordering (the default) the first matching glob rule in file order wins. With
+//!   `glob_disable_ordering: true` the most specific rule wins: at each component a
+//!   literal beats a wildcard inside a component (an extension, below), which beats `*`,
+//!   backtracking when a more specific path dead-ends.
+//! * `match_metric_type` restricts a rule to one class; [`MetricKind::of`] maps wire types
+//!   to classes (sets have none).
+//! * Regex: Go RE2 syntax, searched anywhere in the name (not anchored: write `^…$`); the
+//!   first rule in file order that matches and accepts the class wins.
+//! * Glob templates: `$1`, `${1}`; `$1_foo` is read as the reference `1_foo`, which is not a
+//!   number and expands to nothing (write `${1}_foo`); out-of-range references expand to
+//!   nothing; `$0` is the whole name. Regex templates follow Go's `Regexp.Expand`: `$1`,
+//!   `${1}`, `$name`, `${name}`, `$0` (the whole match), `$$`.
+//! * [`Mapper::explain`] tells which rule matched and why each rule tried before it did not.
+//! * At load, [`WarningKind::UnreachableRule`] reports rules that can never match because an
+//!   earlier rule matches every name they match (or, unordered, has the same pattern).
+//!
+//! ## Wildcards inside a component (extension)
+//!
+//! statsd_exporter rejects partial wildcards at load (its issue 481), so giving them a
+//! meaning changes no existing config. Here a glob component may be a pattern matched with
+//! [globset](https://docs.rs/globset) against one whole component: `prefix_*`, `*_count`,
+//! `{get,post}`, `ab?`, `[0-9]*`. Such a component never matches across a `.`, and it is
+//! captured as a whole, like `*`: in `http.{get,post}.*_count`, `$1` is the method and `$2`
+//! the whole last component. Components that are exactly a literal or exactly `*` keep their
+//! trie edges; partial components are tried after the literal edge and before `*`.
+//!
+//! # Differences from statsd_exporter
+//!
+//! Deliberate, each fixing a bug or a trap:
+//!
+//! 1. **A shorter glob after a longer one with the same prefix matches.** statsd_exporter's
+//!    FSM only records a rule when its final state is new, so with `a.b.c` before `a.b` (or
+//!    `x.*.z` before `x.*`) the later rule never matches. The same defect lets a duplicate
+//!    glob overwrite the first copy's priority, so rules between the copies could win; here
+//!    the first copy wins, and the duplicate is reported as unreachable.
+//! 2. **`%` in a template is literal.** statsd_exporter builds a `Sprintf` format from glob
+//!    templates, so `"$1%"` becomes `x%!(NOVERB)`.
+//! 3. **`$1` and `$10` in one glob template expand independently.** statsd_exporter replaces
+//!    the text `$1` everywhere first, turning `$10` into the first capture followed by `0`.
+//! 4. **`$0` in glob templates is the whole name** (statsd_exporter 0.30 expands it to
+//!    nothing; its pull request 735 adds this meaning).
+//! 5. **Single-character label names (`x`) are accepted**; statsd_exporter requires two.
+//! 6. **Native histograms are off unless a factor above 1 is configured**; statsd_exporter
+//!    turns them on (factor 1.1) for every config file.
+//! 7. **Unordered globs always backtrack.** statsd_exporter backtracks only when a load-time
+//!    heuristic asks for it; here a name that some rule matches is never left unmapped.
+//! 8. **Keys removed in 0.30 are accepted** with a warning instead of being rejected (see
+//!    above), so configs from older releases keep working.
+//! 9. **Go's ASCII classes stay ASCII**: `\d`, `\w`, `\s`, `\b` in regexes are translated
+//!    to their ASCII meaning (Rust's are Unicode). Go syntax the Rust engine lacks
+//!    (`\Q…\E`, `\C`) is a load error with its position.
+//! 10. **Warnings are values.** [`MapperConfig::warnings`] replaces statsd_exporter's log
+//!     lines ("super set … will never be matched", "backtracking required").
+//! 11. **The cache** is a sharded, 4-way set-associative table keyed by (class, name) with a
+//!     power-of-two capacity and random replacement, safe for concurrent readers, instead
+//!     of an LRU behind one lock.
+//! 12. Glob patterns have at most 64 components; labels keep their file order; a negative
+//!     TTL means "never expire".
+//!
+//! # Performance
+//!
+//! * Glob rules compile into one trie per class. A lookup walks the name's components:
+//!   one short-list or hash lookup for the literal edge, then `*` and partial edges,
+//!   pruned by the lowest rule index below each node (ordered mode stops as soon as no
+//!   better rule can exist) and by the range of component counts below it. The cost depends
+//!   on the name, not on the number of rules.
+//! * Regex rules: one pass of a multi-pattern regex set over the name finds every matching
+//!   rule; captures run only for the winner.
+//! * Lookups allocate nothing once the caller's [`Captures`] has warmed up: captures are
+//!   byte ranges into the name, names and label values are expanded into caller-owned
+//!   `String`s ([`Expanded::write_to`]) or borrowed when constant ([`Expanded::as_str`]).
+//! * The cache ([`Mapper::new`]'s capacity) serves hits with one hash, a read lock and a
+//!   copy of the capture ranges, again without allocating.
+//!
+//! Measured figures and the commands that reproduce them are in `benches/` (criterion:
+//! `cargo bench -p statsd-benches --bench mapping`; instruction counts:
+//! `benches/src/bin/callgrind_map.rs`).
 #![forbid(unsafe_code)]
 
 mod cache;

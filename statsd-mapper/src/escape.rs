@@ -67,16 +67,25 @@ pub(crate) fn is_clean(name: &str) -> bool {
 }
 
 fn write_escaped(name: &str, out: &mut String) {
-    if name.as_bytes().first().is_some_and(u8::is_ascii_digit) {
+    let bytes = name.as_bytes();
+    out.reserve(bytes.len() + 1);
+    if bytes.first().is_some_and(u8::is_ascii_digit) {
         out.push('_');
     }
-    let mut previous = '\0';
-    for c in name.chars() {
+    // Copy runs of valid bytes whole; one `_` per other character, one per run of `-`.
+    let mut run_start = 0;
+    let mut previous_dash = false;
+    for (i, c) in name.char_indices() {
         if c.is_ascii_alphanumeric() || c == '_' {
-            out.push(c);
-        } else if !(c == '-' && previous == '-') {
+            previous_dash = false;
+            continue;
+        }
+        out.push_str(&name[run_start..i]);
+        run_start = i + c.len_utf8();
+        if !(c == '-' && previous_dash) {
             out.push('_');
         }
-        previous = c;
+        previous_dash = c == '-';
     }
+    out.push_str(&name[run_start..]);
 }

@@ -268,3 +268,28 @@ proptest! {
         }
     }
 }
+
+/// statsd_exporter's escaping rules, one character at a time.
+fn reference_escape(name: &str) -> String {
+    let mut out = String::new();
+    if name.starts_with(|c: char| c.is_ascii_digit()) {
+        out.push('_');
+    }
+    let mut previous = '\0';
+    for c in name.chars() {
+        if c.is_ascii_alphanumeric() || c == '_' {
+            out.push(c);
+        } else if !(c == '-' && previous == '-') {
+            out.push('_');
+        }
+        previous = c;
+    }
+    out
+}
+
+proptest! {
+    #[test]
+    fn escaping_matches_the_character_by_character_rules(name in "[a-c0-9_.\\-😱é ]{0,24}") {
+        prop_assert_eq!(escape_metric_name(&name), reference_escape(&name));
+    }
+}

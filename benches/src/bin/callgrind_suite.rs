@@ -11,8 +11,8 @@
 //! - `parse_dogstatsd_tags5`: parse a DogStatsD line with 5 tags, walk every tag and sample;
 //! - `map_glob_uncached`: the project's Mastodon mapping, a web status counter that a
 //!   glob rule maps, without the cache; expands the name and every label value;
-//! - `map_regex_uncached`: the same mapping, a namespaced Sidekiq worker timer that misses
-//!   every glob and is mapped by a regex rule; expands as above;
+//! - `map_regex_uncached`: the same mapping, a Sidekiq worker timer nested deeper than any
+//!   glob rule reaches, mapped by a regex rule after every glob missed; expands as above;
 //! - `map_cache_hit`: the glob name again, through a warm cache of 1000 entries;
 //! - `record_counter_existing`: record a counter increment with five labels into a
 //!   series that exists (statsd-exporter-core's Prometheus store, fixed clock).
@@ -23,7 +23,7 @@ use std::sync::Arc;
 use statsd_exporter_core::{
     Event, Label, ManualClock, PrometheusOptions, PrometheusSink, Sink, Value,
 };
-use statsd_mapper::{Captures, Mapper, MapperConfig, MetricKind};
+use statsd_mapper::{Captures, Mapper, MapperConfig, MatchType, MetricKind};
 use statsd_proto::{Item, Parser};
 
 /// The project's Mastodon mapping, compiled in so that the input never changes under us.
@@ -32,7 +32,8 @@ const PLAIN: &[u8] = b"foo.bar:1|c";
 const TAGS5: &[u8] =
     b"checkout.latency:12.5|d|#env:prod,region:eu-west-1,service:checkout,version:1.4.2,host:web-17";
 const GLOB_NAME: &str = "Mastodon.production.web.HomeController.index.html.status.200";
-const REGEX_NAME: &str = "Mastodon.production.sidekiq.ActivityPub..DeliveryWorker.processing_time";
+/// Nested deeper than any glob rule of the mapping reaches: only a regex rule maps it.
+const REGEX_NAME: &str = "Mastodon.production.sidekiq.A..B..C..D..E..Worker.processing_time";
 
 const ROWS: [&str; 6] = [
     "parse_plain",
@@ -52,19 +53,17 @@ fn main() {
         return;
     }
     let usage = "usage: callgrind_suite <row> <n> | callgrind_suite --list";
-    let (Some(row), Some(n)) = (
-        args.get(1),
-        args.get(2).and_then(|n| n.parse::<u64>().ok()),
-    ) else {
+    let (Some(row), Some(n)) = (args.get(1), args.get(2).and_then(|n| n.parse::<u64>().ok()))
+    else {
         eprintln!("{usage}");
         std::process::exit(2);
     };
     match row.as_str() {
         "parse_plain" => parse(PLAIN, n),
         "parse_dogstatsd_tags5" => parse(TAGS5, n),
-        "map_glob_uncached" => map(GLOB_NAME, MetricKind::Counter, 0, n),
-        "map_regex_uncached" => map(REGEX_NAME, MetricKind::Observer, 0, n),
-        "map_cache_hit" => map(GLOB_NAME, MetricKind::Counter, 1000, n),
+        "map_glob_uncached" => map(GLOB_NAME, MetricKind::Counter, MatchType::Glob, 0, n),
+        "map_regex_uncached" => map(REGEX_NAME, MetricKind::Observer, MatchType::Regex, 0, n),
+        "map_cache_hit" => map(GLOB_NAME, MetricKind::Counter, MatchType::Glob, 1000, n),
         "record_counter_existing" => record(n),
         other => {
             eprintln!("unknown row {other}\n{usage}");
@@ -94,10 +93,11 @@ fn parse(line: &[u8], n: u64) {
     black_box(acc);
 }
 
-/// Maps `name` and expands the metric name and label values into reused buffers.
-fn map(name: &str, kind: MetricKind, cache: usize, n: u64) {
-    let config = MapperConfig::from_yaml_str(MASTODON_MAPPING, None)
-        .expect("the Mastodon mapping loads");
+/// Maps `name` and expands the metric name and label values into reused buffers; the row
+/// fails if a rule of another match type maps it (the mapping changed under the row).
+fn map(name: &str, kind: MetricKind, expected: MatchType, cache: usize, n: u64) {
+    let config =
+        MapperConfig::from_yaml_str(MASTODON_MAPPING, None).expect("the Mastodon mapping loads");
     let mapper = Mapper::new(config, cache);
     let mut captures = Captures::new();
     let mut metric = String::with_capacity(128);
@@ -108,7 +108,11 @@ fn map(name: &str, kind: MetricKind, cache: usize, n: u64) {
         } else {
             mapper.map_uncached(black_box(name), kind, &mut captures)
         };
-        assert!(mapping.rule().is_some(), "{name} must be mapped");
+        assert_eq!(
+            mapping.rule().map(|r| r.match_type()),
+            Some(expected),
+            "{name} must be mapped by a {expected:?} rule"
+        );
         metric.clear();
         mapping.name().write_to(&mut metric);
         for (_, v) in mapping.labels() {
@@ -125,10 +129,8 @@ fn map(name: &str, kind: MetricKind, cache: usize, n: u64) {
 
 /// Records a counter increment into an existing series.
 fn record(n: u64) {
-    let sink = PrometheusSink::with_clock(
-        PrometheusOptions::default(),
-        Arc::new(ManualClock::new()),
-    );
+    let sink =
+        PrometheusSink::with_clock(PrometheusOptions::default(), Arc::new(ManualClock::new()));
     let labels = [
         Label::new("controller", "HomeController"),
         Label::new("action", "index"),
@@ -144,7 +146,9 @@ fn record(n: u64) {
         ttl: None,
     };
     let mut recorder = sink.recorder();
-    recorder.record(&event).expect("the first sample creates the series");
+    recorder
+        .record(&event)
+        .expect("the first sample creates the series");
     for _ in 0..n {
         black_box(recorder.record(black_box(&event))).expect("recorded");
     }

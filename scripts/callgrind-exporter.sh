@@ -4,6 +4,7 @@
 #
 #   scripts/callgrind-exporter.sh            # 100000 Mastodon-shaped lines
 #   LINES=20000 scripts/callgrind-exporter.sh
+#   KEEP=/tmp/exporter.callgrind scripts/callgrind-exporter.sh   # keep the profile for callgrind_annotate
 #
 # The exporter runs under valgrind with the Mastodon mapping and TCP only; statsd-loadgen
 # sends LINES lines over one loopback connection; once /metrics shows them all, the exporter
@@ -40,6 +41,6 @@ done
 curl -s -X POST "http://127.0.0.1:$web_port/-/quit" >/dev/null
 wait $pid || true
 trap - EXIT
-callgrind_annotate --inclusive=yes "$out" 2>/dev/null \
-  | awk -v n="$LINES" '/statsd_exporter::listener::tcp::serve \[/ { gsub(",", "", $1); printf "lines=%d instructions/line=%.0f (TCP read to store, Mastodon mapping)\n", n, $1 / n; exit }'
-rm -f "$out"
+annotated=$(callgrind_annotate --inclusive=yes "$out" 2>/dev/null)
+awk -v n="$LINES" '/statsd_exporter::listener::tcp::serve \[/ { gsub(",", "", $1); printf "lines=%d instructions/line=%.0f (TCP read to store, Mastodon mapping)\n", n, $1 / n; exit }' <<<"$annotated"
+if [ -n "${KEEP:-}" ]; then mv "$out" "$KEEP"; echo "callgrind output kept in $KEEP"; else rm -f "$out"; fi

@@ -306,3 +306,52 @@ fn expected_promtool_findings() -> Vec<String> {
     findings.sort();
     findings
 }
+
+/// The shipped Prometheus config is valid, and the flags the shipped compose file gives
+/// `prom/statsd-exporter` are accepted by this binary (the swap is the image line only).
+#[test]
+fn shipped_prometheus_config_and_compose_flags_are_valid() {
+    let promtool = require_program(
+        "promtool",
+        &["promtool", "/usr/bin/promtool"],
+        "Debian package `prometheus`",
+    );
+    let examples = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../mastodon");
+    let output = Command::new(&promtool)
+        .args(["check", "config"])
+        .arg(examples.join("prometheus.yml"))
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stdout)
+    );
+
+    let compose = std::fs::read_to_string(examples.join("docker-compose.yml")).unwrap();
+    let flags: Vec<String> = compose
+        .lines()
+        .map(str::trim)
+        .filter_map(|line| line.strip_prefix("- --"))
+        .map(|flag| format!("--{flag}"))
+        .collect();
+    assert_eq!(
+        flags,
+        ["--statsd.mapping-config=/etc/statsd-exporter/conf.yaml"]
+    );
+    // The compose file mounts statsd-mapping.yml at that path; check it in place.
+    let flag = flags[0].replace(
+        "/etc/statsd-exporter/conf.yaml",
+        &mastodon_mapping().display().to_string(),
+    );
+    let output = Command::new(env!("CARGO_BIN_EXE_statsd-exporter"))
+        .args(["--check-config", &flag])
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(compose.contains("./statsd-mapping.yml:/etc/statsd-exporter/conf.yaml"));
+}

@@ -52,10 +52,15 @@ impl Template {
             any_reference = true;
             push_literal(&mut pieces, literal_start, i);
             // strconv.Atoi: decimal digits only here (the class has no sign); leading zeros ok.
-            if inner.iter().all(u8::is_ascii_digit) && inner.len() <= 9 {
-                let index: usize = inner.iter().fold(0, |n, d| n * 10 + usize::from(d - b'0'));
-                if index <= capture_count {
-                    pieces.push(Piece::Capture(index as u16));
+            if inner.iter().all(u8::is_ascii_digit) {
+                let significant = &inner[inner.iter().take_while(|&&d| d == b'0').count()..];
+                if significant.len() <= 9 {
+                    let index: usize = significant
+                        .iter()
+                        .fold(0, |n, d| n * 10 + usize::from(d - b'0'));
+                    if index <= capture_count && index <= usize::from(u16::MAX) {
+                        pieces.push(Piece::Capture(index as u16));
+                    }
                 }
             }
             literal_start = end;
@@ -102,7 +107,7 @@ impl Template {
             any_reference = true;
             push_literal(&mut pieces, literal_start, i);
             let index = go_number(name).or_else(|| group_index(name));
-            if let Some(index) = index.filter(|&n| n <= group_count) {
+            if let Some(index) = index.filter(|&n| n <= group_count && n <= usize::from(u16::MAX)) {
                 pieces.push(Piece::Capture(index as u16));
             }
             literal_start = end;
@@ -278,6 +283,8 @@ mod tests {
         assert_eq!(glob("$1-$4", name, &parts), "a-");
         assert_eq!(glob("$0", name, &parts), "a.b.c");
         assert_eq!(glob("$01", name, &parts), "a");
+        assert_eq!(glob("$00000000002", name, &parts), "b");
+        assert_eq!(glob("$99999999999", name, &parts), "");
         assert_eq!(glob("${2", name, &parts), "b");
         assert_eq!(glob("$2}", name, &parts), "b");
         assert_eq!(glob("$1$2", name, &parts), "");

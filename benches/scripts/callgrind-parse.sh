@@ -7,7 +7,7 @@ set -eu
 mode="${1:-exporter}"
 n=20000
 cd "$(dirname "$0")/../.."
-cargo build -q --profile callgrind -p statsd-benches --bin callgrind_parse
+cargo build -q --profile callgrind -p statsd-benches --bin callgrind_parse --bin callgrind_parse_stream
 target="${CARGO_TARGET_DIR:-target}"
 bin="$target/callgrind/callgrind_parse"
 tmp="$(mktemp -d)"
@@ -22,3 +22,13 @@ for shape in plain timer_rate tags5 packed4 full; do
     total=$(ir "$shape" "$n")
     printf '%-12s %12s\n' "$shape" "$(( (total - base) / n ))"
 done
+# The Mastodon stream: 1 MB through Parser::packet (statsd_exporter mode), 3 times.
+stream="$target/callgrind/callgrind_parse_stream"
+irs() {
+    valgrind --tool=callgrind --callgrind-out-file="$tmp/out" "$stream" "$1" >/dev/null 2>"$tmp/log"
+    sed -n 's/.*Collected : \([0-9]*\).*/\1/p' "$tmp/log"
+}
+base=$(irs 0)
+total=$(irs 3)
+lines=$(sed -n 's/lines per stream: //p' "$tmp/log")
+printf '%-12s %12s   (%s lines per MB, via Parser::packet)\n' mastodon "$(( (total - base) / (3 * lines) ))" "$lines"

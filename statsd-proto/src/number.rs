@@ -1,15 +1,18 @@
 //! Number parsing for values, sample rates and timestamps.
 //!
-//! Values are parsed exactly (same result as `str::parse::<f64>`). Short plain
-//! decimals (at most 15 significant digits, which is every integer and most floats
-//! real clients print) take an integer fast path: the digits form an integer below
-//! 2^53 and one division by an exact power of ten is correctly rounded (Clinger's
-//! fast path). Everything else (exponents, long digit strings, `NaN`, `inf`) goes
+//! Values are parsed exactly (same result as `str::parse::<f64>`). Plain decimals
+//! whose digits form an integer up to 2^53 (every integer and most floats real
+//! clients print, Ruby's 16-digit ones included) take an integer fast path: one
+//! division of two exact numbers is correctly rounded (Clinger's fast path). Everything else (exponents, long digit strings, `NaN`, `inf`) goes
 //! through `str::parse::<f64>`.
 
-const POW10: [f64; 16] = [
-    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+const POW10: [f64; 20] = [
+    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16,
+    1e17, 1e18, 1e19,
 ];
+
+/// 2^53: every integer up to here is an exact `f64`.
+const EXACT: u64 = 1 << 53;
 
 /// Parses a float the way [`str::parse::<f64>`] does (accepting `NaN`, `inf`,
 /// `infinity` in any case, with an optional sign; rejecting hex floats, `_` and
@@ -37,7 +40,8 @@ pub(crate) fn parse_f64(text: &[u8]) -> Option<f64> {
             return parse_slow(text);
         }
     }
-    if count == 0 || count > 15 {
+    // At most 19 digits cannot overflow u64; the mantissa must be an exact f64.
+    if count == 0 || count > 19 || mantissa > EXACT {
         return parse_slow(text);
     }
     // Both operands are exact, so the quotient is correctly rounded.
@@ -126,6 +130,16 @@ mod tests {
             "", ".", "-", "+", "0x1p-2", "1_000", " 1", "1 ", "1o", "--1", "1.2.3", "e5",
         ] {
             assert_eq!(parse_f64(bad.as_bytes()), None, "{bad}");
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn matches_std_on_decimals(text in "[+-]?[0-9]{0,21}(\\.[0-9]{0,21})?([eE][+-]?[0-9]{1,3})?") {
+            proptest::prop_assert_eq!(
+                parse_f64(text.as_bytes()).map(f64::to_bits),
+                text.parse::<f64>().ok().map(f64::to_bits)
+            );
         }
     }
 

@@ -158,6 +158,7 @@ impl<'a> Packet<'a> {
 impl<'a> Iterator for Packet<'a> {
     type Item = Result<crate::Item<'a>, Error>;
 
+    #[inline]
     fn next(&mut self) -> Option<Self::Item> {
         let (at, line) = self.next_line()?;
         Some(match self.parser.parse_line(line) {

@@ -1,7 +1,9 @@
 //! Instruction-count driver for statsd-proto: parses one benchmark shape N times.
 //!
 //! `callgrind_parse <shape> <n> [exporter|dogstatsd] [no-tags]`, where shape is one of
-//! `plain`, `timer_rate`, `tags5`, `packed4`, `full`. Run it under
+//! `plain`, `timer_rate`, `tags5`, `packed4`, `full` (the Mastodon stream has its own
+//! driver, `callgrind_parse_stream`, so that each binary has one parse call site and
+//! the inlining is the same as in a real consumer). Run it under
 //! `valgrind --tool=callgrind` with n = 0 and n = 20000; the difference divided by
 //! n is the cost of one line (see `benches/scripts/callgrind-parse.sh`).
 
@@ -13,7 +15,10 @@ use statsd_proto::{Item, Parser};
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     let usage = "usage: callgrind_parse <plain|timer_rate|tags5|packed4|full> <n> [exporter|dogstatsd] [no-tags]";
-    let (Some(shape), Some(n)) = (args.get(1), args.get(2).and_then(|n| n.parse::<usize>().ok())) else {
+    let (Some(shape), Some(n)) = (
+        args.get(1),
+        args.get(2).and_then(|n| n.parse::<usize>().ok()),
+    ) else {
         eprintln!("{usage}");
         std::process::exit(2);
     };

@@ -51,7 +51,7 @@ pub(crate) enum Cached {
 impl Cache {
     pub(crate) fn new(capacity: usize) -> Cache {
         let total = capacity.max(WAYS).next_power_of_two();
-        let shard_count = (total / WAYS).clamp(1, MAX_SHARDS);
+        let shard_count = (total / WAYS).clamp(1, MAX_SHARDS).next_power_of_two();
         let per_shard = total / shard_count;
         let shards = (0..shard_count)
             .map(|_| {
@@ -73,7 +73,8 @@ impl Cache {
 
     #[inline]
     fn shard(&self, hash: u64) -> &RwLock<Shard> {
-        &self.shards[(hash >> 56) as usize % self.shards.len()]
+        // The shard count is a power of two.
+        &self.shards[(hash >> 56) as usize & (self.shards.len() - 1)]
     }
 
     #[inline]

@@ -83,13 +83,15 @@ pub fn run(
         }
     };
     let parser = Parser::new();
-    let census = census(&parser, &corpus.text, args.progress);
+    let mut bar = Progress::new("reading corpus", corpus.text.len(), args.progress);
+    let census = census(&parser, &corpus.text, &mut bar);
     if census.lines == 0 {
         writeln!(err, "error: {}: the corpus has no lines", corpus.source)?;
         return Ok(1);
     }
 
     // Timed passes. Each repeats over the whole input until `min_time` has passed.
+    bar.phase("timing parse");
     let (parse_ns, parse_passes) = timed(args.min_time, || {
         let mut n = 0usize;
         for item in parser.packet(&corpus.text) {
@@ -102,6 +104,7 @@ pub fn run(
     let parse_per_line = parse_ns / (census.lines as f64 * parse_passes as f64);
 
     let mut captures = Captures::new();
+    bar.phase("measuring the cache hit rate");
     let cache = cache_accounting(&mapper, &census, args.cache_size, &mut captures);
     let mut name_buf = String::with_capacity(256);
     let mut value_buf = String::with_capacity(256);
@@ -124,6 +127,7 @@ pub fn run(
         }
     };
     let samples = census.samples.max(1) as f64;
+    bar.phase("timing map");
     let (cached_ns, cached_passes) = timed(args.min_time, || map_pass(true));
     let (uncached_ns, uncached_passes) = timed(args.min_time, || map_pass(false));
     let map_cached = cached_ns / (samples * cached_passes as f64);
@@ -131,6 +135,7 @@ pub fn run(
 
     // End to end: statsd-exporter-core's pipeline into its Prometheus store, the whole
     // corpus as one packet per pass (series are created in the first pass).
+    bar.phase("timing the pipeline");
     let sink = PrometheusSink::default();
     let mut pipeline = Pipeline::new(Arc::clone(&mapper), parser, Arc::clone(sink.stats()));
     let (pipeline_ns, pipeline_passes) = timed(args.min_time, || {
@@ -138,6 +143,7 @@ pub fn run(
     });
     let pipeline_per_line = pipeline_ns / (census.lines as f64 * pipeline_passes as f64);
 
+    bar.finish();
     // Traffic per rule, from one decision per distinct name.
     let rules = mapper.config().rules();
     let mut per_rule = vec![0u64; rules.len()];
@@ -252,10 +258,9 @@ pub fn run(
 }
 
 /// Reads the corpus once: counts, errors and the name sequence for the map passes.
-fn census(parser: &Parser, text: &[u8], progress: bool) -> Census {
+fn census(parser: &Parser, text: &[u8], bar: &mut Progress) -> Census {
     let mut census = Census::default();
     let mut ids: HashMap<(MetricKind, String), u32> = HashMap::new();
-    let mut bar = Progress::new("reading corpus", text.len(), progress);
     let mut packet = parser.packet(text);
     let mut name = Vec::new();
     while let Some((offset, line)) = packet.next_line() {
@@ -297,7 +302,6 @@ fn census(parser: &Parser, text: &[u8], progress: bool) -> Census {
             census.sequence.push(id);
         }
     }
-    bar.finish();
     census
 }
 

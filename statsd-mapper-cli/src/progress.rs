@@ -44,6 +44,17 @@ impl Progress {
         let _ = err.flush();
     }
 
+    /// Names the next step (`timing map…`) when the bar is shown; long corpora take a
+    /// while per timed pass too.
+    pub fn phase(&mut self, label: &'static str) {
+        if self.enabled {
+            let mut err = std::io::stderr().lock();
+            let _ = write!(err, "\r{}\r{label}…", " ".repeat(self.label.len() + 40));
+            let _ = err.flush();
+        }
+        self.label = label;
+    }
+
     /// Clears the bar.
     pub fn finish(&mut self) {
         if self.enabled {

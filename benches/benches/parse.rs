@@ -27,7 +27,10 @@ fn shapes(c: &mut Criterion) {
     let mut group = c.benchmark_group("parse_line");
     group.throughput(Throughput::Elements(1));
     for (label, line) in PARSE_SHAPES {
-        for (mode, parser) in [("exporter", Parser::new()), ("dogstatsd", Parser::dogstatsd())] {
+        for (mode, parser) in [
+            ("exporter", Parser::new()),
+            ("dogstatsd", Parser::dogstatsd()),
+        ] {
             group.bench_function(format!("{label}/{mode}"), |b| {
                 b.iter(|| consume(&parser, black_box(line)))
             });

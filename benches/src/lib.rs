@@ -29,7 +29,11 @@ pub struct Rng(u64);
 impl Rng {
     /// A generator from a seed (0 is replaced by a fixed constant).
     pub fn new(seed: u64) -> Rng {
-        Rng(if seed == 0 { 0x9E37_79B9_7F4A_7C15 } else { seed })
+        Rng(if seed == 0 {
+            0x9E37_79B9_7F4A_7C15
+        } else {
+            seed
+        })
     }
 
     /// The next 64 random bits.
@@ -102,7 +106,14 @@ const TABLES: [&str; 8] = [
     "pg_attribute",
 ];
 const OPS: [&str; 4] = ["select", "insert", "update", "delete"];
-const CACHE_OPS: [&str; 6] = ["read_hit", "read_miss", "fetch_hit", "generate", "write", "exist?"];
+const CACHE_OPS: [&str; 6] = [
+    "read_hit",
+    "read_miss",
+    "fetch_hit",
+    "generate",
+    "write",
+    "exist?",
+];
 const WORKERS: [&str; 6] = [
     "ActivityPub..DeliveryWorker",
     "ActivityPub..ProcessingWorker",
@@ -140,8 +151,17 @@ fn mastodon_event(rng: &mut Rng, out: &mut Vec<u8>) {
         );
     }
     if rng.below(3) == 0 {
-        let ms = if rng.below(10) == 0 { rng.unit() * 1e-4 } else { rng.unit() * 2.0 };
-        let _ = writeln!(s, "{NS}.cache.{}.duration:{}|ms", rng.pick(&CACHE_OPS), ruby_float(ms));
+        let ms = if rng.below(10) == 0 {
+            rng.unit() * 1e-4
+        } else {
+            rng.unit() * 2.0
+        };
+        let _ = writeln!(
+            s,
+            "{NS}.cache.{}.duration:{}|ms",
+            rng.pick(&CACHE_OPS),
+            ruby_float(ms)
+        );
     }
     if rng.below(2) == 0 {
         let key = format!(
@@ -165,18 +185,30 @@ fn mastodon_event(rng: &mut Rng, out: &mut Vec<u8>) {
         if rng.below(20) == 0 {
             let _ = writeln!(s, "{NS}.sidekiq.{worker}.failure:1|c");
         } else {
-            let _ = writeln!(s, "{NS}.sidekiq.{worker}.processing_time:{}|ms", rng.below(5000));
+            let _ = writeln!(
+                s,
+                "{NS}.sidekiq.{worker}.processing_time:{}|ms",
+                rng.below(5000)
+            );
             let _ = writeln!(s, "{NS}.sidekiq.{worker}.success:1|c");
         }
         for gauge in SIDEKIQ_GAUGES {
             let _ = writeln!(s, "{NS}.sidekiq.{gauge}:{}|g", rng.below(1_000_000));
         }
         let queue = rng.pick(&QUEUES);
-        let _ = writeln!(s, "{NS}.sidekiq.queues.{queue}.enqueued:{}|g", rng.below(500));
+        let _ = writeln!(
+            s,
+            "{NS}.sidekiq.queues.{queue}.enqueued:{}|g",
+            rng.below(500)
+        );
         if rng.below(2) == 0 {
             let _ = writeln!(s, "{NS}.sidekiq.queues.{queue}.latency:0|g");
         } else {
-            let _ = writeln!(s, "{NS}.sidekiq.queues.{queue}.latency:{}|g", rng.unit() * 10.0);
+            let _ = writeln!(
+                s,
+                "{NS}.sidekiq.queues.{queue}.latency:{}|g",
+                rng.unit() * 10.0
+            );
         }
     }
     out.extend_from_slice(s.as_bytes());

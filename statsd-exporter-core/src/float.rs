@@ -19,9 +19,31 @@ pub(crate) fn write_go_float(out: &mut Vec<u8>, v: f64) {
         out.extend_from_slice(b"NaN");
     } else if v.is_infinite() {
         out.extend_from_slice(if v > 0.0 { b"+Inf" } else { b"-Inf" });
+    } else if v.fract() == 0.0 && v.abs() < 1e6 {
+        // Integers below 10^6 print as plain digits in Go's `%g` too; most counters and
+        // counts are such integers, and this skips the float formatting machinery.
+        write_integer(out, v as i64);
     } else {
         write_shortest_g(out, v);
     }
+}
+
+fn write_integer(out: &mut Vec<u8>, n: i64) {
+    if n < 0 {
+        out.push(b'-');
+    }
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    let mut rest = n.unsigned_abs();
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (rest % 10) as u8;
+        rest /= 10;
+        if rest == 0 {
+            break;
+        }
+    }
+    out.extend_from_slice(&digits[at..]);
 }
 
 /// Writes `v` the way client_golang's OpenMetrics encoder does: like [`write_go_float`], but

@@ -2,6 +2,9 @@
 
 mod encoder;
 
+use std::cmp::Ordering;
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::io;
 use std::sync::Arc;
 
@@ -73,12 +76,7 @@ impl PrometheusSink {
             }
             shard.scratch = scratch;
         }
-        series.sort_unstable_by(|a, b| {
-            a.family
-                .name
-                .cmp(&b.family.name)
-                .then_with(|| a.labels.cmp(&b.labels))
-        });
+        let series = sorted_series(&series);
         let stats = self.stats().families(self.vectors_by_type());
 
         let mut encoder = Encoder::new(format);
@@ -115,6 +113,92 @@ impl PrometheusSink {
     }
 }
 
+/// The series in exposition order: by metric name, then label pairs. Series are first
+/// bucketed by metric (a counting sort on each metric's rank by name), then each metric's
+/// series are sorted by labels, comparing interned label names by pointer.
+fn sorted_series(series: &[SeriesSnapshot]) -> Vec<&SeriesSnapshot> {
+    let mut ranks: HashMap<usize, usize, BuildHasherDefault<PointerHasher>> = HashMap::default();
+    let mut families: Vec<&Arc<Family>> = Vec::new();
+    for s in series {
+        ranks
+            .entry(Arc::as_ptr(&s.family) as usize)
+            .or_insert_with(|| {
+                families.push(&s.family);
+                0
+            });
+    }
+    families.sort_by(|a, b| a.name.cmp(&b.name));
+    let mut starts = vec![0usize; families.len() + 1];
+    for (rank, family) in families.iter().enumerate() {
+        ranks.insert(Arc::as_ptr(family) as usize, rank);
+    }
+    let rank_of: Vec<usize> = series
+        .iter()
+        .map(|s| ranks[&(Arc::as_ptr(&s.family) as usize)])
+        .collect();
+    for &rank in &rank_of {
+        starts[rank + 1] += 1;
+    }
+    for i in 1..starts.len() {
+        starts[i] += starts[i - 1];
+    }
+    let mut next = starts.clone();
+    let mut ordered: Vec<Option<&SeriesSnapshot>> = vec![None; series.len()];
+    for (s, &rank) in series.iter().zip(&rank_of) {
+        ordered[next[rank]] = Some(s);
+        next[rank] += 1;
+    }
+    let mut ordered: Vec<&SeriesSnapshot> = ordered.into_iter().flatten().collect();
+    for window in starts.windows(2) {
+        ordered[window[0]..window[1]].sort_unstable_by(|a, b| compare_labels(&a.labels, &b.labels));
+    }
+    ordered
+}
+
+/// Hashes pointers (already unique) with one multiply instead of SipHash.
+#[derive(Default)]
+struct PointerHasher(u64);
+
+impl Hasher for PointerHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 = (self.0 ^ u64::from(*b)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        }
+    }
+    fn write_usize(&mut self, n: usize) {
+        self.0 = (n as u64)
+            .wrapping_mul(0x9e37_79b9_7f4a_7c15)
+            .rotate_left(29);
+    }
+}
+
+fn compare_labels(a: &[OwnedLabel], b: &[OwnedLabel]) -> Ordering {
+    for (x, y) in a.iter().zip(b) {
+        let names = if Arc::ptr_eq(&x.name, &y.name) {
+            Ordering::Equal
+        } else {
+            compare_text(&x.name, &y.name)
+        };
+        let order = names.then_with(|| compare_text(&x.value, &y.value));
+        if order != Ordering::Equal {
+            return order;
+        }
+    }
+    a.len().cmp(&b.len())
+}
+
+/// String order, deciding on the first byte inline when it differs.
+#[inline]
+fn compare_text(a: &str, b: &str) -> Ordering {
+    match (a.as_bytes().first(), b.as_bytes().first()) {
+        (Some(x), Some(y)) if x != y => x.cmp(y),
+        _ => a.cmp(b),
+    }
+}
+
 fn write_stat_family(encoder: &mut Encoder, family: &StatFamily) {
     let kind = if family.counter {
         TypeName::Counter
@@ -134,7 +218,7 @@ fn write_stat_family(encoder: &mut Encoder, family: &StatFamily) {
 
 fn write_family(
     encoder: &mut Encoder,
-    series: &[SeriesSnapshot],
+    series: &[&SeriesSnapshot],
     quantiles: &[f64],
     buckets: &[u64],
 ) {

@@ -1,7 +1,7 @@
 //! Per-name metadata ("families") and the rules that decide whether a new name may exist.
 
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use smallvec::SmallVec;
 
@@ -73,6 +73,34 @@ pub(crate) struct Family {
     pub(crate) name: Box<str>,
     pub(crate) help: Box<str>,
     pub(crate) kind: FamilyKind,
+    /// Label names used by this metric's series, shared by them.
+    label_names: Mutex<Vec<Arc<str>>>,
+}
+
+impl Family {
+    fn new(name: &str, help: &str, kind: FamilyKind) -> Self {
+        Family {
+            name: name.into(),
+            help: help.into(),
+            kind,
+            label_names: Mutex::new(Vec::new()),
+        }
+    }
+
+    /// The shared copy of a label name (called when a series is created, never per sample).
+    pub(crate) fn intern_label_name(&self, name: &str) -> Arc<str> {
+        let mut names = crate::store::lock(&self.label_names);
+        if let Some(existing) = names.iter().find(|n| &***n == name) {
+            return existing.clone();
+        }
+        let interned: Arc<str> = name.into();
+        // A metric whose label names are unbounded would make this list grow forever:
+        // stop sharing past a bound (those series just own their names).
+        if names.len() < 256 {
+            names.push(interned.clone());
+        }
+        interned
+    }
 }
 
 #[derive(Debug)]
@@ -103,15 +131,12 @@ const SUFFIXES: [&str; 3] = ["_bucket", "_count", "_sum"];
 impl Registry {
     /// Reserves a name for the exporter's own metrics (counter or gauge).
     pub(crate) fn reserve(&mut self, name: &str, counter: bool) {
-        let family = Arc::new(Family {
-            name: name.into(),
-            help: "".into(),
-            kind: if counter {
-                FamilyKind::Counter
-            } else {
-                FamilyKind::Gauge
-            },
-        });
+        let kind = if counter {
+            FamilyKind::Counter
+        } else {
+            FamilyKind::Gauge
+        };
+        let family = Arc::new(Family::new(name, "", kind));
         self.entries.insert(
             name.into(),
             Entry {
@@ -171,11 +196,7 @@ impl Registry {
             } => FamilyKind::Histogram(HistogramConfig::new(options)),
         };
         self.check_new_name(name, &kind)?;
-        let family = Arc::new(Family {
-            name: name.into(),
-            help: help.into(),
-            kind,
-        });
+        let family = Arc::new(Family::new(name, help, kind));
         self.entries.insert(
             name.into(),
             Entry {

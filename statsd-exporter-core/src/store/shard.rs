@@ -14,10 +14,12 @@ use crate::summary::{Sample, SummaryState};
 
 const NO_SLOT: u32 = u32::MAX;
 
-/// An owned label of a stored series.
-#[derive(Debug, PartialEq, Eq, PartialOrd, Ord)]
+/// An owned label of a stored series. The name is shared by every series of the metric
+/// (interned in its [`Family`]), which saves memory and lets the scrape's sort compare
+/// names by pointer.
+#[derive(Debug)]
 pub(crate) struct OwnedLabel {
-    pub(crate) name: Box<str>,
+    pub(crate) name: Arc<str>,
     pub(crate) value: Box<str>,
 }
 
@@ -83,7 +85,7 @@ impl Series {
         let labels: usize = self
             .labels
             .iter()
-            .map(|l| l.name.len() + l.value.len() + std::mem::size_of::<OwnedLabel>())
+            .map(|l| l.value.len() + std::mem::size_of::<OwnedLabel>())
             .sum();
         labels
             + 16
@@ -231,7 +233,7 @@ impl Shard {
         let labels: Arc<[OwnedLabel]> = labels
             .iter()
             .map(|l| OwnedLabel {
-                name: l.name.into(),
+                name: family.intern_label_name(l.name),
                 value: l.value.into(),
             })
             .collect();

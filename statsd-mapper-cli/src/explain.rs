@@ -212,9 +212,11 @@ fn to_json(
             "match_type": match_type(r.match_type()),
         })
     });
+    // Sets never reach the rules: no steps.
     let steps: Vec<Value> = explanation
         .steps
         .iter()
+        .filter(|_| decision.kind.is_some())
         .map(|step| {
             let (keyword, sentence) = verdict(step);
             let r = &rules[step.rule];

@@ -188,6 +188,21 @@ fn lines_from_stdin_and_errors() {
 }
 
 #[test]
+fn sets_are_rejected_before_any_rule() {
+    let json = run(&["explain", MASTODON, "users.unique:42|s", "--format", "json"]).json();
+    assert_eq!(json[0]["outcome"], "rejected");
+    assert_eq!(json[0]["steps"].as_array().unwrap().len(), 0);
+    let r = run(&["explain", MASTODON, "users.unique:42|s"]);
+    assert!(
+        r.stdout
+            .contains("result:  rejected: sets cannot be exported"),
+        "{}",
+        r.stdout
+    );
+    assert!(!r.stdout.contains("not matched"), "{}", r.stdout);
+}
+
+#[test]
 fn a_broken_config_stops_explain() {
     let file = write_file("broken-for-explain.yml", "mappings:\n- match: a.b\n");
     let r = run(&["explain", &file, "a.b:1|c"]);

@@ -268,3 +268,68 @@ fn promtool_parses_the_openmetrics_format() {
         expected_findings("promtool-findings-openmetrics.txt")
     );
 }
+
+#[test]
+fn promtool_never_finds_parse_errors_in_hostile_traffic() {
+    use statsd_exporter_core::Pipeline;
+    use statsd_mapper::{Mapper, MapperConfig};
+    use statsd_proto::Parser;
+    let sink = PrometheusSink::default();
+    let config = MapperConfig::from_yaml_str(
+        "mappings:\n- match: \"h.*\"\n  name: \"h_$1\"\n  observer_type: histogram\n",
+        None,
+    )
+    .unwrap();
+    let mut pipeline = Pipeline::new(
+        std::sync::Arc::new(Mapper::new(config, 16)),
+        Parser::new().events(false),
+        sink.stats().clone(),
+    );
+    let names = [
+        "x",
+        "x_count",
+        "x_sum",
+        "x_bucket",
+        "h.a",
+        "h.a_bucket",
+        "q",
+        "u.n-i.c😱de",
+        "[k=v]n",
+    ];
+    let values = ["1", "-1", "+0.5", "NaN", "1e300", "0"];
+    let kinds = ["c", "g", "ms", "h", "d"];
+    let tags = [
+        "",
+        "|#le:1",
+        "|#quantile:0.5",
+        "|#k:a\"b\\\\c",
+        "|#k:line\\nbreak",
+        "|#é:v",
+    ];
+    for name in names {
+        for value in values {
+            for kind in kinds {
+                for tag in tags {
+                    let line = format!("{name}:{value}|{kind}{tag}");
+                    pipeline.process_packet(line.as_bytes(), &mut sink.recorder());
+                }
+            }
+        }
+    }
+    for format in [Format::Text, Format::OpenMetrics] {
+        let text = expose(&sink, format);
+        if format == Format::OpenMetrics && text.contains("\\\"") {
+            // promtool reads only the 0.0.4 grammar (see promtool_parses_the_openmetrics_format).
+            continue;
+        }
+        let (code, findings) = promtool_check(&text);
+        assert!(
+            code == 0 || code == 3,
+            "promtool exit {code}: {findings:#?}"
+        );
+        assert!(
+            findings.iter().all(|f| !f.contains("error")),
+            "{findings:#?}"
+        );
+    }
+}

@@ -2,6 +2,7 @@
 
 mod exposition;
 mod pipeline;
+mod robustness;
 mod store;
 mod summary;
 mod support;

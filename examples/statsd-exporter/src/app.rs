@@ -132,6 +132,17 @@ impl App {
         if let Some(relay) = &self.relay {
             relay.render(families);
         }
+        let build = format!(
+            "{{goarch=\"{}\",goos=\"{}\",version=\"{}\"}}",
+            std::env::consts::ARCH,
+            std::env::consts::OS,
+            env!("CARGO_PKG_VERSION")
+        );
+        families.gauge(
+            "statsd_exporter_build_info",
+            "A metric with a constant '1' value labeled by version, goos and goarch.",
+            &[(&build, 1.0)],
+        );
         crate::process::render(families);
     }
 }
@@ -200,6 +211,10 @@ mod tests {
             "{text}"
         );
         assert!(text.contains("\nprocess_cpu_seconds_total "), "{text}");
+        assert!(
+            text.contains("\nstatsd_exporter_build_info{goarch="),
+            "{text}"
+        );
     }
 
     #[test]

@@ -77,8 +77,16 @@ fn run(flags: &Flags) -> Result<ExitCode, String> {
         }
     };
     if let Some(line) = &flags.mapping_explain {
-        print!("{}", pipeline.explain(line));
-        return Ok(ExitCode::SUCCESS);
+        return Ok(match pipeline.explain(line) {
+            Ok(text) => {
+                print!("{text}");
+                ExitCode::SUCCESS
+            }
+            Err(error) => {
+                eprint!("{error}");
+                ExitCode::FAILURE
+            }
+        });
     }
     if flags.check_config {
         log::info("Configuration check successful, exiting", &[]);

@@ -9,7 +9,7 @@
 //!
 //! [`Recorder`]: statsd_exporter_core::Recorder
 
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 use statsd_exporter_core::{Format, Pipeline, PrometheusOptions, PrometheusSink, Stats};
@@ -23,6 +23,9 @@ use crate::flags::Flags;
 pub struct PrometheusBackend {
     sink: Arc<PrometheusSink>,
     pipeline: Pipeline,
+    /// The mapper in force (the template `pipeline` only refreshes its copy when it
+    /// processes a packet, which it never does).
+    current: RwLock<Arc<Mapper>>,
     mapping_config: Option<String>,
     cache_size: usize,
 }
@@ -66,10 +69,12 @@ impl PrometheusBackend {
             .librato_tags(flags.parse_librato_tags)
             .signalfx_tags(flags.parse_signalfx_tags)
             .events(false);
-        let pipeline = Pipeline::new(Arc::new(mapper), parser, Arc::clone(sink.stats()));
+        let mapper = Arc::new(mapper);
+        let pipeline = Pipeline::new(Arc::clone(&mapper), parser, Arc::clone(sink.stats()));
         Ok(PrometheusBackend {
             sink,
             pipeline,
+            current: RwLock::new(mapper),
             mapping_config: flags.mapping_config.clone(),
             cache_size: flags.cache_size,
         })
@@ -78,6 +83,10 @@ impl PrometheusBackend {
     /// The self-metrics shared with the listeners.
     pub fn stats(&self) -> Arc<Stats> {
         Arc::clone(self.sink.stats())
+    }
+
+    fn mapper(&self) -> Arc<Mapper> {
+        Arc::clone(&self.current.read().unwrap_or_else(|p| p.into_inner()))
     }
 
     /// Starts the thread that removes series past their TTL, every second like
@@ -97,16 +106,16 @@ impl PrometheusBackend {
 
     /// Explains how a StatsD line (`name:value|type`, or just `name|type`) is mapped: the
     /// rules tried, the winner with its file line, and the resulting name and labels.
-    pub fn explain(&self, line: &str) -> String {
-        let (name, kind) = match split_line(line) {
-            Some(parts) => parts,
-            None => {
-                return format!(
-                    "cannot explain {line:?}: expected name:value|type (type c, g, ms, h or d)\n"
-                );
-            }
+    ///
+    /// # Errors
+    /// The line has no name or no type a mapping rule can match.
+    pub fn explain(&self, line: &str) -> Result<String, String> {
+        let Some((name, kind)) = split_line(line) else {
+            return Err(format!(
+                "cannot explain {line:?}: expected name:value|type (type c, g, ms, h or d)\n"
+            ));
         };
-        let mapper = Arc::clone(self.pipeline.mapper());
+        let mapper = self.mapper();
         let mut out = mapper.explain(name, kind).to_string();
         if !out.ends_with('\n') {
             out.push('\n');
@@ -134,7 +143,7 @@ impl PrometheusBackend {
             .map(|(k, v)| format!("{k}=\"{v}\""))
             .collect();
         out.push_str(&format!("result: {result_name}{{{}}}\n", labels.join(",")));
-        out
+        Ok(out)
     }
 }
 
@@ -176,6 +185,8 @@ impl Backend for PrometheusBackend {
         } else {
             Format::Text
         };
+        let cached = self.mapper().cached_len();
+        self.sink.stats().mapper_cache_length.set(cached as f64);
         // Writing into a Vec cannot fail.
         let _ = self.sink.expose_metrics(out, format);
     }
@@ -192,7 +203,9 @@ impl Backend for PrometheusBackend {
             .stats()
             .loaded_mappings
             .set(mapper.config().rules().len() as f64);
-        self.pipeline.set_mapper(Arc::new(mapper));
+        let mapper = Arc::new(mapper);
+        self.pipeline.set_mapper(Arc::clone(&mapper));
+        *self.current.write().unwrap_or_else(|p| p.into_inner()) = mapper;
         Ok(())
     }
 }
@@ -200,6 +213,40 @@ impl Backend for PrometheusBackend {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn batches_are_recorded_and_the_cache_fills() {
+        let dir =
+            std::env::temp_dir().join(format!("statsd-exporter-pipeline-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("m.yml");
+        std::fs::write(
+            &file,
+            "mappings:\n- match: app.*.hits\n  name: hits\n  labels: {page: \"$1\"}\n",
+        )
+        .unwrap();
+        let args = [format!("--statsd.mapping-config={}", file.display())];
+        let crate::flags::Command::Run(flags) = crate::flags::parse(args).unwrap() else {
+            panic!()
+        };
+        let backend = PrometheusBackend::from_flags(&flags).unwrap();
+        let mut ingester = backend.ingester();
+        ingester.handle(&[
+            b"app.home.hits:1|c\napp.home.hits:2|c",
+            b"app.about.hits:1|c",
+        ]);
+        let mut out = Vec::new();
+        backend.render(&mut out, false);
+        let text = String::from_utf8(out).unwrap();
+        assert!(text.contains("hits{page=\"home\"} 3\n"), "{text}");
+        assert!(text.contains("hits{page=\"about\"} 1\n"), "{text}");
+        assert_eq!(backend.mapper().cached_len(), 2);
+        assert!(
+            text.contains("statsd_metric_mapper_cache_length 2\n"),
+            "{text}"
+        );
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 
     #[test]
     fn explain_line_forms() {

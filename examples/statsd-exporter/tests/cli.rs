@@ -126,6 +126,9 @@ fn explain_names_the_rule_and_the_result() {
     );
     assert!(out.contains("ActivityPub.InboxesController"), "{out}");
     assert!(out.contains("202"), "{out}");
+    let (code, _, err) = run(&["--statsd.mapping-explain=no.type.here"]);
+    assert_eq!(code, Some(1));
+    assert!(err.contains("expected name:value|type"), "{err}");
     let (code, out, _) = run(&["--statsd.mapping-explain=some.unmapped.name:1|g"]);
     assert_eq!(code, Some(0));
     assert!(

@@ -35,7 +35,12 @@ fn reload_keeps_the_old_mapping_on_failure_and_counts_both_outcomes() {
         "--web.enable-lifecycle",
     ]);
     exporter.send_udp(b"app.home.hits:1|c");
-    exporter.wait_for_sample("hits{page=\"home\"}", 1.0);
+    let text = exporter.wait_for_sample("hits{page=\"home\"}", 1.0);
+    assert_eq!(
+        sample_value(&text, "statsd_metric_mapper_cache_length"),
+        Some(1.0),
+        "{text}"
+    );
 
     // A broken file: HTTP reload answers 200, the failure is counted, the old rules stay.
     std::fs::write(

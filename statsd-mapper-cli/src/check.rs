@@ -30,6 +30,19 @@ pub fn run(args: &Args, out: &mut dyn Write) -> io::Result<u8> {
         Ok(config) => {
             rule_count = Some(config.rules().len());
             findings.extend(config.warnings().iter().map(|w| warning(w, &text)));
+            findings.extend(
+                crate::lint::observer_options_never_applied(&text)
+                    .into_iter()
+                    .map(|lint| Finding {
+                        severity: "warning",
+                        kind: "option_never_applies",
+                        text: source_text(&text, lint.line, lint.column),
+                        line: lint.line,
+                        column: lint.column,
+                        message: lint.message,
+                    }),
+            );
+            findings.sort_by_key(|f| (f.line, f.column));
         }
         Err(err) => {
             findings.push(error(err));

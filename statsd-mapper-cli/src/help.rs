@@ -39,7 +39,8 @@ reported; an error in defaults: or in the YAML structure ends the list.
 Warnings (the config loads): keys removed in statsd_exporter 0.30 (timer_type, buckets,
 quantiles, match_metric_type: timer), and rules that can never match because an
 earlier rule matches every name they match, for every type their match_metric_type
-allows.
+allows, and observer options (observer_type, summary_options, histogram_options, ...)
+on rules whose match_metric_type is counter or gauge, where they never apply.
 
 Options:
   --deny-warnings   exit 1 on warnings too

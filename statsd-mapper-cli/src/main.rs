@@ -21,7 +21,9 @@
 //!   message`, followed by the source line and a caret: errors (invalid YAML, unknown
 //!   keys, invalid globs, regexes, names, labels, options), and warnings (keys removed in statsd_exporter 0.30 such as `timer_type`, and rules
 //!   that can never match because an earlier rule matches everything they match for
-//!   every metric type their `match_metric_type` allows). The mapper stops at the first
+//!   every metric type their `match_metric_type` allows, and observer options —
+//!   `observer_type`, `summary_options`, `histogram_options`, … — on a rule whose
+//!   `match_metric_type` only lets counters or gauges through). The mapper stops at the first
 //!   error; to report the errors of every broken rule, `check` blanks the rule holding
 //!   the error (keeping line numbers) and loads again, until the config loads or an error
 //!   lies outside a `mappings:` item (in `defaults:` or the YAML structure). Exit status 1
@@ -89,6 +91,7 @@ mod corpus;
 mod decision;
 mod explain;
 mod help;
+mod lint;
 mod load;
 mod progress;
 

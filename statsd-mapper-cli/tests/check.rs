@@ -131,6 +131,10 @@ fn warnings_name_deprecated_keys_and_shadowed_rules() {
         "  - match: \"Mastodon.production.extra.*\"\n",
         "    timer_type: histogram\n",
         "    name: extra\n",
+        "  - match: \"Mastodon.production.counted.*\"\n",
+        "    match_metric_type: counter\n",
+        "    observer_type: histogram\n",
+        "    name: counted\n",
     );
     let text = mastodon_with(extra);
     let file = write_file("warnings.yml", &text);
@@ -167,7 +171,23 @@ fn warnings_name_deprecated_keys_and_shadowed_rules() {
         "{}",
         r.stdout
     );
-    assert!(r.stdout.contains("0 errors, 3 warnings"));
+    // The `observer_type` value of the appended counter rule, the line before its name.
+    let name_line = text
+        .lines()
+        .position(|l| l.contains("name: counted"))
+        .unwrap();
+    let useless = (name_line, 5);
+    assert!(
+        r.stdout.contains(&format!(
+            "{file}:{}:{}: warning: rule {}: `observer_type` never applies",
+            useless.0,
+            useless.1 + "observer_type: ".len(),
+            mastodon_text().matches("- match:").count() + 3
+        )),
+        "{}",
+        r.stdout
+    );
+    assert!(r.stdout.contains("0 errors, 4 warnings"));
 
     let strict = run(&["check", &file, "--deny-warnings", "--format", "json"]);
     assert_eq!(strict.status, 1);
@@ -180,7 +200,12 @@ fn warnings_name_deprecated_keys_and_shadowed_rules() {
         .collect();
     assert_eq!(
         kinds,
-        ["unreachable_rule", "unreachable_rule", "deprecated_key"]
+        [
+            "unreachable_rule",
+            "unreachable_rule",
+            "deprecated_key",
+            "option_never_applies"
+        ]
     );
     assert_eq!(json["findings"][2]["text"], "histogram");
 }

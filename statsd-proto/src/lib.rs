@@ -40,8 +40,8 @@
 //!   `na[k=v]me` is two borrowed halves (`na` + `me`); `Name` compares, hashes and
 //!   writes as their concatenation, and [`Name::as_contiguous`] gives the single slice
 //!   in the common case.
-//! - [`Metric::samples`]: one `Result<Sample, Error>` per value. Up to four samples are
-//!   stored inline (smallvec); a line with more values allocates once. A [`Sample`] has
+//! - [`Metric::samples`]: one `Result<Sample, Error>` per value, decoded lazily from
+//!   the line (nothing is stored per value, so no line ever allocates). A [`Sample`] has
 //!   the value (`f64`), [`MetricType`], gauge-delta flag, sample rate, `T` timestamp,
 //!   the raw value text, and [`Sample::observation_count`] (statsd_exporter's
 //!   `int(1/rate)` rule for observers).
@@ -102,18 +102,18 @@
 //!
 //! | behaviour | `Compat::StatsdExporter` (default) | `Compat::DogStatsd` |
 //! |---|---|---|
-//! | multi-value | `a:1:2|h` (ms/h/d only, else `invalid_extended_aggregate_type`) and `a:1|c:2|ms`; a `|#` disables the latter | packed `a:1:2|c` for every type but sets; empty items skipped |
+//! | multi-value | `a:1:2\|h` (ms/h/d only, else `invalid_extended_aggregate_type`) and `a:1\|c:2\|ms`; a `\|#` disables the latter | packed `a:1:2\|c` for every type but sets; empty items skipped |
 //! | signed gauge `+5`/`-5` | delta ([`Sample::is_relative`]) | absolute |
 //! | bad `@rate` | `invalid_sample_factor` counted, sample kept with rate 1 | line dropped (`invalid_sample_factor`) |
 //! | `T` timestamp | parsed when an integer, otherwise ignored | must be an integer > 0, else `malformed_timestamp` |
 //! | unknown field | `invalid_sample_factor`, sample dropped | ignored |
 //! | `e:`, `card:` fields | unknown (`invalid_sample_factor` / `malformed_container_id`), as upstream | [`Metric::external_data`], [`Metric::cardinality`] |
-//! | `|c:` container id | also the `container_id` tag | a field only |
+//! | `\|c:` container id | also the `container_id` tag | a field only |
 //! | components | 2 to 6, none empty | any number, empty ones ignored |
 //! | valueless / empty tags | dropped, counted as tag errors | valueless tags are tags (`value() == None`), empty ones skipped |
 //! | set values | must be numbers (statsd_exporter parses them) | any text ([`Sample::raw_value`]; `value()` is NaN if not a number) |
 //! | UTF-8 | the whole line must be UTF-8 (`malformed_line`) | bytes are not checked, like the Agent |
-//! | name-embedded tags, mixed with `|#` | `mixed_tagging_styles` | allowed ([`Parser::dogstatsd`] turns name styles off) |
+//! | name-embedded tags, mixed with `\|#` | `mixed_tagging_styles` | allowed ([`Parser::dogstatsd`] turns name styles off) |
 //!
 //! Tag styles follow statsd_exporter's precedence: SignalFX brackets first (both present:
 //! parse inside, name = before + after, stop; one bracket: one tag error, name kept,
@@ -178,17 +178,33 @@
 //! when a byte ≥ 0x80 was seen. nom is not used on the hot path: hand-written scanning
 //! measured cheaper for lines this short (dogstatsd.md §3.2 measured nom's `double` at
 //! about 350 instructions more than a plain parse per rate). Tags are split lazily,
-//! one pass per list. Parsing never allocates for lines with up to four values
-//! (`tests/alloc.rs` proves it with a counting allocator).
+//! one pass per list; samples are decoded when iterated, so a `Metric` is small and
+//! no line allocates, whatever its number of values (`tests/alloc.rs` proves it for
+//! the benchmark shapes with a counting allocator).
 //!
-//! Instructions per line (callgrind, `benches/scripts/callgrind-parse.sh`, parse and
-//! walk every tag and sample):
+//! Instructions per line, measured with `valgrind --tool=callgrind` as
+//! (Ir(N = 20000) − Ir(0)) / N, profile `callgrind` (fat LTO, one codegen unit),
+//! rustc 1.95, x86-64; each line is parsed with [`Parser::parse_line`] and every tag and
+//! sample is walked. Reproduce with `benches/scripts/callgrind-parse.sh [exporter|dogstatsd]`.
 //!
-//! | shape | line | exporter mode | DogStatsD mode |
-//! |---|---|---|---|
-//! | plain | `foo.bar:1\|c` | see benches/README.md | |
+//! | shape | line | statsd_exporter mode | DogStatsD mode | target |
+//! |---|---|---|---|---|
+//! | plain | `foo.bar:1\|c` | 535 | 526 | 400 |
+//! | timer + rate | `api.request.duration:320\|ms\|@0.1` | 951 | 887 | 600 |
+//! | 5 tags | `checkout.latency:12.5\|d\|#env:prod,region:eu-west-1,service:checkout,version:1.4.2,host:web-17` | 1,851 | 2,004 | 900 |
+//! | 4 packed values | `queue.wait:1:2.5:3:40\|h\|#env:prod` | 1,512 | 1,584 | 1,000 |
+//! | full line | `requests.total:100\|c\|@0.5\|#service:web,env:prod\|c:ci-3a88cafe\|T1700000000` | 1,919 | 1,822 | 1,000 |
+//! | Mastodon stream | 1 MB of nsa/statsd-ruby lines through [`Parser::packet`] | 1,035 | | |
 //!
-//! See `benches/README.md` for the measured table and the criterion throughput.
+//! The targets are not all met yet: the tag walk costs about 150 instructions per
+//! DogStatsD tag, and statsd_exporter compatibility needs a pass over every `|` and
+//! `:` before the samples can be split. For comparison, dogstatsd.md §3.2 measured
+//! (same method) a `str::parse` floor at 773 / 1,023 / 1,777 / 1,744 / 1,473 and a
+//! saluki port at 735 / 1,368 / 1,714 / 2,284 / 2,654 for the same five shapes.
+//!
+//! Throughput (criterion, `cargo bench -p statsd-benches --bench parse -- parse_stream`):
+//! about 5.1 M lines/s for the 1 MB Mastodon stream on one core of a shared,
+//! loaded 2-core machine (noisy; re-measure on a quiet machine).
 #![forbid(unsafe_code)]
 
 mod encode;

@@ -8,7 +8,7 @@ use crate::metric::Metric;
 use crate::options::Parser;
 
 /// One parsed line: a metric, a DogStatsD event or a DogStatsD service check.
-// Not boxed: a metric keeps up to four samples inline so that parsing never allocates.
+// Not boxed: boxing would allocate for every line.
 #[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, PartialEq)]
 pub enum Item<'a> {

@@ -39,7 +39,7 @@ fn allocations() -> usize {
 }
 
 /// The five shapes of the benchmarks, and a few more real-world ones.
-const SHAPES: [&[u8]; 8] = [
+const SHAPES: [&[u8]; 10] = [
     b"foo.bar:1|c",
     b"api.request.duration:320|ms|@0.1",
     b"checkout.latency:12.5|d|#env:prod,region:eu-west-1,service:checkout,version:1.4.2,host:web-17",
@@ -48,6 +48,8 @@ const SHAPES: [&[u8]; 8] = [
     b"Mastodon.production.web.Api.V1.Timelines.HomeController.show.json.total_duration:33.85667900927365|ms",
     b"foo:200|ms:300|ms:5|c|@0.1:6|g",
     b"foo.[env=prod,dc=ams]bar:1|c",
+    b"many.values:1:2:3:4:5:6:7:8:9:10:11:12|h|#env:prod",
+    b"_e{5,4}:title|text|#env:prod",
 ];
 
 /// Parses and walks a line the way an exporter would.

@@ -6,7 +6,8 @@
 //!   `name:v1:v2|type[|@rate][|#tags][|c:id][|e:…][|card:…][|Tts]`;
 //! - other multi-sample metrics (statsd_exporter's `a:1|c:2|ms`) are written in that
 //!   multi-metric form, with tags InfluxDB-style in the name (`name,k=v:…`), because a
-//!   `|#` section would turn multi-metric parsing off;
+//!   `|#` section would turn multi-metric parsing off (in DogStatsD mode, see
+//!   [`MetricFields::compat`], everything is packed);
 //! - values are written in the shortest form that reads back to the same `f64`
 //!   (integers without a fraction), `+`/`-` for gauge deltas, `NaN`, `inf`, `-inf`.
 //!
@@ -21,6 +22,7 @@ use crate::event::{Event, ServiceCheck};
 use crate::kind::MetricType;
 use crate::metric::{Metric, Sample};
 use crate::name::Name;
+use crate::options::Compat;
 use crate::packet::Item;
 use crate::tags::Tag;
 
@@ -33,6 +35,11 @@ pub struct MetricFields<'a> {
     pub external_data: Option<&'a [u8]>,
     /// `|card:` cardinality.
     pub cardinality: Option<&'a [u8]>,
+    /// The reader the line is written for. [`Compat::DogStatsd`] always uses the
+    /// packed form (it has no multi-metric form; values that do not share type, rate
+    /// and timestamp are written with the first value's); statsd_exporter mode packs
+    /// only one value or observer values.
+    pub compat: Compat,
 }
 
 /// Writes a value so that it parses back to the same `f64`.
@@ -111,7 +118,9 @@ where
             && s.timestamp() == first.timestamp()
     };
     let rest_count = iter.clone().count();
-    let packed = rest_count == 0 || (first.kind().is_observer() && iter.all(|s| same(&s)));
+    let packed = rest_count == 0
+        || fields.compat == Compat::DogStatsd
+        || (first.kind().is_observer() && iter.all(|s| same(&s)));
     let (head, tail) = name.parts();
     out.extend_from_slice(head);
     out.extend_from_slice(tail);
@@ -197,6 +206,7 @@ impl Metric<'_> {
             container_id: self.container_id(),
             external_data: self.external_data(),
             cardinality: self.cardinality(),
+            compat: self.parser().compat(),
         };
         encode_metric(
             out,
@@ -245,6 +255,7 @@ impl Event<'_> {
                 container_id: self.container_id(),
                 external_data: self.external_data(),
                 cardinality: self.cardinality(),
+                compat: Compat::DogStatsd,
             },
         );
     }
@@ -292,6 +303,7 @@ impl ServiceCheck<'_> {
                 container_id: self.container_id(),
                 external_data: self.external_data(),
                 cardinality: self.cardinality(),
+                compat: Compat::DogStatsd,
             },
         );
         if let Some(m) = self.message() {

@@ -78,7 +78,7 @@ fn dogstatsd_spec() -> impl Strategy<Value = Spec> {
         prop::collection::vec(("[a-z][a-z0-9_]{0,6}", "[a-z0-9:]{0,6}"), 0..4),
     )
         .prop_map(|(mut spec, tags)| {
-            if !spec.kind.is_observer() {
+            if spec.kind == MetricType::Set {
                 spec.values.truncate(1);
             }
             spec.relative = false;
@@ -87,7 +87,7 @@ fn dogstatsd_spec() -> impl Strategy<Value = Spec> {
         })
 }
 
-fn encode(spec: &Spec) -> Vec<u8> {
+fn encode(spec: &Spec, compat: Compat) -> Vec<u8> {
     let samples: Vec<Sample<'_>> = spec
         .values
         .iter()
@@ -110,6 +110,7 @@ fn encode(spec: &Spec) -> Vec<u8> {
     });
     let fields = MetricFields {
         container_id: spec.container.as_deref().map(str::as_bytes),
+        compat,
         ..MetricFields::default()
     };
     let mut out = Vec::new();
@@ -125,7 +126,7 @@ fn encode(spec: &Spec) -> Vec<u8> {
 }
 
 fn check(spec: &Spec, parser: Parser) -> Result<(), TestCaseError> {
-    let line = encode(spec);
+    let line = encode(spec, parser.compat());
     let shown = String::from_utf8_lossy(&line).into_owned();
     let metric = parser
         .parse_metric(&line)
@@ -279,7 +280,7 @@ proptest! {
     fn packet_equals_its_lines(lines in prop::collection::vec(
         prop_oneof![
             statsd_like().prop_map(|l| l.into_iter().filter(|&b| b != b'\n').collect::<Vec<u8>>()),
-            exporter_spec().prop_map(|s| encode(&s)),
+            exporter_spec().prop_map(|s| encode(&s, Compat::StatsdExporter)),
         ],
         0..8,
     ), crlf in any::<bool>()) {

@@ -125,6 +125,11 @@ impl App {
                 "Unixgram receive errors (the listener keeps running).",
                 load(&s.unixgram_receive_errors),
             ),
+            (
+                "statsd_exporter_ingest_panics_total",
+                "Batches dropped because processing them panicked (the listener carries on).",
+                load(&s.ingest_panics),
+            ),
         ];
         for (name, help, value) in counters {
             families.counter(name, help, &[("", value)]);

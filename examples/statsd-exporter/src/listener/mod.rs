@@ -38,6 +38,8 @@ pub struct ListenerStats {
     pub tcp_connections_refused: AtomicU64,
     /// Receive errors on the unixgram socket (the listener keeps running).
     pub unixgram_receive_errors: AtomicU64,
+    /// Batches abandoned because processing them panicked (the thread carries on).
+    pub ingest_panics: AtomicU64,
 }
 
 impl ListenerStats {
@@ -49,6 +51,7 @@ impl ListenerStats {
             udp_truncated: AtomicU64::new(0),
             tcp_connections_refused: AtomicU64::new(0),
             unixgram_receive_errors: AtomicU64::new(0),
+            ingest_panics: AtomicU64::new(0),
         }
     }
 }
@@ -86,7 +89,9 @@ impl Ingest {
     pub fn worker(&self) -> Worker {
         Worker {
             ingester: self.backend.ingester(),
+            backend: Arc::clone(&self.backend),
             relay: self.relay.clone(),
+            stats: Arc::clone(&self.stats),
         }
     }
 }
@@ -94,18 +99,37 @@ impl Ingest {
 /// One thread's handle on the ingest stage.
 pub struct Worker {
     ingester: Box<dyn Ingester>,
+    backend: Arc<dyn Backend>,
     relay: Option<Arc<Relay>>,
+    stats: Arc<ListenerStats>,
 }
 
 impl Worker {
     /// Relays and processes a batch of packets (see [`Ingester::handle`]).
+    ///
+    /// A panic while processing (a bug: no input is meant to cause one) must not end the
+    /// receive thread: the batch is abandoned and counted in
+    /// `statsd_exporter_ingest_panics_total`, and the thread continues with a fresh
+    /// ingester. The non-panicking path costs nothing extra.
     pub fn packets(&mut self, packets: &[&[u8]]) {
         if let Some(relay) = &self.relay {
             for packet in packets {
                 relay.relay_packet(packet);
             }
         }
-        self.ingester.handle(packets);
+        let ingester = &mut self.ingester;
+        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            ingester.handle(packets);
+        }));
+        if outcome.is_err() {
+            if self.stats.ingest_panics.fetch_add(1, Ordering::Relaxed) == 0 {
+                crate::log::error(
+                    "a batch panicked and was dropped; the listener carries on",
+                    &[],
+                );
+            }
+            self.ingester = self.backend.ingester();
+        }
     }
 }
 
@@ -172,6 +196,23 @@ mod tests {
             let n = strip_carriage_returns(&mut buffer);
             assert_eq!(&buffer[..n], *want, "{:?}", String::from_utf8_lossy(input));
         }
+    }
+
+    #[test]
+    fn a_panicking_batch_is_counted_and_the_worker_carries_on() {
+        use crate::backend::testing::CountingBackend;
+        let backend = CountingBackend::default();
+        let stats = Arc::new(ListenerStats::default());
+        let ingest = Ingest::new(Arc::new(backend.clone()), None, Arc::clone(&stats));
+        let mut worker = ingest.worker();
+        worker.packets(&[b"a:1|c"]);
+        worker.packets(&[b"PANIC"]);
+        worker.packets(&[b"b:1|c"]);
+        assert_eq!(stats.ingest_panics.load(Ordering::Relaxed), 1);
+        assert_eq!(
+            *backend.seen.lock().unwrap_or_else(|p| p.into_inner()),
+            vec![b"a:1|c".to_vec(), b"b:1|c".to_vec()]
+        );
     }
 
     #[test]

@@ -164,6 +164,8 @@
 //! | name→type lock kept forever | released when the name's last series expires | bounded memory |
 //! | an unmapped empty name (`[a=b]:1\|c`) reaches the registry | `empty_metric_name` | robustness |
 //! | summary rank error may exceed the configured error (perks' targeted invariant allows `ε/(1-2ε/(1-φ))`, 6.25 % for a 5 % median) | the configured error is a guarantee (ε tightened internally) | correctness; tested against exact quantiles |
+//! | perks keeps a 500-observation buffer in each of the `age_buckets` streams | the summary's hot buffer is sorted once and merged into every stream | memory: a stream holds only its compressed list |
+//! | perks rounds the query slack `f(t)/2` up (and answers unmerged streams exactly) | the paper's real-valued slack | same error bound, exact small sets without a special path |
 //! | one exporter goroutine | sharded store, any number of ingest threads | multi-core (upstream #377) |
 //!
 //! # Performance

@@ -6,15 +6,29 @@
 //! a time (shifting the tail on every insert) and compresses by deleting from the middle; here
 //! both are single linear passes that compute the same widths and deltas.
 
-/// How many observations a stream buffers before merging them into its sample list (perks'
-/// fixed buffer of 500).
-const STREAM_BUFFER: usize = 500;
-
-/// A quantile and its allowed rank error, validated.
+/// A quantile and its allowed rank error, validated, with the invariant's two slopes
+/// precomputed (the invariant runs for every tuple of every merge and compression).
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Target {
-    pub(crate) quantile: f64,
-    pub(crate) error: f64,
+    quantile: f64,
+    /// `2ε/φ`: the slope above the target rank.
+    above: f64,
+    /// `2ε/(1-φ)`: the slope below it.
+    below: f64,
+}
+
+impl Target {
+    pub(crate) fn new(quantile: f64, error: f64) -> Self {
+        Target {
+            quantile,
+            above: 2.0 * error / quantile,
+            below: 2.0 * error / (1.0 - quantile),
+        }
+    }
+
+    pub(crate) fn quantile(&self) -> f64 {
+        self.quantile
+    }
 }
 
 /// One entry of the compressed list: a value, how many observations it stands for, and
@@ -31,10 +45,11 @@ pub(crate) struct Sample {
 fn invariant(targets: &[Target], n: f64, r: f64) -> f64 {
     let mut m = f64::MAX;
     for t in targets {
+        // perks: `2εr/φ` at or above the target rank, `2ε(n-r)/(1-φ)` below it.
         let f = if t.quantile * n <= r {
-            (2.0 * t.error * r) / t.quantile
+            t.above * r
         } else {
-            (2.0 * t.error * (n - r)) / (1.0 - t.quantile)
+            t.below * (n - r)
         };
         if f < m {
             m = f;
@@ -43,11 +58,13 @@ fn invariant(targets: &[Target], n: f64, r: f64) -> f64 {
     m
 }
 
-/// One quantile stream: a buffer of raw observations and the compressed sample list.
+/// One quantile stream: the compressed sample list.
+///
+/// perks buffers 500 raw observations per stream before merging them; here the summary's
+/// hot buffer is sorted once and merged into every stream directly, so a stream holds only
+/// its compressed list (a few hundred tuples at most with the default objectives).
 #[derive(Debug, Default)]
 pub(crate) struct Stream {
-    /// Raw (value, weight) observations not merged yet.
-    buffer: Vec<(f64, f64)>,
     /// The compressed summary, sorted by value.
     samples: Vec<Sample>,
     /// Total weight merged into `samples`.
@@ -55,54 +72,43 @@ pub(crate) struct Stream {
 }
 
 impl Stream {
-    /// Adds `weight` observations of `value`.
-    pub(crate) fn insert(
+    /// Merges a batch of (value, weight) observations sorted by value. `scratch` is a
+    /// buffer shared by all streams of a shard.
+    pub(crate) fn insert_sorted(
         &mut self,
         targets: &[Target],
-        value: f64,
-        weight: f64,
+        batch: &[(f64, f64)],
         scratch: &mut Vec<Sample>,
     ) {
-        self.buffer.push((value, weight));
-        if self.buffer.len() >= STREAM_BUFFER {
-            self.flush(targets, scratch);
+        if batch.is_empty() {
+            return;
         }
+        self.merge(targets, batch, scratch);
+        self.compress_from(targets, scratch);
     }
 
     /// Total weight observed since the last reset.
     pub(crate) fn count(&self) -> f64 {
-        self.n + self.buffer.iter().map(|(_, w)| w).sum::<f64>()
+        self.n
     }
 
     pub(crate) fn reset(&mut self) {
-        self.buffer.clear();
         self.samples.clear();
         self.n = 0.0;
     }
 
-    /// The value at quantile `q`, as perks answers it.
-    pub(crate) fn query(&mut self, targets: &[Target], q: f64, scratch: &mut Vec<Sample>) -> f64 {
-        if self.samples.is_empty() {
-            // Never merged: answer exactly from the buffer (perks' fast path).
-            if self.buffer.is_empty() {
-                return 0.0;
-            }
-            sort_by_value(&mut self.buffer);
-            let total: f64 = self.buffer.iter().map(|(_, w)| w).sum();
-            let wanted = (total * q).ceil().max(1.0);
-            let mut seen = 0.0;
-            for &(value, weight) in &self.buffer {
-                seen += weight;
-                if seen >= wanted {
-                    return value;
-                }
-            }
-            return self.buffer[self.buffer.len() - 1].0;
-        }
-        self.flush(targets, scratch);
-        let mut t = (q * self.n).ceil();
-        t += (invariant(targets, self.n, t) / 2.0).ceil();
-        let mut previous = self.samples[0];
+    /// The value at quantile `q` (0 for an empty stream).
+    ///
+    /// perks rounds the slack `f(t)/2` up, which makes small streams answer one rank too
+    /// high (it hides this with an exact path for streams it has not merged yet); the CKMS
+    /// paper's real-valued slack keeps the error bound and answers small streams exactly.
+    pub(crate) fn query(&self, targets: &[Target], q: f64) -> f64 {
+        let Some(first) = self.samples.first() else {
+            return 0.0;
+        };
+        let rank = (q * self.n).ceil();
+        let t = rank + invariant(targets, self.n, rank) / 2.0;
+        let mut previous = *first;
         let mut r = 0.0;
         for &current in &self.samples[1..] {
             r += previous.width;
@@ -114,23 +120,14 @@ impl Stream {
         previous.value
     }
 
-    fn flush(&mut self, targets: &[Target], scratch: &mut Vec<Sample>) {
-        if self.buffer.is_empty() {
-            return;
-        }
-        sort_by_value(&mut self.buffer);
-        self.merge(targets, scratch);
-        self.buffer.clear();
-        self.compress(targets);
-    }
-
-    /// perks `stream.merge`, as one pass over the old list and the sorted buffer.
-    fn merge(&mut self, targets: &[Target], scratch: &mut Vec<Sample>) {
+    /// perks `stream.merge`, as one pass over the old list and the sorted batch, into
+    /// `scratch`.
+    fn merge(&mut self, targets: &[Target], batch: &[(f64, f64)], scratch: &mut Vec<Sample>) {
         scratch.clear();
-        scratch.reserve(self.samples.len() + self.buffer.len());
+        scratch.reserve(self.samples.len() + batch.len());
         let mut r = 0.0;
         let mut i = 0;
-        for &(value, width) in &self.buffer {
+        for &(value, width) in batch {
             while i < self.samples.len()
                 && self.samples[i].value.partial_cmp(&value) != Some(std::cmp::Ordering::Greater)
             {
@@ -152,50 +149,37 @@ impl Stream {
             r += width;
         }
         scratch.extend_from_slice(&self.samples[i..]);
-        // Copy back rather than swap: each vector then only grows to its working size
-        // once, and merging stops allocating.
-        self.samples.clear();
-        self.samples.extend_from_slice(scratch);
     }
 
-    /// perks `stream.compress`: walk from the top, folding a sample into its right neighbour
-    /// while the invariant allows. In place: survivors are written from the end backwards
-    /// (never over an unread sample), then moved to the front.
-    fn compress(&mut self, targets: &[Target]) {
-        let len = self.samples.len();
-        if len < 2 {
+    /// perks `stream.compress` over the merged list in `scratch`: walk from the top, folding
+    /// a sample into its right neighbour while the invariant allows. Survivors go to
+    /// `samples` (top first, then reversed), so `samples` only ever holds the compressed
+    /// list and stays small.
+    fn compress_from(&mut self, targets: &[Target], merged: &[Sample]) {
+        self.samples.clear();
+        let Some((&last, rest)) = merged.split_last() else {
             return;
-        }
-        let mut x = self.samples[len - 1];
-        let mut write = len - 1;
+        };
+        let mut x = last;
         // The rank just below `x`: the total width of everything before it.
         let mut r = self.n - x.width;
-        for i in (0..len - 1).rev() {
-            let c = self.samples[i];
+        for &c in rest.iter().rev() {
             r -= c.width;
             if c.width + x.width + x.delta <= invariant(targets, self.n, r) {
                 x.width += c.width;
             } else {
-                self.samples[write] = x;
-                write -= 1;
+                self.samples.push(x);
                 x = c;
             }
         }
-        self.samples[write] = x;
-        self.samples.drain(..write);
+        self.samples.push(x);
+        self.samples.reverse();
     }
 
     /// Heap bytes held by this stream.
     pub(crate) fn heap_bytes(&self) -> usize {
-        self.buffer.capacity() * std::mem::size_of::<(f64, f64)>()
-            + self.samples.capacity() * std::mem::size_of::<Sample>()
+        self.samples.capacity() * std::mem::size_of::<Sample>()
     }
-}
-
-fn sort_by_value(buffer: &mut [(f64, f64)]) {
-    // The summary feeds sorted batches, which the unstable sort detects in linear time; a
-    // stable sort would allocate a buffer on every flush.
-    buffer.sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
 }
 
 #[cfg(test)]
@@ -204,19 +188,16 @@ mod tests {
 
     fn targets() -> Vec<Target> {
         vec![
-            Target {
-                quantile: 0.5,
-                error: 0.05,
-            },
-            Target {
-                quantile: 0.9,
-                error: 0.01,
-            },
-            Target {
-                quantile: 0.99,
-                error: 0.001,
-            },
+            Target::new(0.5, 0.05),
+            Target::new(0.9, 0.01),
+            Target::new(0.99, 0.001),
         ]
+    }
+
+    fn sorted(values: &[(f64, f64)]) -> Vec<(f64, f64)> {
+        let mut v = values.to_vec();
+        v.sort_by(|a, b| a.0.total_cmp(&b.0));
+        v
     }
 
     #[test]
@@ -224,19 +205,16 @@ mod tests {
         let t = targets();
         let mut scratch = Vec::new();
         let mut s = Stream::default();
-        for v in [5.0, 1.0, 3.0, 2.0, 4.0] {
-            s.insert(&t, v, 1.0, &mut scratch);
-        }
-        assert_eq!(s.query(&t, 0.5, &mut scratch), 3.0);
-        assert_eq!(s.query(&t, 0.99, &mut scratch), 5.0);
+        let batch = sorted(&[(5.0, 1.0), (1.0, 1.0), (3.0, 1.0), (2.0, 1.0), (4.0, 1.0)]);
+        s.insert_sorted(&t, &batch, &mut scratch);
+        assert_eq!(s.query(&t, 0.5), 3.0);
+        assert_eq!(s.query(&t, 0.99), 5.0);
         assert_eq!(s.count(), 5.0);
     }
 
     #[test]
     fn empty_stream_answers_zero() {
-        let t = targets();
-        let mut s = Stream::default();
-        assert_eq!(s.query(&t, 0.5, &mut Vec::new()), 0.0);
+        assert_eq!(Stream::default().query(&targets(), 0.5), 0.0);
     }
 
     #[test]
@@ -244,10 +222,25 @@ mod tests {
         let t = targets();
         let mut scratch = Vec::new();
         let mut s = Stream::default();
-        s.insert(&t, 1.0, 9.0, &mut scratch);
-        s.insert(&t, 100.0, 1.0, &mut scratch);
+        s.insert_sorted(&t, &[(1.0, 9.0)], &mut scratch);
+        s.insert_sorted(&t, &[(100.0, 1.0)], &mut scratch);
         assert_eq!(s.count(), 10.0);
-        assert_eq!(s.query(&t, 0.5, &mut scratch), 1.0);
-        assert_eq!(s.query(&t, 0.99, &mut scratch), 100.0);
+        assert_eq!(s.query(&t, 0.5), 1.0);
+        assert_eq!(s.query(&t, 0.99), 100.0);
+    }
+
+    #[test]
+    fn compression_keeps_the_list_small() {
+        let t = targets();
+        let mut scratch = Vec::new();
+        let mut s = Stream::default();
+        for round in 0..200 {
+            let batch: Vec<(f64, f64)> = (0..500)
+                .map(|i| (f64::from(i * 200 + round), 1.0))
+                .collect();
+            s.insert_sorted(&t, &batch, &mut scratch);
+        }
+        assert_eq!(s.count(), 100_000.0);
+        assert!(s.samples.len() < 2_000, "{} tuples", s.samples.len());
     }
 }

@@ -28,14 +28,11 @@ impl SummaryConfig {
             .quantiles
             .iter()
             .filter(|o| (0.0..=1.0).contains(&o.quantile) && (0.0..=1.0).contains(&o.error))
-            .map(|o| Target {
-                quantile: o.quantile,
-                error: guaranteed_error(o.quantile, o.error),
-            })
+            .map(|o| Target::new(o.quantile, guaranteed_error(o.quantile, o.error)))
             .collect();
-        targets.sort_by(|a, b| a.quantile.total_cmp(&b.quantile));
-        targets.dedup_by(|a, b| a.quantile == b.quantile);
-        let quantiles = targets.iter().map(|t| t.quantile).collect();
+        targets.sort_by(|a, b| a.quantile().total_cmp(&b.quantile()));
+        targets.dedup_by(|a, b| a.quantile() == b.quantile());
+        let quantiles = targets.iter().map(Target::quantile).collect();
         let max_age = if options.max_age.is_zero() {
             statsd_mapper::DEFAULT_MAX_AGE
         } else {
@@ -127,9 +124,6 @@ impl SummaryState {
             self.sum += value * count as f64;
             return;
         }
-        if self.hot.capacity() == 0 {
-            self.hot.reserve_exact(config.buf_cap);
-        }
         self.hot.push((value, count as f64));
         if self.hot.len() >= config.buf_cap {
             self.flush(config, now, scratch);
@@ -139,13 +133,12 @@ impl SummaryState {
     /// client_golang `swapBufs` + `flushColdBuf`: merge the hot buffer into every stream,
     /// move the expiry forward, rotate streams that aged out.
     fn flush(&mut self, config: &SummaryConfig, now: u64, scratch: &mut Vec<Sample>) {
-        // Sorting once lets every stream's own sort see a pre-sorted run (and the unstable sort
-        // needs no buffer, so flushing never allocates).
+        // Sorted once, merged into every stream (each merge is one linear pass).
         self.hot.sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
+        for stream in self.streams.iter_mut() {
+            stream.insert_sorted(&config.targets, &self.hot, scratch);
+        }
         for &(value, weight) in &self.hot {
-            for stream in self.streams.iter_mut() {
-                stream.insert(&config.targets, value, weight, scratch);
-            }
             self.count = self.count.saturating_add(weight as u64);
             self.sum += value * weight;
         }
@@ -171,13 +164,13 @@ impl SummaryState {
     ) -> (u64, f64) {
         if !self.streams.is_empty() {
             self.flush(config, now, scratch);
-            let head = &mut self.streams[self.head];
+            let head = &self.streams[self.head];
             let empty = head.count() == 0.0;
             for &q in config.quantiles.iter() {
                 quantiles.push(if empty {
                     f64::NAN
                 } else {
-                    head.query(&config.targets, q, scratch)
+                    head.query(&config.targets, q)
                 });
             }
         }

@@ -200,6 +200,7 @@ pub struct Stats {
     pub mapper_cache_gets: Counter,
     /// `statsd_metric_mapper_cache_hits_total`
     pub mapper_cache_hits: Counter,
+    build_info: Mutex<Vec<(&'static str, String)>>,
 }
 
 static ACTIONS: [&str; 2] = ["map", "drop"];
@@ -232,6 +233,7 @@ impl Default for Stats {
             mapper_cache_length: Gauge::default(),
             mapper_cache_gets: Counter::default(),
             mapper_cache_hits: Counter::default(),
+            build_info: Mutex::new(Vec::new()),
         }
     }
 }
@@ -396,6 +398,25 @@ impl Stats {
         *map.entry((name, kind)).or_default() += 1;
     }
 
+    /// Sets the labels of `statsd_exporter_build_info` (a gauge with value 1, exposed once
+    /// this is called), e.g. `[("version", "0.1.0"), ("revision", "abc123")]`.
+    ///
+    /// ```
+    /// use statsd_exporter_core::{Format, PrometheusSink};
+    /// let sink = PrometheusSink::default();
+    /// sink.stats().set_build_info(&[("version", "0.1.0"), ("goversion", "rustc 1.95")]);
+    /// let mut out = Vec::new();
+    /// sink.expose_metrics(&mut out, Format::Text).unwrap();
+    /// let text = String::from_utf8(out).unwrap();
+    /// assert!(text.contains("statsd_exporter_build_info{goversion=\"rustc 1.95\",version=\"0.1.0\"} 1\n"));
+    /// ```
+    pub fn set_build_info(&self, labels: &[(&'static str, &str)]) {
+        let mut sorted: Vec<(&'static str, String)> =
+            labels.iter().map(|(k, v)| (*k, (*v).to_owned())).collect();
+        sorted.sort_by_key(|(k, _)| *k);
+        *lock(&self.build_info) = sorted;
+    }
+
     /// The conflict count for a metric name and type.
     pub fn conflicts(&self, metric_name: &str, kind: &str) -> u64 {
         lock(&self.conflicts)
@@ -478,7 +499,14 @@ impl Stats {
                     plain(self.mapper_cache_hits.get() as f64)
                 }
                 "statsd_metric_mapper_cache_length" => plain(self.mapper_cache_length.get()),
-                // Reserved for the binary, which exposes it itself.
+                "statsd_exporter_build_info" => {
+                    let labels = lock(&self.build_info).clone();
+                    if labels.is_empty() {
+                        Vec::new()
+                    } else {
+                        vec![(labels, 1.0)]
+                    }
+                }
                 _ => Vec::new(),
             };
             if !samples.is_empty() {

@@ -257,6 +257,38 @@ mod tests {
     }
 
     #[test]
+    fn odd_patterns_do_not_panic() {
+        for pattern in [
+            "[",
+            "\\",
+            "(?P<n>x)",
+            "a{2,}",
+            "[]a]",
+            "[^]a]",
+            "(",
+            ")",
+            "|",
+            "a|b",
+            "(a|(b))c",
+            "[^.xa0_]+",
+            "\\p{L}",
+            "é.ü",
+            "[\\]]",
+            "x{",
+            "^$",
+            "(?i)abc",
+            "(?:",
+        ] {
+            for dots in ["", "..w"] {
+                let _ = regex_sample(pattern, Some(1), dots);
+                let _ = regex_sample(pattern, None, dots);
+            }
+        }
+        assert_eq!(regex_sample("(a|(b))c", None, "").unwrap(), "ac");
+        assert_eq!(regex_sample("[^.xa0_]+", None, ""), None);
+    }
+
+    #[test]
     fn every_reachable_rule_gets_traffic() {
         let yaml = "mappings:\n- match: a.*.b\n  name: ab\n- match: a.x.b\n  name: never\n- match: 'c\\.(\\w+)\\.d'\n  match_type: regex\n  match_metric_type: gauge\n  name: cd\n";
         let mapper = Mapper::new(MapperConfig::from_yaml_str(yaml, None).unwrap(), 0);

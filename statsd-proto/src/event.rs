@@ -2,6 +2,12 @@
 
 use std::borrow::Cow;
 
+use nom::bytes::complete::{tag, take, take_till};
+use nom::character::complete::{char, digit1};
+use nom::combinator::{all_consuming, map_opt, opt};
+use nom::sequence::{preceded, separated_pair};
+use nom::{IResult, Parser as _};
+
 use crate::error::{Error, ErrorKind};
 use crate::number::{parse_i64, parse_u64};
 use crate::options::Parser;
@@ -311,6 +317,31 @@ impl<'a> ServiceCheck<'a> {
     }
 }
 
+/// nom's error type on byte input (only "where" matters: offsets are ours).
+type NomError<'a> = nom::error::Error<&'a [u8]>;
+
+/// One event length: decimal digits that fit a `usize`.
+fn length(input: &[u8]) -> IResult<&[u8], usize> {
+    map_opt(digit1, |d: &[u8]| {
+        parse_u64(d).and_then(|n| usize::try_from(n).ok())
+    })
+    .parse(input)
+}
+
+/// Splits at the first `|` (or the end): `(from the pipe on, before it)`.
+fn until_pipe(input: &[u8]) -> (&[u8], &[u8]) {
+    take_till::<_, _, NomError<'_>>(|b| b == b'|')
+        .parse(input)
+        .unwrap_or((&[], input))
+}
+
+/// Skips one leading `|`, if any.
+fn opt_pipe(input: &[u8]) -> &[u8] {
+    opt(tag::<_, _, NomError<'_>>(&b"|"[..]))
+        .parse(input)
+        .map_or(input, |(rest, _)| rest)
+}
+
 fn strip_cr(line: &[u8]) -> &[u8] {
     match line {
         [rest @ .., b'\r'] => rest,
@@ -343,45 +374,51 @@ impl Parser {
     pub fn parse_event<'a>(&self, line: &'a [u8]) -> Result<Event<'a>, Error> {
         let line = strip_cr(line);
         let bad = |at: usize| Err(Error::new(ErrorKind::MalformedEvent, at));
-        let Some(header) = line.strip_prefix(b"_e{") else {
+        // The header `_e{<title len>,<text len>}:`, step by step: each step fails at
+        // its own offset (pinned by tests/data/events.txt).
+        let Ok((header, _)) = tag::<_, _, NomError<'_>>(&b"_e{"[..]).parse(line) else {
             return bad(0);
         };
-        let Some(close) = memchr_small(b'}', header) else {
+        let Ok((after_lengths, lengths)) =
+            take_till::<_, _, NomError<'_>>(|b| b == b'}').parse(header)
+        else {
+            unreachable!("take_till never fails on complete input")
+        };
+        if after_lengths.is_empty() {
             return bad(line.len());
-        };
-        if header.get(close + 1) != Some(&b':') {
-            return bad(3 + close + 1);
         }
-        let lengths = &header[..close];
-        let Some(comma) = memchr_small(b',', lengths) else {
-            return bad(3);
+        let close = lengths.len();
+        let Ok((body, _)) = tag::<_, _, NomError<'_>>(&b"}:"[..]).parse(after_lengths) else {
+            return bad(3 + close + 1);
         };
-        let (Some(title_len), Some(text_len)) = (
-            parse_u64(&lengths[..comma]).and_then(|n| usize::try_from(n).ok()),
-            parse_u64(&lengths[comma + 1..]).and_then(|n| usize::try_from(n).ok()),
-        ) else {
+        let Ok((_, (title_len, text_len))) =
+            all_consuming(separated_pair(length, char(','), length)).parse(lengths)
+        else {
             return bad(3);
         };
         if title_len == 0 {
             return bad(3);
         }
         let body_at = 3 + close + 2;
-        let body = &line[body_at..];
         let Some(needed) = title_len
             .checked_add(1)
             .and_then(|n| n.checked_add(text_len))
         else {
             return bad(3);
         };
-        if body.len() < needed {
-            return bad(line.len());
-        }
-        if body[title_len] != b'|' {
-            return bad(body_at + title_len);
-        }
-        let title = &body[..title_len];
-        let text = &body[title_len + 1..needed];
-        let fields = &body[needed..];
+        // `<title>|<text>` of exactly the announced lengths, then `|fields` or nothing.
+        let Ok((fields, (title, text))) = (
+            take::<_, _, NomError<'_>>(title_len),
+            preceded(char('|'), take(text_len)),
+        )
+            .parse(body)
+        else {
+            return if body.len() < needed {
+                bad(line.len())
+            } else {
+                bad(body_at + title_len)
+            };
+        };
         if !fields.is_empty() && fields[0] != b'|' {
             return bad(body_at + needed);
         }
@@ -428,29 +465,28 @@ impl Parser {
     pub fn parse_service_check<'a>(&self, line: &'a [u8]) -> Result<ServiceCheck<'a>, Error> {
         let line = strip_cr(line);
         let bad = |at: usize| Err(Error::new(ErrorKind::MalformedServiceCheck, at));
-        let Some(rest) = line.strip_prefix(b"_sc|") else {
+        let Ok((rest, _)) = tag::<_, _, NomError<'_>>(&b"_sc|"[..]).parse(line) else {
             return bad(0);
         };
         check_utf8(self, line, 0, ErrorKind::MalformedServiceCheck)?;
-        let name_end = memchr_small(b'|', rest).unwrap_or(rest.len());
-        let name = &rest[..name_end];
+        // `<name>|<status>[|fields…]`; the name may not be empty.
+        let (after_name, name) = until_pipe(rest);
         if name.is_empty() {
             return bad(4);
         }
-        let after = rest.get(name_end + 1..).unwrap_or(&[]);
-        let status_end = memchr_small(b'|', after).unwrap_or(after.len());
-        let status_at = 4 + name_end + 1;
-        let Some(status) = ServiceCheckStatus::from_bytes(&after[..status_end]) else {
+        let after = opt_pipe(after_name);
+        let status_at = 4 + name.len() + 1;
+        let (mut fields, status) = until_pipe(after);
+        let Some(status) = ServiceCheckStatus::from_bytes(status) else {
             return bad(status_at.min(line.len()));
         };
-        let mut fields = &after[status_end..];
+        // `m:` runs to the end of the line: the fields before it are the rest.
         let mut message = None;
-        // `m:` runs to the end of the line.
         let mut pos = 0;
         while let Some(i) = memchr_small(b'|', &fields[pos..]) {
             let at = pos + i;
-            if fields[at + 1..].starts_with(b"m:") {
-                message = Some(&fields[at + 3..]);
+            if let Ok((msg, _)) = tag::<_, _, NomError<'_>>(&b"|m:"[..]).parse(&fields[at..]) {
+                message = Some(msg);
                 fields = &fields[..at];
                 break;
             }

@@ -134,6 +134,21 @@ mod tests {
     }
 
     #[test]
+    fn load_pads_with_zeros() {
+        let hay: Vec<u8> = (1..=20).collect();
+        for len in 0..=hay.len() {
+            let s = &hay[..len];
+            for i in 0..len + 9 {
+                let mut b = [0u8; 8];
+                for (k, slot) in b.iter_mut().enumerate() {
+                    *slot = s.get(i + k).copied().unwrap_or(0);
+                }
+                assert_eq!(load(s, i), u64::from_le_bytes(b), "len {len} at {i}");
+            }
+        }
+    }
+
+    #[test]
     fn split_item_like_a_loop() {
         for s in [
             &b"env:prod,region:eu-west-1"[..],
@@ -143,6 +158,12 @@ mod tests {
             b"",
             b"key-with-dashes;and;semis:v-,w",
             b"long_key_name_here:long:value:with:colons,next",
+            b"abcdefgh:,",
+            b"abcdefg,:",
+            b"abcdefghijklmno:",
+            b"k:v",
+            b",",
+            b":",
         ] {
             let end = s.iter().position(|&b| b == b',').unwrap_or(s.len());
             let key = s[..end].iter().position(|&b| b == b':');

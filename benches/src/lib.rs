@@ -230,3 +230,8 @@ pub fn mastodon_stream(seed: u64, bytes: usize) -> Vec<u8> {
     }
     out
 }
+
+/// The workspace README's Rust examples, compiled and run as doc tests so they cannot rot.
+#[doc = include_str!("../../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;

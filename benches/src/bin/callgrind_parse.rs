@@ -1,6 +1,6 @@
 //! Instruction-count driver for statsd-proto: parses one benchmark shape N times.
 //!
-//! `callgrind_parse <shape> <n> [exporter|dogstatsd] [no-tags]`, where shape is one of
+//! `callgrind_parse <shape> <n> [exporter|dogstatsd|reference] [no-tags]`, where shape is one of
 //! `plain`, `timer_rate`, `tags5`, `packed4`, `full` (the Mastodon stream has its own
 //! driver, `callgrind_parse_stream`, so that each binary has one parse call site and
 //! the inlining is the same as in a real consumer). Run it under
@@ -14,7 +14,7 @@ use statsd_proto::{Item, Parser};
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
-    let usage = "usage: callgrind_parse <plain|timer_rate|tags5|packed4|full> <n> [exporter|dogstatsd] [no-tags]";
+    let usage = "usage: callgrind_parse <plain|timer_rate|tags5|packed4|full> <n> [exporter|dogstatsd|reference] [no-tags]";
     let (Some(shape), Some(n)) = (
         args.get(1),
         args.get(2).and_then(|n| n.parse::<usize>().ok()),
@@ -22,9 +22,12 @@ fn main() {
         eprintln!("{usage}");
         std::process::exit(2);
     };
+    // `reference`: the nom reference parser of statsd_proto (strict DogStatsD grammar),
+    // to measure what the combinator structure costs against the hand-tuned path.
+    let reference = args.get(3).map(String::as_str) == Some("reference");
     let parser = match args.get(3).map(String::as_str) {
         None | Some("exporter") => Parser::new(),
-        Some("dogstatsd") => Parser::dogstatsd(),
+        Some("dogstatsd" | "reference") => Parser::dogstatsd(),
         Some(other) => {
             eprintln!("unknown mode {other}\n{usage}");
             std::process::exit(2);
@@ -37,6 +40,22 @@ fn main() {
     // A fourth argument `no-tags` skips the tag walk (to see what the walk costs).
     let walk_tags = args.get(4).map(String::as_str) != Some("no-tags");
     let mut acc = 0.0f64;
+    if reference {
+        for _ in 0..n {
+            if let Ok(m) = statsd_proto::reference::parse_metric(black_box(line)) {
+                if walk_tags {
+                    for (_, value) in &m.tags {
+                        acc += value.unwrap_or(b"").len() as f64;
+                    }
+                }
+                for s in &m.samples {
+                    acc += s.value * s.rate;
+                }
+            }
+        }
+        black_box(acc);
+        return;
+    }
     for _ in 0..n {
         // Parse, then walk every tag and sample as a consumer would.
         if let Ok(Item::Metric(ref m)) = parser.parse_line(black_box(line)) {

@@ -1,4 +1,5 @@
 mod describe;
 mod exporter;
 mod props;
+mod reference;
 mod table;

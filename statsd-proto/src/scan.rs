@@ -71,39 +71,41 @@ pub(crate) fn find2(s: &[u8], a: u8, b: u8) -> Option<usize> {
     s[i..].iter().position(|&c| c == a || c == b).map(|p| i + p)
 }
 
-/// Splits off the first item of a `,`-separated list in one pass: returns the index
-/// of the `,` ending it (or `s.len()`) and the first `sep` before that, if any.
+/// Splits off the first item of a `,`-separated list that ends at a `|` (or the end)
+/// in one pass: returns the index of the `,` or `|` ending it (or `s.len()`), the first
+/// `sep` before that, if any, and whether a `|` ended it (then the list is over).
 #[inline]
-pub(crate) fn split_item(s: &[u8], sep: u8) -> (usize, Option<usize>) {
-    let (pc, ps) = (splat(b','), splat(sep));
+pub(crate) fn split_item(s: &[u8], sep: u8) -> (usize, Option<usize>, bool) {
+    let (pc, pp, ps) = (splat(b','), splat(b'|'), splat(sep));
     let mut key_end = None;
     let mut i = 0;
     while let Some(chunk) = s.get(i..i + 8) {
         let mut word = [0u8; 8];
         word.copy_from_slice(chunk);
         let w = u64::from_le_bytes(word);
-        let mut m = eq(w, pc) | eq(w, ps);
+        let mut m = eq(w, pc) | eq(w, pp) | eq(w, ps);
         while m != 0 {
-            let pos = i + first(m);
+            let lane = first(m);
             m &= m - 1;
             // Lanes above a match may be flagged falsely: check the byte.
-            match chunk[pos - i] {
-                b',' => return (pos, key_end),
-                b if b == sep && key_end.is_none() => key_end = Some(pos),
+            match chunk[lane] {
+                b',' => return (i + lane, key_end, false),
+                b'|' => return (i + lane, key_end, true),
+                b if b == sep && key_end.is_none() => key_end = Some(i + lane),
                 _ => {}
             }
         }
         i += 8;
     }
     for (k, &b) in s[i..].iter().enumerate() {
-        if b == b',' {
-            return (i + k, key_end);
-        }
-        if b == sep && key_end.is_none() {
-            key_end = Some(i + k);
+        match b {
+            b',' => return (i + k, key_end, false),
+            b'|' => return (i + k, key_end, true),
+            b if b == sep && key_end.is_none() => key_end = Some(i + k),
+            _ => {}
         }
     }
-    (s.len(), key_end)
+    (s.len(), key_end, false)
 }
 
 /// Position of the first `a` in `s`.
@@ -164,12 +166,20 @@ mod tests {
             b"k:v",
             b",",
             b":",
+            b"k:v|c:x,y",
+            b"key:value}|x",
+            b"abcdefgh|:,",
+            b"|",
+            b"a:b,c|d",
         ] {
-            let end = s.iter().position(|&b| b == b',').unwrap_or(s.len());
+            let end = s
+                .iter()
+                .position(|&b| b == b',' || b == b'|')
+                .unwrap_or(s.len());
             let key = s[..end].iter().position(|&b| b == b':');
             assert_eq!(
                 split_item(s, b':'),
-                (end, key),
+                (end, key, s.get(end) == Some(&b'|')),
                 "{:?}",
                 String::from_utf8_lossy(s)
             );

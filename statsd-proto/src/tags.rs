@@ -208,8 +208,15 @@ impl<'a> Tags<'a> {
             b'#' => &rest[1..],
             _ => rest,
         };
-        let (end, colon) = split_item(body, b':');
-        self.dog.rest = body.get(end + 1..).unwrap_or(&[]);
+        let (end, colon, last) = split_item(body, b':');
+        if last {
+            // A `|` ends the list: the next fields start there. (The list runs to the
+            // end of the fields, so the field's end is never searched for separately.)
+            self.dog.rest = &[];
+            self.fields = &body[end..];
+        } else {
+            self.dog.rest = body.get(end + 1..).unwrap_or(&[]);
+        }
         let item = &body[..end];
         Some(match colon {
             Some(k) => {
@@ -231,23 +238,6 @@ impl<'a> Tags<'a> {
             None => Err(()),
         })
     }
-
-    fn next_field(&mut self) -> Option<&'a [u8]> {
-        while !self.fields.is_empty() {
-            let field = match memchr_small(b'|', self.fields) {
-                Some(i) => {
-                    let f = &self.fields[..i];
-                    self.fields = &self.fields[i + 1..];
-                    f
-                }
-                None => core::mem::take(&mut self.fields),
-            };
-            if !field.is_empty() {
-                return Some(field);
-            }
-        }
-        None
-    }
 }
 
 impl<'a> Iterator for Tags<'a> {
@@ -265,16 +255,29 @@ impl<'a> Iterator for Tags<'a> {
                     return Some(tag);
                 }
             }
-            let field = self.next_field()?;
-            match field[0] {
-                b'#' if self.dogstatsd => self.dog = ListIter { rest: &field[1..] },
-                b'c' if self.container_tag && field.len() > 2 && field[1] == b':' => {
-                    return Some(Tag {
-                        key: b"container_id",
-                        value: Some(&field[2..]),
-                    });
-                }
-                _ => {}
+            // The next field; a `|#` list is walked in place, up to the `|` that ends
+            // it, so its end is never searched for separately.
+            let mut f = self.fields;
+            while let [b'|', rest @ ..] = f {
+                f = rest;
+            }
+            let &first = f.first()?;
+            if first == b'#' && self.dogstatsd {
+                self.dog = ListIter { rest: &f[1..] };
+                self.fields = &[];
+                continue;
+            }
+            let end = memchr_small(b'|', f).unwrap_or(f.len());
+            let (field, rest) = f.split_at(end);
+            self.fields = rest;
+            if let [b'c', b':', id @ ..] = field
+                && self.container_tag
+                && !id.is_empty()
+            {
+                return Some(Tag {
+                    key: b"container_id",
+                    value: Some(id),
+                });
             }
         }
     }

@@ -1,7 +1,5 @@
 //! Caller-owned storage for lookups: capture ranges and reusable search state.
 
-use smallvec::SmallVec;
-
 /// A byte range into the looked-up name; `UNSET` for a regex group that did not take part.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct Span {
@@ -23,6 +21,21 @@ impl Span {
         }
     }
 
+    /// The span as one word (for the cache's atomic storage).
+    #[inline]
+    pub(crate) fn to_bits(self) -> u64 {
+        u64::from(self.start) | (u64::from(self.end) << 32)
+    }
+
+    /// The inverse of [`Span::to_bits`].
+    #[inline]
+    pub(crate) fn from_bits(bits: u64) -> Span {
+        Span {
+            start: bits as u32,
+            end: (bits >> 32) as u32,
+        }
+    }
+
     #[inline]
     pub(crate) fn get(self, name: &str) -> Option<&str> {
         if self.start == u32::MAX {
@@ -34,7 +47,7 @@ impl Span {
 
 /// Inline capacity: Mastodon names have up to ~12 components; rules rarely capture more.
 pub(crate) const INLINE: usize = 16;
-pub(crate) type SpanVec = SmallVec<[Span; INLINE]>;
+pub(crate) type SpanVec = Vec<Span>;
 
 /// Reusable storage for [`Mapper::map`](crate::Mapper::map), one per thread.
 ///
@@ -53,7 +66,6 @@ pub(crate) type SpanVec = SmallVec<[Span; INLINE]>;
 /// assert_eq!(mapping.capture(1), Some("b"));
 /// # Ok::<(), statsd_mapper::Error>(())
 /// ```
-#[derive(Default)]
 pub struct Captures {
     /// Captures of the result: index 0 is the whole match.
     pub(crate) result: SpanVec,
@@ -62,9 +74,18 @@ pub struct Captures {
 }
 
 impl Captures {
-    /// An empty buffer.
+    /// An empty buffer (room for 16 captures: its only allocation in most uses).
     pub fn new() -> Captures {
-        Captures::default()
+        Captures {
+            result: Vec::with_capacity(INLINE),
+            regex: crate::regex::RegexScratch::default(),
+        }
+    }
+}
+
+impl Default for Captures {
+    fn default() -> Captures {
+        Captures::new()
     }
 }
 

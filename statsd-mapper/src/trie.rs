@@ -16,7 +16,7 @@ use std::collections::HashMap;
 
 use crate::captures::{Captures, Span};
 use crate::glob::{Component, GlobPattern};
-use crate::hash::FastBuildHasher;
+use crate::hash::{FastBuildHasher, load, tail_word};
 use crate::kind::MetricKind;
 
 const NONE: u32 = u32::MAX;
@@ -71,9 +71,9 @@ struct Node {
     terminal: u32,
     /// Lowest terminal rule index in this subtree (this node included).
     min_rule: u32,
-    /// Range of component counts still to come below this node.
-    min_remaining: u32,
-    max_remaining: u32,
+    /// Bit `r` is set when some pattern through this node has exactly `r` components
+    /// after it (exact, unlike a min..max range, so dead ends are cut at once).
+    lengths: u128,
 }
 
 impl Node {
@@ -84,14 +84,13 @@ impl Node {
             partials: Vec::new(),
             terminal: NONE,
             min_rule: NONE,
-            min_remaining: u32::MAX,
-            max_remaining: 0,
+            lengths: 0,
         }
     }
 
-    #[inline]
+    #[inline(always)]
     fn fits(&self, remaining: u32) -> bool {
-        self.min_remaining <= remaining && remaining <= self.max_remaining
+        remaining < 128 && (self.lengths >> remaining) & 1 != 0
     }
 }
 
@@ -186,8 +185,7 @@ impl Trie {
     fn touch(&mut self, node: u32, rule: u32, remaining: u32) {
         let n = &mut self.nodes[node as usize];
         n.min_rule = n.min_rule.min(rule);
-        n.min_remaining = n.min_remaining.min(remaining);
-        n.max_remaining = n.max_remaining.max(remaining);
+        n.lengths |= 1 << remaining;
     }
 
     /// Finds the winning glob rule for `name`. On success `scratch.result` holds the
@@ -204,22 +202,23 @@ impl Trie {
         if root_node.min_rule == NONE {
             return None;
         }
-        let count = name.bytes().filter(|&b| b == b'.').count() + 1;
+        let mut ends = [0u32; MAX_COMPONENTS];
+        let count = split(name.as_bytes(), &mut ends)?;
         if !root_node.fits(count as u32) {
             return None;
         }
         let mut search = Search {
             trie: self,
             name,
+            ends: &ends,
             count,
-            mask: 0,
             best_mask: 0,
             best_rule: NONE,
         };
         if self.ordered {
-            search.ordered(root, 0, 0);
+            search.ordered(root, 0, 0, 0);
         } else {
-            search.unordered(root, 0, 0);
+            search.unordered(root, 0, 0, 0);
         }
         if search.best_rule == NONE {
             return None;
@@ -228,68 +227,93 @@ impl Trie {
         result.clear();
         result.push(Span::new(0, name.len()));
         let mut mask = search.best_mask;
-        let mut start = 0;
-        let mut depth = 0;
         while mask != 0 {
-            let end = next_dot(name.as_bytes(), start);
-            if mask & 1 != 0 {
-                result.push(Span::new(start, end));
-            }
-            mask >>= 1;
-            depth += 1;
-            start = end + 1;
+            let depth = mask.trailing_zeros() as usize;
+            let start = if depth == 0 {
+                0
+            } else {
+                ends[depth - 1] as usize + 1
+            };
+            result.push(Span::new(start, ends[depth] as usize));
+            mask &= mask - 1;
         }
-        debug_assert!(depth <= count);
         Some(search.best_rule)
     }
 }
 
-/// The index of the next `.` at or after `start`, or the length. Components are short
-/// (a few bytes), where a plain loop beats a vectorised search's setup.
-#[inline]
-fn next_dot(bytes: &[u8], start: usize) -> usize {
-    bytes[start..]
-        .iter()
-        .position(|&b| b == b'.')
-        .map_or(bytes.len(), |i| start + i)
+/// The bytes of `word` that are `.`: the high bit of each such byte set, all else 0.
+#[inline(always)]
+fn dots(word: u64) -> u64 {
+    const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+    let x = word ^ 0x2e2e_2e2e_2e2e_2e2e;
+    // Exact zero-byte test (no borrow between bytes): high bit set iff the byte is 0.
+    !(((x & LOW7).wrapping_add(LOW7)) | x | LOW7)
 }
 
-/// One search: the name is split lazily, captures are a bitmask of component depths.
+/// Splits `bytes` on `.`, eight bytes at a time: `ends[i]` is the end of component `i`.
+/// Returns the number of components, or `None` beyond [`MAX_COMPONENTS`] (no pattern
+/// is that long).
+#[inline]
+fn split(bytes: &[u8], ends: &mut [u32; MAX_COMPONENTS]) -> Option<usize> {
+    let mut count = 0;
+    let mut chunks = bytes.chunks_exact(8);
+    let mut base = 0;
+    let mut record = |mut found: u64, base: usize| {
+        while found != 0 {
+            *ends.get_mut(count)? = (base + found.trailing_zeros() as usize / 8) as u32;
+            count += 1;
+            found &= found - 1;
+        }
+        Some(())
+    };
+    for chunk in &mut chunks {
+        record(dots(load(chunk)), base)?;
+        base += 8;
+    }
+    if !chunks.remainder().is_empty() {
+        // Zero padding is never a dot.
+        record(dots(tail_word(bytes, base)), base)?;
+    }
+    *ends.get_mut(count)? = bytes.len() as u32;
+    Some(count + 1)
+}
+
+/// One search: the name split once, captures are a bitmask of component depths.
 struct Search<'a> {
     trie: &'a Trie,
     name: &'a str,
+    ends: &'a [u32; MAX_COMPONENTS],
     count: usize,
-    mask: u64,
     best_mask: u64,
     best_rule: u32,
 }
 
-impl Search<'_> {
+impl<'a> Search<'a> {
     #[inline]
     fn node(&self, id: u32) -> &Node {
         &self.trie.nodes[id as usize]
     }
 
-    /// The component starting at byte `start` and the start of the next one.
-    #[inline]
-    fn component(name: &str, start: usize) -> (&str, usize) {
-        let bytes = name.as_bytes();
-        let end = next_dot(bytes, start);
-        (&name[start..end], end + 1)
+    /// Component `depth`, which starts at byte `start`, and the start of the next one.
+    #[inline(always)]
+    fn component(&self, depth: usize, start: usize) -> (&'a str, usize) {
+        let end = self.ends[depth] as usize;
+        (self.name.get(start..end).unwrap_or_default(), end + 1)
     }
 
-    /// Exhaustive search for the lowest rule index, pruned.
-    fn ordered(&mut self, node_id: u32, depth: usize, start: usize) {
+    /// Exhaustive search for the lowest rule index, pruned. `mask` has bit `d` set
+    /// when component `d` is captured on the current path.
+    fn ordered(&mut self, node_id: u32, depth: usize, start: usize, mask: u64) {
         let trie = self.trie;
         let node = &trie.nodes[node_id as usize];
         if depth == self.count {
             if node.terminal < self.best_rule {
                 self.best_rule = node.terminal;
-                self.best_mask = self.mask;
+                self.best_mask = mask;
             }
             return;
         }
-        let (text, next) = Self::component(self.name, start);
+        let (text, next) = self.component(depth, start);
         let remaining = (self.count - depth - 1) as u32;
         let better = |this: &Self, child: u32| {
             let c = this.node(child);
@@ -298,67 +322,54 @@ impl Search<'_> {
         if let Some(child) = node.literals.get(text)
             && better(self, child)
         {
-            self.ordered(child, depth + 1, next);
+            self.ordered(child, depth + 1, next, mask);
         }
         let bit = 1u64 << depth;
         if node.star != NONE && better(self, node.star) {
-            if text == "*" {
-                // statsd_exporter finds the `*` edge as a literal key and does not capture.
-                self.ordered(node.star, depth + 1, next);
-            } else {
-                self.mask |= bit;
-                self.ordered(node.star, depth + 1, next);
-                self.mask &= !bit;
-            }
+            // statsd_exporter finds a literal `*` component as the `*` edge's key and does
+            // not capture it.
+            let captured = if text == "*" { mask } else { mask | bit };
+            self.ordered(node.star, depth + 1, next, captured);
         }
         for (component, child) in &node.partials {
             if better(self, *child) && component.matches(text) {
-                self.mask |= bit;
-                self.ordered(*child, depth + 1, next);
-                self.mask &= !bit;
+                self.ordered(*child, depth + 1, next, mask | bit);
             }
         }
     }
 
     /// First complete path in literal, partial, `*` order. Returns true when found.
-    fn unordered(&mut self, node_id: u32, depth: usize, start: usize) -> bool {
+    fn unordered(&mut self, node_id: u32, depth: usize, start: usize, mask: u64) -> bool {
         let trie = self.trie;
         let node = &trie.nodes[node_id as usize];
         if depth == self.count {
             if node.terminal != NONE {
                 self.best_rule = node.terminal;
-                self.best_mask = self.mask;
+                self.best_mask = mask;
                 return true;
             }
             return false;
         }
-        let (text, next) = Self::component(self.name, start);
+        let (text, next) = self.component(depth, start);
         let remaining = (self.count - depth - 1) as u32;
         if let Some(child) = node.literals.get(text)
             && self.node(child).fits(remaining)
-            && self.unordered(child, depth + 1, next)
+            && self.unordered(child, depth + 1, next, mask)
         {
             return true;
         }
         let bit = 1u64 << depth;
         for (component, child) in &node.partials {
-            if self.node(*child).fits(remaining) && component.matches(text) {
-                self.mask |= bit;
-                let found = self.unordered(*child, depth + 1, next);
-                self.mask &= !bit;
-                if found {
-                    return true;
-                }
+            if self.node(*child).fits(remaining)
+                && component.matches(text)
+                && self.unordered(*child, depth + 1, next, mask | bit)
+            {
+                return true;
             }
         }
         if node.star != NONE && self.node(node.star).fits(remaining) {
-            let capture = text != "*";
-            if capture {
-                self.mask |= bit;
-            }
-            let found = self.unordered(node.star, depth + 1, next);
-            self.mask &= !bit;
-            return found;
+            let captured = if text == "*" { mask } else { mask | bit };
+            return self.unordered(node.star, depth + 1, next, captured);
         }
         false
     }
@@ -427,6 +438,52 @@ impl Trie {
             if covers {
                 visit(*child);
             }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn reference(name: &str) -> Option<Vec<u32>> {
+        let mut ends = Vec::new();
+        for (i, b) in name.bytes().enumerate() {
+            if b == b'.' {
+                ends.push(i as u32);
+            }
+        }
+        ends.push(name.len() as u32);
+        (ends.len() <= MAX_COMPONENTS).then_some(ends)
+    }
+
+    #[test]
+    fn split_matches_a_byte_loop() {
+        let mut names: Vec<String> = [
+            "",
+            ".",
+            "a",
+            "a.b",
+            "..",
+            "metric1.a",
+            "a.b.c.d.e.f.g.h.i",
+            "Mastodon.production.web.Api.V1.Timelines.HomeController.show.json.status.200",
+            "é.ü.😱.x",
+            "12345678.",
+            ".12345678",
+            "1234567.9",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        names.push(vec!["a"; 64].join("."));
+        names.push(vec!["a"; 65].join("."));
+        names.push(".".repeat(63));
+        names.push(".".repeat(64));
+        for name in &names {
+            let mut ends = [0; MAX_COMPONENTS];
+            let got = split(name.as_bytes(), &mut ends).map(|n| ends[..n].to_vec());
+            assert_eq!(got, reference(name), "{name:?}");
         }
     }
 }

@@ -176,6 +176,9 @@ pub struct Metric<'a> {
     name_tags: NameTags<'a>,
     /// The shared fields after the type (tags, container id…), processed part only.
     fields: &'a [u8],
+    /// `fields` may hold tags (a `|#` list or, in statsd_exporter mode, a `|c:` id):
+    /// when not, [`Metric::tags`] skips them without a look.
+    field_tags: bool,
     container_id: Option<&'a [u8]>,
     external_data: Option<&'a [u8]>,
     cardinality: Option<&'a [u8]>,
@@ -365,6 +368,7 @@ impl<'a> Metric<'a> {
             tail: &[],
             name_tags: NameTags::default(),
             fields: &[],
+            field_tags: false,
             container_id: None,
             external_data: None,
             cardinality: None,
@@ -397,7 +401,7 @@ impl<'a> Metric<'a> {
     pub fn tags(&self) -> Tags<'a> {
         Tags::new(
             self.name_tags.section,
-            self.fields,
+            if self.field_tags { self.fields } else { &[] },
             self.parser.dogstatsd_tags,
             !self.parser.strict(),
             self.parser.strict(),
@@ -872,6 +876,7 @@ impl Parser {
             let fields = (components <= 6).then(|| {
                 let f = fields_compat(field_text, fields_at, kind_text, &bounds[..nb]);
                 metric.fields = f.processed;
+                metric.field_tags = sc.dog_tags.is_some() || f.container_id.is_some();
                 metric.container_id = f.container_id;
                 f.outcome()
             });
@@ -919,6 +924,7 @@ impl Parser {
         metric.tail = tail;
         metric.name_tags = name_tags;
         metric.fields = fields;
+        metric.field_tags = true;
         let mut rate = 1.0;
         let mut timestamp = None;
         let mut pos = 0;

@@ -180,7 +180,7 @@
 //! samples, rates, timestamps, tags, DogStatsD fields and error offsets).
 //!
 //! The metric-line hot path is hand-tuned, because the measurement says so (table
-//! below: the nom reference costs 1.3 to 1.8 times the fast path). One pass over each
+//! below: the nom reference costs 1.3 to 1.9 times the fast path). One pass over each
 //! line reads 8 bytes at a time (SWAR) to find the name's colon,
 //! the tag delimiters, every `|` and `:`, and non-ASCII bytes; fields are then sliced by
 //! the recorded positions; values take an integer fast path; UTF-8 is validated only
@@ -196,31 +196,46 @@
 //!
 //! | shape | line | statsd_exporter mode | DogStatsD mode | nom reference (DogStatsD) | target |
 //! |---|---|---|---|---|---|
-//! | plain | `foo.bar:1\|c` | 540 | 518 | 838 | 400 |
-//! | timer + rate | `api.request.duration:320\|ms\|@0.1` | 954 | 872 | 1,142 | 600 |
-//! | 5 tags | `checkout.latency:12.5\|d\|#env:prod,region:eu-west-1,service:checkout,version:1.4.2,host:web-17` | 1,895 | 1,987 | 3,628 | 900 |
-//! | 4 packed values | `queue.wait:1:2.5:3:40\|h\|#env:prod` | 1,514 | 1,564 | 1,990 | 1,000 |
-//! | full line | `requests.total:100\|c\|@0.5\|#service:web,env:prod\|c:ci-3a88cafe\|T1700000000` | 1,937 | 1,778 | 2,417 | 1,000 |
+//! | plain | `foo.bar:1\|c` | 542 | 520 | 839 | 400 |
+//! | timer + rate | `api.request.duration:320\|ms\|@0.1` | 874 | 851 | 1,142 | 600 |
+//! | 5 tags | `checkout.latency:12.5\|d\|#env:prod,region:eu-west-1,service:checkout,version:1.4.2,host:web-17` | 1,828 | 1,957 | 3,628 | 900 |
+//! | 4 packed values | `queue.wait:1:2.5:3:40\|h\|#env:prod` | 1,462 | 1,502 | 1,990 | 1,000 |
+//! | full line | `requests.total:100\|c\|@0.5\|#service:web,env:prod\|c:ci-3a88cafe\|T1700000000` | 1,945 | 1,785 | 2,414 | 1,000 |
 //! | Mastodon stream | 1 MB of nsa/statsd-ruby lines through [`Parser::packet`] | 1,023 | | | |
 //!
 //! (`benches/scripts/callgrind-parse.sh reference` for the reference column; it
 //! collects into `Vec`s, so it includes allocator calls, as a nom parser built from
-//! `many0`/`separated_list0` does. Figures move by ±40 between builds with unrelated
-//! code changes: fat LTO re-lays out the loop.)
+//! `many0`/`separated_list0` does. Figures move by up to ±50 between builds after
+//! unrelated code changes, because fat LTO re-lays out the loop: compare runs of one
+//! build, and read differences below that as noise.)
 //!
-//! The targets are not met. Where the instructions go (`callgrind_annotate`,
-//! statsd_exporter mode): for `tags5`, the tag walk alone is about 860 of the 1,895
-//! (about 170 per tag: `split_item`'s word loop and per-lane checks, the key/value
-//! checks, and the `Tags` iterator's state machine); the SWAR comparisons (`eq`, four
-//! operations per byte class per word: five classes in the name, two after it) are
-//! about 290, as the tag block is scanned once for `|` and again when the tags are
-//! walked. For `timer_rate`, the fields loop, the `Values::Shared` setup, the value and
-//! rate parses (about 95) and the type lookup share the rest. Two rewrites were tried and
-//! measured worse, so they were not kept: a `load` without the variable-length copy
-//! (two overlapping reads; +5 to +60 per shape) and a `split_item` that keeps only the
-//! lowest flagged lane of each mask (+110 for `tags5`). For comparison, dogstatsd.md §3.2 measured
-//! (same method) a `str::parse` floor at 773 / 1,023 / 1,777 / 1,744 / 1,473 and a
-//! saluki port at 735 / 1,368 / 1,714 / 2,284 / 2,654 for the same five shapes.
+//! The targets are not met. Before this round the statsd_exporter-mode figures were
+//! 535 / 951 / 1,851 / 1,512 / 1,919; two changes were kept: a `|#` list is walked in
+//! place up to the `|` that ends it (the tag walk used to search for the field's end
+//! first, a third pass over the tag block), and [`Metric::tags`] skips the fields
+//! without a look when the line had no `|#` list and no `|c:` id (timer + rate −80).
+//! Where the instructions still go (`callgrind_annotate` on the `callgrind` profile,
+//! statsd_exporter mode):
+//!
+//! - `tags5`: walking the tags is 840 of the 1,828 (`no-tags` argument of the driver:
+//!   988 without the walk), about 170 per tag — `split_item`'s word loop (three byte
+//!   classes per word, each flagged lane checked because only the lowest flagged lane
+//!   of the cheap SWAR test is exact), the key/value checks, and the `Tags` state
+//!   machine. The SWAR comparisons alone (`eq`, four operations per class per word:
+//!   five classes in the name, two after it, three in the tag walk) are about 210, as
+//!   the tag block is scanned once for `|` by the line pass and again by the walk.
+//! - `plain`/`timer_rate`: no single hot spot; building the `Metric` (a blank one,
+//!   then the `Values::Shared` description, about 30 on its own), the scan state
+//!   (about 17), one `memcpy` call for the last partial word (about 17), the value and
+//!   rate parses (about 40 each) and the type lookup (about 17).
+//!
+//! Rewrites tried, measured worse, and not kept: a `load` without the variable-length
+//! copy (two overlapping reads; +5 to +60 per shape), a `split_item` that keeps only
+//! the lowest flagged lane of each mask (+110 for `tags5`), a plain byte loop with a
+//! delimiter table for the tag walk (+420 for `tags5`), and reading the flagged byte
+//! from the word instead of the slice (no gain). For comparison, dogstatsd.md §3.2
+//! measured (same method) a `str::parse` floor at 773 / 1,023 / 1,777 / 1,744 / 1,473
+//! and a saluki port at 735 / 1,368 / 1,714 / 2,284 / 2,654 for the same five shapes.
 //!
 //! Throughput (criterion, `cargo bench -p statsd-benches --bench parse -- parse_stream`):
 //! about 5.1 M lines/s for the 1 MB Mastodon stream on one core of a shared,

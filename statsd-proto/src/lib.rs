@@ -196,12 +196,12 @@
 //!
 //! | shape | line | statsd_exporter mode | DogStatsD mode | nom reference (DogStatsD) | target |
 //! |---|---|---|---|---|---|
-//! | plain | `foo.bar:1\|c` | 542 | 520 | 839 | 400 |
-//! | timer + rate | `api.request.duration:320\|ms\|@0.1` | 874 | 851 | 1,142 | 600 |
-//! | 5 tags | `checkout.latency:12.5\|d\|#env:prod,region:eu-west-1,service:checkout,version:1.4.2,host:web-17` | 1,828 | 1,957 | 3,628 | 900 |
-//! | 4 packed values | `queue.wait:1:2.5:3:40\|h\|#env:prod` | 1,462 | 1,502 | 1,990 | 1,000 |
-//! | full line | `requests.total:100\|c\|@0.5\|#service:web,env:prod\|c:ci-3a88cafe\|T1700000000` | 1,945 | 1,785 | 2,414 | 1,000 |
-//! | Mastodon stream | 1 MB of nsa/statsd-ruby lines through [`Parser::packet`] | 1,023 | | | |
+//! | plain | `foo.bar:1\|c` | 534 | 520 | 839 | 400 |
+//! | timer + rate | `api.request.duration:320\|ms\|@0.1` | 850 | 851 | 1,142 | 600 |
+//! | 5 tags | `checkout.latency:12.5\|d\|#env:prod,region:eu-west-1,service:checkout,version:1.4.2,host:web-17` | 1,804 | 1,957 | 3,628 | 900 |
+//! | 4 packed values | `queue.wait:1:2.5:3:40\|h\|#env:prod` | 1,446 | 1,502 | 1,990 | 1,000 |
+//! | full line | `requests.total:100\|c\|@0.5\|#service:web,env:prod\|c:ci-3a88cafe\|T1700000000` | 1,929 | 1,785 | 2,414 | 1,000 |
+//! | Mastodon stream | 1 MB of nsa/statsd-ruby lines through [`Parser::packet`] | 957 | | | |
 //!
 //! (`benches/scripts/callgrind-parse.sh reference` for the reference column; it
 //! collects into `Vec`s, so it includes allocator calls, as a nom parser built from
@@ -210,30 +210,34 @@
 //! build, and read differences below that as noise.)
 //!
 //! The targets are not met. Before this round the statsd_exporter-mode figures were
-//! 535 / 951 / 1,851 / 1,512 / 1,919; two changes were kept: a `|#` list is walked in
-//! place up to the `|` that ends it (the tag walk used to search for the field's end
-//! first, a third pass over the tag block), and [`Metric::tags`] skips the fields
-//! without a look when the line had no `|#` list and no `|c:` id (timer + rate −80).
+//! 535 / 951 / 1,851 / 1,512 / 1,919 and 1,035 for the Mastodon stream; three changes
+//! were kept: the name scan flags possible tag delimiters (`#`, `,`, `[`, `]`) with one
+//! exact range test per word instead of four equality tests (the Mastodon stream's
+//! long names gain most), a `|#` list is walked in place up to the `|` that ends it
+//! (the tag walk used to search for the field's end first, a third pass over the tag
+//! block), and [`Metric::tags`] skips the fields without a look when the line had no
+//! `|#` list and no `|c:` id (timer + rate −80).
 //! Where the instructions still go (`callgrind_annotate` on the `callgrind` profile,
 //! statsd_exporter mode):
 //!
-//! - `tags5`: walking the tags is 840 of the 1,828 (`no-tags` argument of the driver:
-//!   988 without the walk), about 170 per tag — `split_item`'s word loop (three byte
+//! - `tags5`: walking the tags is 840 of the 1,804 (`no-tags` argument of the driver:
+//!   964 without the walk), about 170 per tag — `split_item`'s word loop (three byte
 //!   classes per word, each flagged lane checked because only the lowest flagged lane
 //!   of the cheap SWAR test is exact), the key/value checks, and the `Tags` state
-//!   machine. The SWAR comparisons alone (`eq`, four operations per class per word:
-//!   five classes in the name, two after it, three in the tag walk) are about 210, as
+//!   machine. The SWAR comparisons (`eq`, four operations per byte class per word:
+//!   two classes after the name, three in the tag walk) are about 200, as
 //!   the tag block is scanned once for `|` by the line pass and again by the walk.
 //! - `plain`/`timer_rate`: no single hot spot; building the `Metric` (a blank one,
 //!   then the `Values::Shared` description, about 30 on its own), the scan state
 //!   (about 17), one `memcpy` call for the last partial word (about 17), the value and
 //!   rate parses (about 40 each) and the type lookup (about 17).
 //!
-//! Rewrites tried, measured worse, and not kept: a `load` without the variable-length
-//! copy (two overlapping reads; +5 to +60 per shape), a `split_item` that keeps only
-//! the lowest flagged lane of each mask (+110 for `tags5`), a plain byte loop with a
-//! delimiter table for the tag walk (+420 for `tags5`), and reading the flagged byte
-//! from the word instead of the slice (no gain). For comparison, dogstatsd.md §3.2
+//! Rewrites tried and not kept (measured worse or no better): a `load` without the
+//! variable-length copy (two overlapping reads; +5 to +60 per shape), a `split_item`
+//! that keeps only the lowest flagged lane of each mask (+110 for `tags5`), a plain
+//! byte loop with a delimiter table for the tag walk (+420 for `tags5`), reading the
+//! flagged byte from the word instead of the slice, and a length-first
+//! `MetricType::from_bytes` (no gain). For comparison, dogstatsd.md §3.2
 //! measured (same method) a `str::parse` floor at 773 / 1,023 / 1,777 / 1,744 / 1,473
 //! and a saluki port at 735 / 1,368 / 1,714 / 2,284 / 2,654 for the same five shapes.
 //!

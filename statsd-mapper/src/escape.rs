@@ -50,10 +50,44 @@ pub fn escape_metric_name_into(name: &str, out: &mut String) {
     }
 }
 
-#[inline]
-fn is_valid_byte(byte: u8) -> bool {
-    byte.is_ascii_alphanumeric() || byte == b'_'
-}
+/// Byte classes: `[A-Za-z0-9_]`, `-`, another character's first byte, a UTF-8
+/// continuation byte (part of the character before it).
+const VALID: u8 = 0;
+const DASH: u8 = 1;
+const OTHER: u8 = 2;
+const CONTINUATION: u8 = 3;
+
+static CLASS: [u8; 256] = {
+    let mut table = [OTHER; 256];
+    let mut b = 0;
+    while b < 256 {
+        let byte = b as u8;
+        table[b] = if byte.is_ascii_alphanumeric() || byte == b'_' {
+            VALID
+        } else if byte == b'-' {
+            DASH
+        } else if byte >= 0x80 && byte < 0xC0 {
+            CONTINUATION
+        } else {
+            OTHER
+        };
+        b += 1;
+    }
+    table
+};
+
+/// Each byte's replacement when the name is ASCII without `-`: itself or `_`.
+static REPLACEMENT: [u8; 256] = {
+    let mut table = [b'_'; 256];
+    let mut b = 0;
+    while b < 256 {
+        if CLASS[b] == VALID {
+            table[b] = b as u8;
+        }
+        b += 1;
+    }
+    table
+};
 
 /// True when [`escape_metric_name`] would return the input unchanged.
 #[inline]
@@ -62,30 +96,60 @@ pub(crate) fn is_clean(name: &str) -> bool {
     match bytes.first() {
         None => true,
         Some(first) if first.is_ascii_digit() => false,
-        Some(_) => bytes.iter().all(|&b| is_valid_byte(b)),
+        Some(_) => bytes.iter().all(|&b| CLASS[usize::from(b)] == VALID),
     }
 }
 
+/// Byte-level: runs of valid bytes are copied whole; one `_` per other character (its
+/// continuation bytes are skipped), one per run of `-`. Only ASCII bytes and the first
+/// byte of a character end a run, so every slice boundary is a character boundary.
 fn write_escaped(name: &str, out: &mut String) {
     let bytes = name.as_bytes();
+    if bytes.is_ascii() && !bytes.contains(&b'-') {
+        // The common case (dotted ASCII names): one byte out per byte in, through a
+        // table, in one pass without per-run copies.
+        let mut buffer = std::mem::take(out).into_bytes();
+        buffer.reserve(bytes.len() + 1);
+        if bytes.first().is_some_and(u8::is_ascii_digit) {
+            buffer.push(b'_');
+        }
+        buffer.extend(bytes.iter().map(|&b| REPLACEMENT[usize::from(b)]));
+        *out = String::from_utf8(buffer)
+            .unwrap_or_else(|err| String::from_utf8_lossy(err.as_bytes()).into_owned());
+        return;
+    }
     out.reserve(bytes.len() + 1);
     if bytes.first().is_some_and(u8::is_ascii_digit) {
         out.push('_');
     }
-    // Copy runs of valid bytes whole; one `_` per other character, one per run of `-`.
     let mut run_start = 0;
     let mut previous_dash = false;
-    for (i, c) in name.char_indices() {
-        if c.is_ascii_alphanumeric() || c == '_' {
-            previous_dash = false;
+    let mut i = 0;
+    while i < bytes.len() {
+        let class = CLASS[usize::from(bytes[i])];
+        if class == VALID {
+            i += 1;
             continue;
         }
-        out.push_str(&name[run_start..i]);
-        run_start = i + c.len_utf8();
-        if !(c == '-' && previous_dash) {
-            out.push('_');
+        if i > run_start {
+            // A valid character came between this one and any earlier `-`.
+            previous_dash = false;
+            out.push_str(&name[run_start..i]);
         }
-        previous_dash = c == '-';
+        i += 1;
+        if class == DASH {
+            if !previous_dash {
+                out.push('_');
+            }
+            previous_dash = true;
+        } else {
+            out.push('_');
+            previous_dash = false;
+            while i < bytes.len() && CLASS[usize::from(bytes[i])] == CONTINUATION {
+                i += 1;
+            }
+        }
+        run_start = i;
     }
     out.push_str(&name[run_start..]);
 }

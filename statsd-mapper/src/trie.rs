@@ -25,33 +25,82 @@ const NONE: u32 = u32::MAX;
 /// 64-bit mask during the search, which keeps the search free of copies.
 pub(crate) const MAX_COMPONENTS: usize = 64;
 
+/// One literal edge of a short list: the key's first eight bytes (zero-padded) and its
+/// length are compared first, as two words, before any byte comparison.
+#[derive(Debug)]
+struct Edge {
+    head: u64,
+    len: usize,
+    child: u32,
+    key: Box<str>,
+}
+
 /// Literal edges: a short list compared directly (most nodes have one to a few
 /// literal children), a hash map beyond that.
 #[derive(Debug)]
 enum Literals {
-    Few(Vec<(Box<str>, u32)>),
+    Few(Vec<Edge>),
     Many(HashMap<Box<str>, u32, FastBuildHasher>),
 }
 
 const FEW: usize = 6;
 
+/// The first eight bytes of `bytes[start..start + len]`, zero-padded.
+#[inline(always)]
+fn head_at(bytes: &[u8], start: usize, len: usize) -> u64 {
+    let keep = if len >= 8 {
+        u64::MAX
+    } else {
+        (1u64 << (8 * len)) - 1
+    };
+    let word = if start + 8 <= bytes.len() {
+        load(&bytes[start..])
+    } else if start < bytes.len() {
+        tail_word(bytes, start)
+    } else {
+        0
+    };
+    word & keep
+}
+
 impl Literals {
-    #[inline]
-    fn get(&self, text: &str) -> Option<u32> {
+    /// The child for component `text`, which starts at byte `start` of `name`.
+    #[inline(always)]
+    fn get_at(&self, name: &str, start: usize, text: &str) -> Option<u32> {
         match self {
-            Literals::Few(list) => list
-                .iter()
-                .find(|(k, _)| k.len() == text.len() && **k == *text)
-                .map(|(_, c)| *c),
+            Literals::Few(list) => {
+                if list.is_empty() {
+                    return None;
+                }
+                let head = head_at(name.as_bytes(), start, text.len());
+                list.iter()
+                    .find(|e| {
+                        e.head == head
+                            && e.len == text.len()
+                            && (e.len <= 8 || e.key.as_bytes()[8..] == text.as_bytes()[8..])
+                    })
+                    .map(|e| e.child)
+            }
             Literals::Many(map) => map.get(text).copied(),
         }
     }
 
+    #[inline]
+    fn get(&self, text: &str) -> Option<u32> {
+        self.get_at(text, 0, text)
+    }
+
     fn insert(&mut self, text: Box<str>, child: u32) {
         match self {
-            Literals::Few(list) if list.len() < FEW => list.push((text, child)),
+            Literals::Few(list) if list.len() < FEW => list.push(Edge {
+                head: head_at(text.as_bytes(), 0, text.len()),
+                len: text.len(),
+                child,
+                key: text,
+            }),
             Literals::Few(list) => {
-                let mut map: HashMap<Box<str>, u32, FastBuildHasher> = list.drain(..).collect();
+                let mut map: HashMap<Box<str>, u32, FastBuildHasher> =
+                    list.drain(..).map(|e| (e.key, e.child)).collect();
                 map.insert(text, child);
                 *self = Literals::Many(map);
             }
@@ -302,39 +351,67 @@ impl<'a> Search<'a> {
     }
 
     /// Exhaustive search for the lowest rule index, pruned. `mask` has bit `d` set
-    /// when component `d` is captured on the current path.
-    fn ordered(&mut self, node_id: u32, depth: usize, start: usize, mask: u64) {
+    /// when component `d` is captured on the current path. A node with a single way
+    /// on is followed in the loop; only real branches recurse.
+    fn ordered(&mut self, mut node_id: u32, mut depth: usize, mut start: usize, mut mask: u64) {
         let trie = self.trie;
-        let node = &trie.nodes[node_id as usize];
-        if depth == self.count {
-            if node.terminal < self.best_rule {
-                self.best_rule = node.terminal;
-                self.best_mask = mask;
+        loop {
+            let node = &trie.nodes[node_id as usize];
+            if depth == self.count {
+                if node.terminal < self.best_rule {
+                    self.best_rule = node.terminal;
+                    self.best_mask = mask;
+                }
+                return;
+            }
+            let (text, next) = self.component(depth, start);
+            let remaining = (self.count - depth - 1) as u32;
+            let better = |this: &Self, child: u32| {
+                let c = this.node(child);
+                c.min_rule < this.best_rule && c.fits(remaining)
+            };
+            let bit = 1u64 << depth;
+            // statsd_exporter finds a literal `*` component as the `*` edge's key and
+            // does not capture it.
+            let star_mask = if text == "*" { mask } else { mask | bit };
+            let literal = node
+                .literals
+                .get_at(self.name, start, text)
+                .filter(|&child| better(self, child));
+            if node.partials.is_empty() {
+                let star = node.star != NONE && better(self, node.star);
+                match (literal, star) {
+                    (None, false) => return,
+                    (Some(child), false) => node_id = child,
+                    (None, true) => {
+                        node_id = node.star;
+                        mask = star_mask;
+                    }
+                    (Some(child), true) => {
+                        self.ordered(child, depth + 1, next, mask);
+                        if !better(self, node.star) {
+                            return;
+                        }
+                        node_id = node.star;
+                        mask = star_mask;
+                    }
+                }
+                depth += 1;
+                start = next;
+                continue;
+            }
+            if let Some(child) = literal {
+                self.ordered(child, depth + 1, next, mask);
+            }
+            if node.star != NONE && better(self, node.star) {
+                self.ordered(node.star, depth + 1, next, star_mask);
+            }
+            for (component, child) in &node.partials {
+                if better(self, *child) && component.matches(text) {
+                    self.ordered(*child, depth + 1, next, mask | bit);
+                }
             }
             return;
-        }
-        let (text, next) = self.component(depth, start);
-        let remaining = (self.count - depth - 1) as u32;
-        let better = |this: &Self, child: u32| {
-            let c = this.node(child);
-            c.min_rule < this.best_rule && c.fits(remaining)
-        };
-        if let Some(child) = node.literals.get(text)
-            && better(self, child)
-        {
-            self.ordered(child, depth + 1, next, mask);
-        }
-        let bit = 1u64 << depth;
-        if node.star != NONE && better(self, node.star) {
-            // statsd_exporter finds a literal `*` component as the `*` edge's key and does
-            // not capture it.
-            let captured = if text == "*" { mask } else { mask | bit };
-            self.ordered(node.star, depth + 1, next, captured);
-        }
-        for (component, child) in &node.partials {
-            if better(self, *child) && component.matches(text) {
-                self.ordered(*child, depth + 1, next, mask | bit);
-            }
         }
     }
 
@@ -352,7 +429,7 @@ impl<'a> Search<'a> {
         }
         let (text, next) = self.component(depth, start);
         let remaining = (self.count - depth - 1) as u32;
-        if let Some(child) = node.literals.get(text)
+        if let Some(child) = node.literals.get_at(self.name, start, text)
             && self.node(child).fits(remaining)
             && self.unordered(child, depth + 1, next, mask)
         {

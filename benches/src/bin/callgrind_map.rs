@@ -3,7 +3,8 @@
 //!
 //! `callgrind_map <scenario> <n>` with scenario one of `glob1`, `glob100`, `glob10000`,
 //! `realistic10000`, `regex100worst`, `mastodon`, `mastodon_cached`, `cache_hit` (lookups
-//! only, all hits). Run it under
+//! only, all hits), `escape` (`escape_metric_name_into` alone on the Mastodon names,
+//! which all need escaping). Run it under
 //! `valgrind --tool=callgrind` with n = 0 and n = 20000; the difference divided by n is
 //! the cost of one lookup:
 //!
@@ -15,7 +16,7 @@
 
 use std::hint::black_box;
 
-use statsd_mapper::{Captures, Mapper, MapperConfig, MetricKind};
+use statsd_mapper::{Captures, Mapper, MapperConfig, MetricKind, escape_metric_name_into};
 use statsd_proto::MetricType;
 
 const MASTODON: &str = include_str!("../../../examples/mastodon/statsd-mapping.yml");
@@ -94,7 +95,7 @@ fn mastodon_names() -> Vec<(String, MetricKind)> {
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
-    let usage = "usage: callgrind_map <glob1|glob100|glob10000|realistic10000|regex100worst|mastodon|mastodon_cached|cache_hit> <n>";
+    let usage = "usage: callgrind_map <glob1|glob100|glob10000|realistic10000|regex100worst|mastodon|mastodon_cached|cache_hit|escape> <n>";
     let (Some(scenario), Some(n)) = (
         args.get(1),
         args.get(2).and_then(|n| n.parse::<usize>().ok()),
@@ -125,7 +126,9 @@ fn main() {
         }
         "regex100worst" => (load(&metric_n(100, true), 0), counter("metric100.a"), false),
         "mastodon" => (load(MASTODON, 0), mastodon_names(), false),
-        "mastodon_cached" | "cache_hit" => (load(MASTODON, 100_000), mastodon_names(), true),
+        "mastodon_cached" | "cache_hit" | "escape" => {
+            (load(MASTODON, 100_000), mastodon_names(), true)
+        }
         other => {
             eprintln!("unknown scenario {other}\n{usage}");
             std::process::exit(2);
@@ -142,6 +145,16 @@ fn main() {
         };
     }
     let mut total = 0usize;
+    if scenario == "escape" {
+        for i in 0..n {
+            let (name, _) = &names[i % names.len()];
+            out.clear();
+            escape_metric_name_into(black_box(name), &mut out);
+            total += out.len();
+        }
+        black_box(total);
+        return;
+    }
     if scenario == "cache_hit" {
         // The cache alone: lookups that hit, without expanding anything.
         for i in 0..n {

@@ -5,7 +5,10 @@
 #   scripts/fuzz.sh [SECONDS_PER_TARGET] [TARGET...]
 #
 # Exits non-zero on the first crash; the crashing input is left under fuzz/artifacts/.
-# Prints the number of executions each target ran, for the closing notes.
+# Prints the number of executions each target ran, for the closing notes. With
+# FUZZ_LOG_DIR set, each target's full libFuzzer log is kept there as <target>.log.
+# A crash found here belongs in fuzz/regressions/<target>/ once fixed: the replay test
+# (`cargo test -p statsd-benches --test fuzz_replay`) runs every file there as a test.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -25,7 +28,12 @@ for target in "${targets[@]}"; do
   mkdir -p "$corpus"
   seeds=()
   [ -d "seeds/$target" ] && seeds=("seeds/$target")
-  log="$(mktemp)"
+  if [ -n "${FUZZ_LOG_DIR:-}" ]; then
+    mkdir -p "$FUZZ_LOG_DIR"
+    log="$FUZZ_LOG_DIR/$target.log"
+  else
+    log="$(mktemp)"
+  fi
   if ! cargo fuzz run --sanitizer none --release "$target" "$corpus" "${seeds[@]}" -- \
       -max_total_time="$seconds" -print_final_stats=1 >"$log" 2>&1; then
     tail -40 "$log"
@@ -34,5 +42,5 @@ for target in "${targets[@]}"; do
   fi
   runs=$(grep -E '^stat::number_of_executed_units' "$log" | awk '{print $2}')
   echo "fuzz: $target ok, ${runs:-?} executions in ${seconds}s"
-  rm -f "$log"
+  [ -n "${FUZZ_LOG_DIR:-}" ] || rm -f "$log"
 done

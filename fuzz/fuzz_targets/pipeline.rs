@@ -1,10 +1,10 @@
 //! Arbitrary packets through the whole pipeline into the Prometheus sink: nothing may
-//! panic, and both expositions must stay well-formed (UTF-8, one `# TYPE` per family,
-//! every sample line `name[{labels}] value`), whatever names, tags and types arrive.
+//! panic, and both expositions must stay valid for `promtool check metrics` (see `check`),
+//! whatever names, tags and types arrive.
 #![no_main]
 
 use std::collections::HashSet;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use libfuzzer_sys::fuzz_target;
@@ -37,26 +37,112 @@ mappings:
   labels: { quantile: "q" }
 "#;
 
+/// What `promtool check metrics` (the Go text parser) would reject, plus the invariants a
+/// scrape relies on: metric and label names in the legal alphabet, label values quoted with
+/// only `\\`, `\"` and `\n` escapes, no label named twice, a value Go's `ParseFloat` reads,
+/// one `# TYPE` per family, every sample inside the family its `# TYPE` opened, no series
+/// exposed twice.
 fn check(text: &str, format: Format) {
     let mut families = HashSet::new();
+    let mut series_seen = HashSet::new();
+    let mut family = String::new();
     for line in text.lines() {
         if let Some(rest) = line.strip_prefix("# TYPE ") {
             let name = rest.split(' ').next().unwrap_or("");
+            assert!(valid_metric_name(name), "TYPE of bad name: {line}");
             assert!(
                 families.insert(name.to_owned()),
                 "two TYPE lines for {name}"
             );
+            family = name.to_owned();
         } else if line.starts_with("# ") {
             continue;
         } else {
             let (series, value) = line.rsplit_once(' ').expect("sample line has a value");
-            assert!(!series.is_empty() && !value.is_empty(), "{line}");
-            assert!(!series.contains('\n'));
+            assert!(valid_value(value), "bad value: {line}");
+            let (name, labels) = match series.split_once('{') {
+                Some((name, labels)) => (name, Some(labels)),
+                None => (series, None),
+            };
+            assert!(valid_metric_name(name), "bad metric name: {line}");
+            let suffix = name
+                .strip_prefix(family.as_str())
+                .unwrap_or_else(|| panic!("sample {name} outside its family {family}: {line}"));
+            assert!(
+                ["", "_bucket", "_sum", "_count", "_total", "_created"].contains(&suffix),
+                "sample {name} outside its family {family}"
+            );
+            if let Some(labels) = labels {
+                let labels = labels.strip_suffix('}').expect("label set closes");
+                check_labels(labels, line);
+            }
+            assert!(
+                series_seen.insert(series.to_owned()),
+                "series exposed twice: {line}"
+            );
         }
     }
     if format == Format::OpenMetrics {
         assert!(text.ends_with("# EOF\n"));
     }
+}
+
+fn valid_metric_name(name: &str) -> bool {
+    let mut bytes = name.bytes();
+    bytes
+        .next()
+        .is_some_and(|b| b.is_ascii_alphabetic() || b == b'_' || b == b':')
+        && bytes.all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b':')
+}
+
+fn valid_label_name(name: &str) -> bool {
+    let mut bytes = name.bytes();
+    bytes
+        .next()
+        .is_some_and(|b| b.is_ascii_alphabetic() || b == b'_')
+        && bytes.all(|b| b.is_ascii_alphanumeric() || b == b'_')
+}
+
+fn valid_value(value: &str) -> bool {
+    matches!(value, "NaN" | "+Inf" | "-Inf") || value.parse::<f64>().is_ok()
+}
+
+/// `name="value",...` with escapes only `\\`, `\"`, `\n`; no raw newline; no name twice.
+fn check_labels(mut rest: &str, line: &str) {
+    let mut names = HashSet::new();
+    while !rest.is_empty() {
+        let (name, after) = rest.split_once("=\"").expect("label has =\"");
+        assert!(valid_label_name(name), "bad label name {name:?}: {line}");
+        assert_ne!(name, "__name__", "reserved label name: {line}");
+        assert!(names.insert(name), "label {name} twice: {line}");
+        let mut chars = after.char_indices();
+        let end = loop {
+            match chars.next().expect("label value closes") {
+                (_, '\\') => {
+                    let (_, escaped) = chars.next().expect("escape has a character");
+                    assert!(matches!(escaped, '\\' | '"' | 'n'), "bad escape: {line}");
+                }
+                (i, '"') => break i,
+                (_, '\n') => panic!("raw newline in a label value"),
+                _ => {}
+            }
+        };
+        rest = &after[end + 1..];
+        rest = rest.strip_prefix(',').unwrap_or(rest);
+    }
+}
+
+/// Compiled once: loading the YAML per input would dominate the run. Only the mapper's
+/// cache carries over between inputs, and a cached mapping equals an uncached one (the
+/// `mapper_match` target checks that).
+fn mapper() -> &'static Arc<Mapper> {
+    static MAPPER: OnceLock<Arc<Mapper>> = OnceLock::new();
+    MAPPER.get_or_init(|| {
+        Arc::new(Mapper::new(
+            MapperConfig::from_yaml_str(CONFIG, None).expect("valid config"),
+            8,
+        ))
+    })
 }
 
 fuzz_target!(|data: &[u8]| {
@@ -77,11 +163,7 @@ fuzz_target!(|data: &[u8]| {
     } else {
         Parser::new().events(false)
     };
-    let mapper = Mapper::new(
-        MapperConfig::from_yaml_str(CONFIG, None).expect("valid config"),
-        8,
-    );
-    let mut pipeline = Pipeline::new(Arc::new(mapper), parser, sink.stats().clone());
+    let mut pipeline = Pipeline::new(Arc::clone(mapper()), parser, sink.stats().clone());
     for (i, chunk) in packet.split(|b| *b == 0).enumerate() {
         pipeline.process_packet(chunk, &mut sink.recorder());
         pipeline.process_line(chunk, &mut &sink);

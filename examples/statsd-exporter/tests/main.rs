@@ -9,3 +9,8 @@ mod endpoints;
 mod listeners;
 mod real_components;
 mod robustness;
+
+mod attack;
+mod faults;
+mod flood;
+mod hostile;

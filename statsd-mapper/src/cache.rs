@@ -18,7 +18,7 @@
 //!
 //! Keys live inline: names up to [`KEY_BYTES`] bytes whose result has at most
 //! [`MAX_SPANS`] capture ranges are cached; others are looked up every time. Capacity is
-//! rounded up to a power of two; each entry takes 264 bytes.
+//! rounded up to a power of two; each entry takes about 270 bytes.
 
 use std::sync::atomic::{AtomicU64, Ordering, fence};
 
@@ -91,13 +91,13 @@ fn identity(kind: MetricKind, len: usize) -> u64 {
 /// Whether the way's key words equal `bytes` (whose length is already known to match).
 #[inline(always)]
 fn key_equals(key: &[AtomicU64; KEY_WORDS], bytes: &[u8]) -> bool {
-    let mut chunks = bytes.chunks_exact(8);
+    let (chunks, rest) = bytes.as_chunks::<8>();
     let mut diff = 0;
-    for (chunk, word) in (&mut chunks).zip(key) {
-        diff |= load(chunk) ^ word.load(Ordering::Relaxed);
+    for (chunk, word) in chunks.iter().zip(key) {
+        diff |= u64::from_le_bytes(*chunk) ^ word.load(Ordering::Relaxed);
     }
-    let full = bytes.len() / 8;
-    if !chunks.remainder().is_empty() {
+    let full = chunks.len();
+    if !rest.is_empty() {
         diff |= tail_word(bytes, full * 8) ^ key[full].load(Ordering::Relaxed);
     }
     diff == 0

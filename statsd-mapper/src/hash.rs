@@ -91,11 +91,14 @@ fn fold(a: u64, b: u64) -> u64 {
 #[inline]
 pub(crate) fn hash_bytes(bytes: &[u8], seed: u64) -> u64 {
     let mut hash = seed ^ (bytes.len() as u64).wrapping_mul(K0);
-    let mut chunks = bytes.chunks_exact(16);
-    for chunk in &mut chunks {
-        hash = fold(load(chunk) ^ hash, load(&chunk[8..]) ^ K1);
+    let (chunks, rest) = bytes.as_chunks::<16>();
+    for chunk in chunks {
+        let [a, b] = *chunk.as_chunks::<8>().0 else {
+            unreachable!("16 bytes are two words")
+        };
+        hash = fold(u64::from_le_bytes(a) ^ hash, u64::from_le_bytes(b) ^ K1);
     }
-    let rest = chunks.remainder().len();
+    let rest = rest.len();
     if rest > 0 {
         let from = bytes.len() - rest;
         let (a, b) = if rest > 8 {

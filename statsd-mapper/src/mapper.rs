@@ -83,14 +83,24 @@ impl Mapper {
             None => self.find(kind, name, captures),
             Some(cache) => match cache.get(kind, name, &mut captures.result) {
                 Cached::Known(rule) => rule,
-                Cached::Unknown => {
-                    let rule = self.find(kind, name, captures);
-                    cache.insert(kind, name, rule, &captures.result);
-                    rule
-                }
+                Cached::Unknown => self.find_and_cache(cache, kind, name, captures),
             },
         };
         self.mapping(rule, name, captures)
+    }
+
+    /// A cache miss, out of line so that the hit path stays small.
+    #[inline(never)]
+    fn find_and_cache(
+        &self,
+        cache: &Cache,
+        kind: MetricKind,
+        name: &str,
+        captures: &mut Captures,
+    ) -> Option<u32> {
+        let rule = self.find(kind, name, captures);
+        cache.insert(kind, name, rule, &captures.result);
+        rule
     }
 
     /// Like [`Mapper::map`] but never reads or fills the cache.

@@ -85,9 +85,19 @@ pub fn drops(text: &str) -> f64 {
         .sum()
 }
 
-/// Polls `/metrics` until `accept` holds, or fails with the last text.
+/// Polls `/metrics` until `accept` holds, or fails after 10 s with the last text.
 pub fn wait_until(exporter: &Exporter, what: &str, accept: impl Fn(&str) -> bool) -> String {
-    let deadline = Instant::now() + Duration::from_secs(10);
+    wait_until_for(exporter, what, Duration::from_secs(10), accept)
+}
+
+/// [`wait_until`] with its own deadline.
+pub fn wait_until_for(
+    exporter: &Exporter,
+    what: &str,
+    patience: Duration,
+    accept: impl Fn(&str) -> bool,
+) -> String {
+    let deadline = Instant::now() + patience;
     loop {
         let text = exporter.metrics();
         if accept(&text) {
@@ -95,7 +105,11 @@ pub fn wait_until(exporter: &Exporter, what: &str, accept: impl Fn(&str) -> bool
         }
         assert!(
             Instant::now() < deadline,
-            "{what} never happened; last /metrics:\n{text}\nlog:\n{}",
+            "{what} never happened; self-metrics of the last /metrics:\n{}\nlog:\n{}",
+            text.lines()
+                .filter(|l| l.starts_with("statsd_"))
+                .collect::<Vec<_>>()
+                .join("\n"),
             exporter.stderr()
         );
         std::thread::sleep(Duration::from_millis(20));

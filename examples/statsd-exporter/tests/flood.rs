@@ -4,9 +4,14 @@
 //! received sample is either a kept series or a counted cardinality drop.
 //!
 //! CI sends 100 000 lines; `STATSD_FLOOD_LINES=1000000 cargo test -p statsd-exporter --test
-//! main flood -- --nocapture` runs the full million and prints the memory figures.
+//! main flood -- --nocapture` runs the full million and prints the memory figures;
+//! `STATSD_FLOOD_PAUSE_EVERY=N` sleeps 1 ms after every N datagrams (fewer kernel drops).
 
-use crate::attack::{Sender, assert_valid_exposition, counter, memory_kib, wait_until};
+use std::time::Duration;
+
+use crate::attack::{
+    Sender, assert_valid_exposition, counter, memory_kib, wait_until, wait_until_for,
+};
 use crate::support::Exporter;
 
 /// Lines per datagram: fixed, so lines follow from datagrams exactly.
@@ -28,6 +33,10 @@ fn unique_names_and_tag_values_stay_bounded_and_are_accounted_exactly() {
         &format!("--statsd.max-series={MAX_SERIES}"),
         &format!("--statsd.max-series-per-metric={MAX_SERIES_PER_METRIC}"),
     ]);
+    let pause_every: usize = std::env::var("STATSD_FLOOD_PAUSE_EVERY")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
     let (rss_before, _) = memory_kib(&exporter);
     let udp = Sender::new(exporter.statsd);
     let datagrams = lines.div_ceil(LINES_PER_DATAGRAM);
@@ -47,19 +56,30 @@ fn unique_names_and_tag_values_stay_bounded_and_are_accounted_exactly() {
             }
         }
         udp.send(packet.as_bytes());
+        if pause_every > 0 && (d + 1).is_multiple_of(pause_every) {
+            std::thread::sleep(std::time::Duration::from_millis(1));
+        }
     }
     let sent = datagrams as f64;
-    let text = wait_until(&exporter, "every datagram received or dropped", |t| {
-        counter(t, "statsd_exporter_udp_packets_total")
-            + counter(t, "statsd_exporter_udp_packet_drops_total")
-            == sent
-    });
+    let text = wait_until_for(
+        &exporter,
+        "every datagram received or dropped",
+        Duration::from_secs(120),
+        |t| {
+            counter(t, "statsd_exporter_udp_packets_total")
+                + counter(t, "statsd_exporter_udp_packet_drops_total")
+                == sent
+        },
+    );
     let received = counter(&text, "statsd_exporter_udp_packets_total");
     let lines_seen = received * LINES_PER_DATAGRAM as f64;
     // The last scrape may race the last batch: wait for the pipeline to catch up.
-    let text = wait_until(&exporter, "every received line processed", |t| {
-        counter(t, "statsd_exporter_lines_total") == lines_seen
-    });
+    let text = wait_until_for(
+        &exporter,
+        "every received line processed",
+        Duration::from_secs(120),
+        |t| counter(t, "statsd_exporter_lines_total") == lines_seen,
+    );
     assert_eq!(counter(&text, "statsd_exporter_samples_total"), lines_seen);
     let kept_names = text
         .lines()

@@ -71,6 +71,8 @@ pub struct Captures {
     pub(crate) result: SpanVec,
     /// Regex-side scratch, tied to one compiled config.
     pub(crate) regex: crate::regex::RegexScratch,
+    /// Where the glob search puts the end of each component of the name.
+    pub(crate) ends: [u32; crate::trie::MAX_COMPONENTS],
 }
 
 impl Captures {
@@ -79,6 +81,7 @@ impl Captures {
         Captures {
             result: Vec::with_capacity(INLINE),
             regex: crate::regex::RegexScratch::default(),
+            ends: [0; crate::trie::MAX_COMPONENTS],
         }
     }
 }

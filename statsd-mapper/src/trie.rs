@@ -251,15 +251,17 @@ impl Trie {
         if root_node.min_rule == NONE {
             return None;
         }
-        let mut ends = [0u32; MAX_COMPONENTS];
-        let count = split(name.as_bytes(), &mut ends)?;
+        // Reused across lookups: no 256-byte clear per lookup.
+        let ends = &mut scratch.ends;
+        let count = split(name.as_bytes(), ends)?;
+        let ends = &scratch.ends;
         if !root_node.fits(count as u32) {
             return None;
         }
         let mut search = Search {
             trie: self,
             name,
-            ends: &ends,
+            ends,
             count,
             best_mask: 0,
             best_rule: NONE,

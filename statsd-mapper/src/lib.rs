@@ -203,7 +203,7 @@
 //! | `escape_metric_name_into`, Mastodon names (`escape`) | 1,856 | 630 |
 //!
 //! What is left of a glob lookup is mostly the trie walk's per-level bookkeeping and the
-//! expansion itself (`String` appends, `memcpy` calls): about 150 instructions of the
+//! expansion itself (`String` appends, `memcpy` calls): about 200 instructions of the
 //! 705 in `glob1` are the driver loop and expanding name and label. Timings (criterion,
 //! `cargo bench -p statsd-benches --bench mapping`) on the shared 2-core VM are noisy;
 //! back-to-back runs of the previous and this version (load average 4 to 7) gave

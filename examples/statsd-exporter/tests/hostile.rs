@@ -88,16 +88,22 @@ fn binary_garbage_every_byte_value_and_random_packets() {
         }
     }
     send(b"survivor:1|c");
-    wait_until(&exporter, "survivor counted", |t| {
+    let sent = (256 * 3 + 2000 + 1) as f64;
+    let text = wait_until(&exporter, "every datagram received or dropped", |t| {
+        counter(t, "statsd_exporter_udp_packets_total")
+            + counter(t, "statsd_exporter_udp_packet_drops_total")
+            == sent
+    });
+    if counter(&text, "statsd_exporter_udp_packet_drops_total") == 0.0 {
+        // Nothing lost in the kernel (the usual case): the line count is exact.
+        wait_until(&exporter, "every line counted", |t| {
+            counter(t, "statsd_exporter_lines_total") == expected_lines as f64
+        });
+    }
+    let text = wait_until(&exporter, "survivor counted", |t| {
         sample_value(t, "survivor") == Some(1.0)
+            || counter(t, "statsd_exporter_udp_packet_drops_total") > 0.0
     });
-    let text = wait_until(&exporter, "every line counted", |t| {
-        counter(t, "statsd_exporter_lines_total") == expected_lines as f64
-    });
-    assert_eq!(
-        counter(&text, "statsd_exporter_udp_packet_drops_total"),
-        0.0
-    );
     assert_eq!(counter(&text, "statsd_exporter_ingest_panics_total"), 0.0);
     assert!(
         drops(&text) > 1000.0,

@@ -107,12 +107,12 @@ impl Encoder {
         self.out.push(b'\n');
     }
 
-    /// One sample line: `<family><suffix>{labels[,extra]} value`. Counters get `_total` in
-    /// OpenMetrics.
-    pub(crate) fn sample<'a>(
+    /// One sample line: `<family><suffix>{labels[,extra]} value`, with `labels` already
+    /// rendered (`name="value",...`). Counters get `_total` in OpenMetrics.
+    pub(crate) fn sample(
         &mut self,
         suffix: &str,
-        labels: impl Iterator<Item = (&'a str, &'a str)>,
+        labels: &[u8],
         extra: Option<(&str, f64)>,
         value: Number,
     ) {
@@ -121,21 +121,18 @@ impl Encoder {
         if self.is_counter && self.format == Format::OpenMetrics {
             self.out.extend_from_slice(b"_total");
         }
-        let mut first = true;
-        for (name, value) in labels {
-            self.out.push(if first { b'{' } else { b',' });
-            first = false;
-            self.label(name, value);
-        }
-        if let Some((name, bound)) = extra {
-            self.out.push(if first { b'{' } else { b',' });
-            first = false;
-            self.out.extend_from_slice(name.as_bytes());
-            self.out.extend_from_slice(b"=\"");
-            self.float(bound);
-            self.out.push(b'"');
-        }
-        if !first {
+        if !labels.is_empty() || extra.is_some() {
+            self.out.push(b'{');
+            self.out.extend_from_slice(labels);
+            if let Some((name, bound)) = extra {
+                if !labels.is_empty() {
+                    self.out.push(b',');
+                }
+                self.out.extend_from_slice(name.as_bytes());
+                self.out.extend_from_slice(b"=\"");
+                self.float(bound);
+                self.out.push(b'"');
+            }
             self.out.push(b'}');
         }
         self.out.push(b' ');
@@ -158,20 +155,6 @@ impl Encoder {
             Format::Text => write_go_float(&mut self.out, v),
             Format::OpenMetrics => write_openmetrics_float(&mut self.out, v),
         }
-    }
-
-    fn label(&mut self, name: &str, value: &str) {
-        self.out.extend_from_slice(name.as_bytes());
-        self.out.extend_from_slice(b"=\"");
-        for b in value.bytes() {
-            match b {
-                b'\\' => self.out.extend_from_slice(b"\\\\"),
-                b'"' => self.out.extend_from_slice(b"\\\""),
-                b'\n' => self.out.extend_from_slice(b"\\n"),
-                _ => self.out.push(b),
-            }
-        }
-        self.out.push(b'"');
     }
 
     pub(crate) fn finish(&mut self) {

@@ -1,8 +1,8 @@
 //! Exposition: a consistent-per-shard snapshot of the store, sorted, streamed as text.
 
 mod encoder;
+mod label_text;
 
-use std::cmp::Ordering;
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 use std::io;
@@ -10,12 +10,14 @@ use std::sync::Arc;
 
 pub use encoder::Format;
 use encoder::{Encoder, Number, TypeName};
+pub(crate) use label_text::LabelText;
+use label_text::render_labels;
 
 use crate::PrometheusSink;
 use crate::stats::StatFamily;
 use crate::store::family::{Family, FamilyKind};
 use crate::store::lock;
-use crate::store::shard::{OwnedLabel, SeriesValue};
+use crate::store::shard::SeriesValue;
 
 /// Bytes buffered before they are handed to the writer.
 const FLUSH_AT: usize = 1 << 16;
@@ -28,8 +30,22 @@ enum Snapshot {
 
 struct SeriesSnapshot {
     family: Arc<Family>,
-    labels: Arc<[OwnedLabel]>,
+    /// Where the series' [`LabelText`] bytes start in the scrape's label arena, where its
+    /// sort key ends, and where the rendered labels end.
+    at: usize,
+    key_end: usize,
+    end: usize,
     value: Snapshot,
+}
+
+impl SeriesSnapshot {
+    fn key<'a>(&self, arena: &'a [u8]) -> &'a [u8] {
+        &arena[self.at..self.key_end]
+    }
+
+    fn rendered<'a>(&self, arena: &'a [u8]) -> &'a [u8] {
+        &arena[self.key_end..self.end]
+    }
 }
 
 impl PrometheusSink {
@@ -48,6 +64,8 @@ impl PrometheusSink {
         let mut series = Vec::new();
         let mut quantiles: Vec<f64> = Vec::new();
         let mut buckets: Vec<u64> = Vec::new();
+        // Every series' sort key and rendered labels, copied out under the shard lock.
+        let mut arena: Vec<u8> = Vec::new();
         for shard in self.shards() {
             let mut shard = lock(shard);
             let mut scratch = std::mem::take(&mut shard.scratch);
@@ -68,15 +86,21 @@ impl PrometheusSink {
                     // A summary value always belongs to a summary family.
                     (SeriesValue::Summary(_), _) => continue,
                 };
+                let at = arena.len();
+                arena.extend_from_slice(s.text.key());
+                let key_end = arena.len();
+                arena.extend_from_slice(s.text.rendered());
                 series.push(SeriesSnapshot {
                     family: s.family.clone(),
-                    labels: s.labels.clone(),
+                    at,
+                    key_end,
+                    end: arena.len(),
                     value,
                 });
             }
             shard.scratch = scratch;
         }
-        let series = sorted_series(&series);
+        let series = sorted_series(&series, &arena);
         let stats = self.stats().families(self.vectors_by_type());
 
         let mut encoder = Encoder::new(format);
@@ -99,7 +123,7 @@ impl PrometheusSink {
                     .iter()
                     .position(|s| s.family.name != family.name)
                     .unwrap_or(rest.len());
-                write_family(&mut encoder, &rest[..len], &quantiles, &buckets);
+                write_family(&mut encoder, &rest[..len], &quantiles, &buckets, &arena);
                 rest = &rest[len..];
             }
             if encoder.out.len() >= FLUSH_AT {
@@ -115,8 +139,9 @@ impl PrometheusSink {
 
 /// The series in exposition order: by metric name, then label pairs. Series are first
 /// bucketed by metric (a counting sort on each metric's rank by name), then each metric's
-/// series are sorted by labels, comparing interned label names by pointer.
-fn sorted_series(series: &[SeriesSnapshot]) -> Vec<&SeriesSnapshot> {
+/// series are sorted by their label sort keys: by the 8 bytes after the prefix all keys of
+/// the metric share (one integer comparison), the rest of the key only on a tie.
+fn sorted_series<'s>(series: &'s [SeriesSnapshot], arena: &[u8]) -> Vec<&'s SeriesSnapshot> {
     let mut ranks: HashMap<usize, usize, BuildHasherDefault<PointerHasher>> = HashMap::default();
     let mut families: Vec<&Arc<Family>> = Vec::new();
     for s in series {
@@ -143,16 +168,44 @@ fn sorted_series(series: &[SeriesSnapshot]) -> Vec<&SeriesSnapshot> {
         starts[i] += starts[i - 1];
     }
     let mut next = starts.clone();
-    let mut ordered: Vec<Option<&SeriesSnapshot>> = vec![None; series.len()];
-    for (s, &rank) in series.iter().zip(&rank_of) {
-        ordered[next[rank]] = Some(s);
+    let mut ordered: Vec<(u64, usize)> = vec![(0, 0); series.len()];
+    for (index, &rank) in rank_of.iter().enumerate() {
+        ordered[next[rank]] = (0, index);
         next[rank] += 1;
     }
-    let mut ordered: Vec<&SeriesSnapshot> = ordered.into_iter().flatten().collect();
     for window in starts.windows(2) {
-        ordered[window[0]..window[1]].sort_unstable_by(|a, b| compare_labels(&a.labels, &b.labels));
+        let group = &mut ordered[window[0]..window[1]];
+        let Some(&(_, first)) = group.first() else {
+            continue;
+        };
+        let first = series[first].key(arena);
+        let shared = group.iter().fold(first.len(), |shared, &(_, i)| {
+            let key = series[i].key(arena);
+            shared.min(first.iter().zip(key).take_while(|(a, b)| a == b).count())
+        });
+        for (prefix, i) in group.iter_mut() {
+            *prefix = key_prefix(series[*i].key(arena), shared);
+        }
+        group.sort_unstable_by(|a, b| {
+            a.0.cmp(&b.0).then_with(|| {
+                let x = &series[a.1].key(arena)[shared..];
+                let y = &series[b.1].key(arena)[shared..];
+                x.cmp(y)
+            })
+        });
     }
-    ordered
+    ordered.into_iter().map(|(_, i)| &series[i]).collect()
+}
+
+/// The 8 key bytes from `from` as a big-endian integer, zero-padded: a smaller integer
+/// means a smaller key (a key that ends early is a prefix of the other, hence smaller; equal
+/// integers are resolved by comparing the keys).
+fn key_prefix(key: &[u8], from: usize) -> u64 {
+    let mut word = [0u8; 8];
+    let rest = key.get(from..).unwrap_or_default();
+    let n = rest.len().min(8);
+    word[..n].copy_from_slice(&rest[..n]);
+    u64::from_be_bytes(word)
 }
 
 /// Hashes pointers (already unique) with one multiply instead of SipHash.
@@ -175,30 +228,6 @@ impl Hasher for PointerHasher {
     }
 }
 
-fn compare_labels(a: &[OwnedLabel], b: &[OwnedLabel]) -> Ordering {
-    for (x, y) in a.iter().zip(b) {
-        let names = if Arc::ptr_eq(&x.name, &y.name) {
-            Ordering::Equal
-        } else {
-            compare_text(&x.name, &y.name)
-        };
-        let order = names.then_with(|| compare_text(&x.value, &y.value));
-        if order != Ordering::Equal {
-            return order;
-        }
-    }
-    a.len().cmp(&b.len())
-}
-
-/// String order, deciding on the first byte inline when it differs.
-#[inline]
-fn compare_text(a: &str, b: &str) -> Ordering {
-    match (a.as_bytes().first(), b.as_bytes().first()) {
-        (Some(x), Some(y)) if x != y => x.cmp(y),
-        _ => a.cmp(b),
-    }
-}
-
 fn write_stat_family(encoder: &mut Encoder, family: &StatFamily) {
     let kind = if family.counter {
         TypeName::Counter
@@ -206,13 +235,11 @@ fn write_stat_family(encoder: &mut Encoder, family: &StatFamily) {
         TypeName::Gauge
     };
     encoder.family(family.name, family.help, kind);
+    let mut rendered = Vec::new();
     for (labels, value) in &family.samples {
-        encoder.sample(
-            "",
-            labels.iter().map(|(n, v)| (*n, v.as_str())),
-            None,
-            Number::Float(*value),
-        );
+        rendered.clear();
+        render_labels(&mut rendered, labels.iter().map(|(n, v)| (*n, v.as_str())));
+        encoder.sample("", &rendered, None, Number::Float(*value));
     }
 }
 
@@ -221,6 +248,7 @@ fn write_family(
     series: &[&SeriesSnapshot],
     quantiles: &[f64],
     buckets: &[u64],
+    arena: &[u8],
 ) {
     let family = &series[0].family;
     let kind = match family.kind {
@@ -233,29 +261,29 @@ fn write_family(
     // A name released by TTL and re-created with another type during this scrape could put
     // two families under one name: keep only the first one's series.
     for s in series.iter().filter(|s| Arc::ptr_eq(&s.family, family)) {
-        let labels = || s.labels.iter().map(|l| (&*l.name, &*l.value));
+        let labels = s.rendered(arena);
         match (&s.value, &family.kind) {
-            (Snapshot::Scalar(v), _) => encoder.sample("", labels(), None, Number::Float(*v)),
+            (Snapshot::Scalar(v), _) => encoder.sample("", labels, None, Number::Float(*v)),
             (Snapshot::Summary { count, sum, at }, FamilyKind::Summary(config)) => {
                 for (i, q) in config.quantiles.iter().enumerate() {
                     let value = quantiles.get(at + i).copied().unwrap_or(f64::NAN);
-                    encoder.sample("", labels(), Some(("quantile", *q)), Number::Float(value));
+                    encoder.sample("", labels, Some(("quantile", *q)), Number::Float(value));
                 }
-                encoder.sample("_sum", labels(), None, Number::Float(*sum));
-                encoder.sample("_count", labels(), None, Number::Count(*count));
+                encoder.sample("_sum", labels, None, Number::Float(*sum));
+                encoder.sample("_count", labels, None, Number::Count(*count));
             }
             (Snapshot::Histogram { count, sum, at }, FamilyKind::Histogram(config)) => {
                 for (i, bound) in config.bounds.iter().chain([&f64::INFINITY]).enumerate() {
                     let cumulative = buckets.get(at + i).copied().unwrap_or(0);
                     encoder.sample(
                         "_bucket",
-                        labels(),
+                        labels,
                         Some(("le", *bound)),
                         Number::Count(cumulative),
                     );
                 }
-                encoder.sample("_sum", labels(), None, Number::Float(*sum));
-                encoder.sample("_count", labels(), None, Number::Count(*count));
+                encoder.sample("_sum", labels, None, Number::Float(*sum));
+                encoder.sample("_count", labels, None, Number::Count(*count));
             }
             _ => {}
         }

@@ -35,22 +35,29 @@ impl SeriesHasher {
         self.add(read_tail(chunks.remainder()) ^ ((bytes.len() as u64) << 56));
     }
 
-    /// The hash of a name and its labels (sorted by name, unique).
+    /// The hash of a name and its labels (unique names), independent of the labels'
+    /// order: each pair is hashed on its own and the pair hashes are added. So finding an
+    /// existing series needs no sorting; the key is still compared exactly afterwards.
     #[inline]
     pub(crate) fn series<'l, 'a: 'l>(
-        mut self,
+        self,
         name: &str,
         labels: impl Iterator<Item = &'l Label<'a>>,
     ) -> u64 {
-        self.bytes(name.as_bytes());
+        let mut sum = 0u64;
         let mut count = 0u64;
         for label in labels {
+            let mut pair = self;
+            pair.bytes(label.name.as_bytes());
+            pair.bytes(label.value.as_bytes());
+            sum = sum.wrapping_add(fmix64(pair.state));
             count += 1;
-            self.bytes(label.name.as_bytes());
-            self.bytes(label.value.as_bytes());
         }
-        self.add(count);
-        fmix64(self.state)
+        let mut h = self;
+        h.bytes(name.as_bytes());
+        h.add(sum);
+        h.add(count);
+        fmix64(h.state)
     }
 
     /// The hash of a label-name set (statsd_exporter keys its vectors by this).
@@ -136,6 +143,11 @@ mod tests {
         assert_ne!(a, b);
         assert_ne!(a, c);
         assert_eq!(a, h.series("m", [Label::new("ab", "c")].iter()));
+        let ab = [Label::new("a", "1"), Label::new("b", "2")];
+        let ba = [Label::new("b", "2"), Label::new("a", "1")];
+        assert_eq!(h.series("m", ab.iter()), h.series("m", ba.iter()));
+        let swapped = [Label::new("a", "2"), Label::new("b", "1")];
+        assert_ne!(h.series("m", ab.iter()), h.series("m", swapped.iter()));
     }
 
     #[test]

@@ -166,28 +166,50 @@ impl PrometheusSink {
     }
 
     /// Records one event at time `now` (ms since the store's epoch).
+    ///
+    /// An existing series is found without sorting the labels (the series hash does not
+    /// depend on their order, and the comparison matches them in any order); only a miss
+    /// sorts and deduplicates them, then looks again and creates the series.
+    #[inline]
     fn record_at(&self, event: &Event<'_>, now: u64) -> Result<(), Rejection> {
         if let Value::Counter(v) = event.value
             && v < 0.0
         {
             return Err(Rejection::NegativeCounter);
         }
-        with_sorted_labels(event.labels, |labels| {
-            self.record_sorted(event, labels, now)
-        })
+        let ttl = event.ttl.map_or(0, duration_millis);
+        let hash = self.hasher.series(event.name, event.labels.iter());
+        // Bound first: the shard guard must be dropped before the slow path locks again.
+        let lookup = self.shard(hash).apply(
+            hash,
+            event.name,
+            event.labels.iter(),
+            &event.value,
+            ttl,
+            now,
+        );
+        match lookup {
+            Lookup::Applied => Ok(()),
+            Lookup::Conflict => Err(Rejection::Conflict),
+            Lookup::Missing => with_sorted_labels(event.labels, |labels| {
+                self.record_new(event, labels, ttl, now)
+            }),
+        }
     }
 
-    #[inline]
-    fn record_sorted(
+    /// The slow path: labels sorted and deduplicated (last wins); the series may exist
+    /// after all (duplicate label names, or another thread created it meanwhile).
+    #[cold]
+    fn record_new(
         &self,
         event: &Event<'_>,
         labels: SortedLabels<'_, '_>,
+        ttl: u64,
         now: u64,
     ) -> Result<(), Rejection> {
         let hash = self.hasher.series(event.name, labels.iter());
-        let ttl = event.ttl.map_or(0, duration_millis);
         let mut shard = self.shard(hash);
-        match shard.apply(hash, event.name, labels, &event.value, ttl, now) {
+        match shard.apply(hash, event.name, labels.iter(), &event.value, ttl, now) {
             Lookup::Applied => Ok(()),
             Lookup::Conflict => Err(Rejection::Conflict),
             Lookup::Missing => {
@@ -314,12 +336,9 @@ pub(crate) struct SortedLabels<'s, 'a> {
 
 impl<'s, 'a> SortedLabels<'s, 'a> {
     #[inline]
-    pub(crate) fn len(&self) -> usize {
-        self.order.len()
-    }
-
-    #[inline]
-    pub(crate) fn iter(&self) -> impl Iterator<Item = &'s Label<'a>> + Clone + use<'s, 'a> {
+    pub(crate) fn iter(
+        &self,
+    ) -> impl ExactSizeIterator<Item = &'s Label<'a>> + Clone + use<'s, 'a> {
         let labels = self.labels;
         self.order.iter().map(move |&i| &labels[i as usize])
     }
@@ -426,5 +445,39 @@ mod tests {
         let names: Vec<&str> = sorted.iter().map(|l| l.name).collect();
         assert_eq!(names, ["a", "b", "c", "d"]);
         assert!(sorted.iter().all(|l| l.value == "last"));
+    }
+
+    #[test]
+    fn label_order_and_duplicates_find_the_same_series() {
+        let sink = PrometheusSink::default();
+        let mut recorder = sink.recorder();
+        let mut add = |labels: &[Label<'_>]| {
+            recorder
+                .record(&Event {
+                    name: "m",
+                    labels,
+                    value: Value::Counter(1.0),
+                    help: "",
+                    ttl: None,
+                })
+                .unwrap();
+        };
+        add(&[Label::new("a", "x"), Label::new("b", "2")]);
+        add(&[Label::new("b", "2"), Label::new("a", "x")]);
+        add(&[
+            Label::new("b", "1"),
+            Label::new("a", "x"),
+            Label::new("b", "2"),
+        ]);
+        assert_eq!(sink.series_count(), 1);
+        // Same length, a repeated name: not the stored {a, b} set.
+        add(&[Label::new("a", "x"), Label::new("a", "x")]);
+        add(&[Label::new("a", "x")]);
+        assert_eq!(sink.series_count(), 2);
+        let mut out = Vec::new();
+        sink.expose_metrics(&mut out, crate::Format::Text).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert!(text.contains("m{a=\"x\",b=\"2\"} 3\n"), "{text}");
+        assert!(text.contains("m{a=\"x\"} 2\n"), "{text}");
     }
 }

@@ -5,8 +5,9 @@ use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap};
 use std::sync::Arc;
 
+use crate::expose::LabelText;
 use crate::histogram::HistogramState;
-use crate::sink::Value;
+use crate::sink::{Label, Value};
 use crate::store::SortedLabels;
 use crate::store::family::{Family, FamilyKind};
 use crate::store::hash::Prehashed;
@@ -38,6 +39,8 @@ pub(crate) struct Series {
     next: u32,
     pub(crate) family: Arc<Family>,
     pub(crate) labels: Arc<[OwnedLabel]>,
+    /// The labels as the exposition writes and sorts them, built once.
+    pub(crate) text: LabelText,
     pub(crate) value: SeriesValue,
     last_seen: u64,
     /// Time to live in ms; 0 = forever.
@@ -47,16 +50,47 @@ pub(crate) struct Series {
 }
 
 impl Series {
+    /// Whether this series has name `name` and exactly the labels `labels` (unique names,
+    /// in any order). Each label is looked for at its own position first (the common case
+    /// of sorted input), then among all stored labels; a bit mask makes sure no stored
+    /// label is matched twice, so equal lengths mean the same set.
     #[inline]
-    fn is(&self, hash: u64, name: &str, labels: SortedLabels<'_, '_>) -> bool {
-        self.hash == hash
-            && same(&self.family.name, name)
-            && self.labels.len() == labels.len()
-            && self
-                .labels
-                .iter()
-                .zip(labels.iter())
-                .all(|(a, b)| same(&a.name, b.name) && same(&a.value, b.value))
+    fn is<'l, 'a: 'l>(
+        &self,
+        hash: u64,
+        name: &str,
+        labels: impl ExactSizeIterator<Item = &'l Label<'a>>,
+    ) -> bool {
+        let stored = &*self.labels;
+        if self.hash != hash || !same(&self.family.name, name) || stored.len() != labels.len() {
+            return false;
+        }
+        // Beyond 64 labels only positional matches are tried: sorted input still matches.
+        let scan = stored.len() <= 64;
+        let mut used = 0u64;
+        for (i, label) in labels.enumerate() {
+            let at = if stored.get(i).is_some_and(|s| same(&s.name, label.name)) {
+                i
+            } else if scan {
+                match stored.iter().position(|s| same(&s.name, label.name)) {
+                    Some(at) => at,
+                    None => return false,
+                }
+            } else {
+                return false;
+            };
+            if !same(&stored[at].value, label.value) {
+                return false;
+            }
+            if scan {
+                let bit = 1u64 << at;
+                if used & bit != 0 {
+                    return false;
+                }
+                used |= bit;
+            }
+        }
+        true
     }
 
     /// Applies an event whose kind the family accepts.
@@ -89,6 +123,7 @@ impl Series {
             .sum();
         labels
             + 16
+            + self.text.heap_bytes()
             + match &self.value {
                 SeriesValue::Counter(_) | SeriesValue::Gauge(_) => 0,
                 SeriesValue::Summary(s) => std::mem::size_of::<SummaryState>() + s.heap_bytes(),
@@ -159,11 +194,11 @@ pub(crate) struct Shard {
 impl Shard {
     /// Finds the series and applies the event to it.
     #[inline]
-    pub(crate) fn apply(
+    pub(crate) fn apply<'l, 'a: 'l>(
         &mut self,
         hash: u64,
         name: &str,
-        labels: SortedLabels<'_, '_>,
+        labels: impl ExactSizeIterator<Item = &'l Label<'a>> + Clone,
         value: &Value<'_>,
         ttl: u64,
         now: u64,
@@ -175,7 +210,7 @@ impl Shard {
             let Some(series) = slot.series.as_mut() else {
                 break;
             };
-            if series.is(hash, name, labels) {
+            if series.is(hash, name, labels.clone()) {
                 if !series.family.kind.accepts(value) {
                     return Lookup::Conflict;
                 }
@@ -230,6 +265,7 @@ impl Shard {
                 SeriesValue::Histogram(Box::new(HistogramState::new(config)))
             }
         };
+        let text = LabelText::new(labels.iter().map(|l| (l.name, l.value)));
         let labels: Arc<[OwnedLabel]> = labels
             .iter()
             .map(|l| OwnedLabel {
@@ -250,6 +286,7 @@ impl Shard {
             next,
             family,
             labels,
+            text,
             value: state,
             last_seen: now,
             ttl,

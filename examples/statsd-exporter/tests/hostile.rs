@@ -402,3 +402,16 @@ fn extreme_values_and_rates_keep_metrics_valid() {
     assert_valid_exposition(&text);
     assert_eq!(counter(&text, "statsd_exporter_ingest_panics_total"), 0.0);
 }
+
+#[test]
+#[ignore = "bug: a user metric named like the binary's own process_* or listener families \
+            (`process_cpu_seconds_total:1|c`) is exposed next to them: a second HELP/TYPE \
+            line, promtool and Prometheus reject the whole scrape"]
+fn user_metrics_named_like_the_exporters_own_keep_metrics_valid() {
+    let exporter = Exporter::start(&[]);
+    exporter.send_udp(
+        b"process_cpu_seconds_total:1|c\nprocess_open_fds:3|g\nstatsd_exporter_udp_receive_errors_total:1|c\nstatsd_exporter_lines_total:5|g\nmark:1|c",
+    );
+    let text = exporter.wait_for_sample("mark", 1.0);
+    assert_valid_exposition(&text);
+}

@@ -15,6 +15,10 @@
 //! delta in statsd_exporter mode; names or tags containing the separators (`:`, `|`,
 //! `,`, `#`, `@`, newline, and `=` for name-embedded tags) do not survive; a
 //! `container_id` tag placed before a `|c:` field is written after it.
+//!
+//! A line whose content ends in `\r` (an event text, a check message or a tag value
+//! that ends so) gets one more `\r`: every parser entry point removes exactly one
+//! trailing `\r` as the line terminator's, so the content reads back whole.
 
 use std::io::Write as _;
 
@@ -108,6 +112,7 @@ where
     S: Iterator<Item = Sample<'s>> + Clone,
     T: IntoIterator<Item = Tag<'t>>,
 {
+    let start = out.len();
     let mut iter = samples.clone();
     let Some(first) = iter.next() else {
         return 0;
@@ -161,7 +166,16 @@ where
             }
         }
     }
+    keep_trailing_cr(out, start);
     rest_count + 1
+}
+
+/// The parsers remove one trailing `\r` from a line (`\r\n` line ends); when the
+/// line written since `start` ends in `\r`, an extra one keeps the content's `\r`.
+fn keep_trailing_cr(out: &mut Vec<u8>, start: usize) {
+    if out.len() > start && out.last() == Some(&b'\r') {
+        out.push(b'\r');
+    }
 }
 
 fn write_suffix(out: &mut Vec<u8>, s: &Sample<'_>) {
@@ -229,6 +243,7 @@ impl Event<'_> {
     /// assert_eq!(out, line);
     /// ```
     pub fn encode(&self, out: &mut Vec<u8>) {
+        let start = out.len();
         let _ = write!(out, "_e{{{},{}}}:", self.title().len(), self.text().len());
         out.extend_from_slice(self.title());
         out.push(b'|');
@@ -258,6 +273,7 @@ impl Event<'_> {
                 compat: Compat::DogStatsd,
             },
         );
+        keep_trailing_cr(out, start);
     }
 }
 
@@ -285,6 +301,7 @@ impl ServiceCheck<'_> {
     /// assert_eq!(out, line);
     /// ```
     pub fn encode(&self, out: &mut Vec<u8>) {
+        let start = out.len();
         out.extend_from_slice(b"_sc|");
         out.extend_from_slice(self.name());
         out.push(b'|');
@@ -310,6 +327,7 @@ impl ServiceCheck<'_> {
             out.extend_from_slice(b"|m:");
             out.extend_from_slice(m);
         }
+        keep_trailing_cr(out, start);
     }
 }
 

@@ -114,6 +114,7 @@
 //! | set values | must be numbers (statsd_exporter parses them) | any text ([`Sample::raw_value`]; `value()` is NaN if not a number) |
 //! | UTF-8 | the whole line must be UTF-8 (`malformed_line`) | bytes are not checked, like the Agent |
 //! | name-embedded tags, mixed with `\|#` | `mixed_tagging_styles` | allowed ([`Parser::dogstatsd`] turns name styles off) |
+//! | line end | one trailing `\r` removed (`\r\n`), a divergence: upstream counts `c\r` as `illegal_event` | one trailing `\r` removed (see "Line ends") |
 //!
 //! Tag styles follow statsd_exporter's precedence: SignalFX brackets first (both present:
 //! parse inside, name = before + after, stop; one bracket: one tag error, name kept,
@@ -149,6 +150,34 @@
 //! a negative absolute gauge in statsd_exporter mode (it reads back as a delta), and
 //! names or tags containing the separators.
 //!
+//! # Line ends
+//!
+//! A line is its content plus an optional `\r` before the `\n` (`\r\n` ends, sent by
+//! some Windows clients and by hand with `nc -C`). Exactly **one** trailing `\r` is
+//! removed, by [`Parser::parse_line`], [`Parser::parse_metric`], [`Parser::parse_event`]
+//! and [`Parser::parse_service_check`]; [`Parser::packet`] splits on `\n` only and
+//! parses each piece with `parse_line`, so a line parses the same alone and inside a
+//! packet. A second `\r` belongs to the content: `a:1|c\r\r` has the type `c\r`
+//! (a bad sample, `illegal_event`), and in `_sc|db|1|m:down\r\r` the message is `down\r`. A line
+//! that is only `\r` is an empty line (skipped in packets).
+//!
+//! The encoders keep such content: a line whose content ends in `\r` is written with one
+//! more `\r`, which the parser removes again (the `\r` cannot be escaped otherwise;
+//! DogStatsD has escapes for `\n` only). [`OwnedItem`] stores that extra `\r` for the
+//! same reason.
+//!
+//! ```
+//! use statsd_proto::Parser;
+//!
+//! let parser = Parser::dogstatsd();
+//! let check = parser.parse_service_check(b"_sc|db|1|m:down\r\r").unwrap();
+//! assert_eq!(check.message(), Some(&b"down\r"[..]));
+//! let mut out = Vec::new();
+//! check.encode(&mut out);
+//! assert_eq!(out, b"_sc|db|1|m:down\r\r");
+//! assert_eq!(parser.parse_service_check(&out).unwrap().message(), check.message());
+//! ```
+//!
 //! # Keeping items
 //!
 //! Items borrow from the buffer. [`OwnedItem`] keeps a line as a [`bytes::Bytes`] slice
@@ -156,7 +185,8 @@
 //!
 //! # Deliberate divergences from statsd_exporter 0.30
 //!
-//! - `\r\n` line endings are accepted (upstream counts `c\r` as `illegal_event`, #167).
+//! - `\r\n` line endings are accepted (upstream counts `c\r` as `illegal_event`, #167);
+//!   exactly one trailing `\r` is removed (see "Line ends").
 //! - `x]y[z:1|c` — `]` before `[` — is a bad SignalFX tag section (one tag error, name
 //!   kept); upstream panics on a slice out of range and the process exits.
 //! - A `|c:<id>` container field works without `|#` tags: a line with a `|c:` field

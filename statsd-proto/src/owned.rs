@@ -50,15 +50,26 @@ impl OwnedItem {
         let line = item.line();
         let start = packet.as_ptr() as usize;
         let at = line.as_ptr() as usize;
-        let line = if at >= start && at + line.len() <= start + packet.len() {
-            packet.slice(at - start..at - start + line.len())
+        // `get` re-parses with `parse_line`, which removes one trailing `\r`: a line whose
+        // content ends in `\r` keeps the `\r` of its line end (which follows it in the
+        // packet) or gets one.
+        let keep_cr = line.last() == Some(&b'\r');
+        let inside = at >= start && at + line.len() <= start + packet.len();
+        let end = if inside { at - start + line.len() } else { 0 };
+        let line = if inside && (!keep_cr || packet.get(end) == Some(&b'\r')) {
+            packet.slice(at - start..end + usize::from(keep_cr))
+        } else if keep_cr {
+            let mut copy = line.to_vec();
+            copy.push(b'\r');
+            Bytes::from(copy)
         } else {
             Bytes::copy_from_slice(line)
         };
         OwnedItem { line, parser }
     }
 
-    /// The line's bytes.
+    /// The line's bytes (with one more `\r` than [`Item::line`] when the content ends
+    /// in `\r`, since parsing removes one).
     pub fn line(&self) -> &Bytes {
         &self.line
     }

@@ -40,7 +40,9 @@ impl<'a> Item<'a> {
 }
 
 impl Parser {
-    /// Parses one line of any kind (a trailing `\r` is removed).
+    /// Parses one line of any kind. One trailing `\r` is removed as part of the line
+    /// end (`\r\n`); a second one belongs to the content (`a:1|c\r\r` has type `c\r`,
+    /// a bad sample), the same inside a packet (see [`Parser::packet`]).
     ///
     /// With events enabled (the default), a line starting `_e{` is an event and one
     /// starting `_sc|` a service check; anything else is a metric line.
@@ -81,8 +83,10 @@ impl Parser {
         out
     }
 
-    /// Iterates over the lines of a packet: split on `\n`, a trailing `\r` removed,
-    /// empty lines skipped. A bad line yields an `Err` and the next line is parsed as
+    /// Iterates over the lines of a packet: split on `\n`, each line parsed by
+    /// [`Parser::parse_line`] (which removes one trailing `\r`, so `\r\n` ends work),
+    /// empty lines (and lines that are only `\r`) skipped. Every line parses exactly
+    /// as it would alone. A bad line yields an `Err` and the next line is parsed as
     /// usual. Error offsets count from the start of the packet.
     ///
     /// ```
@@ -126,6 +130,17 @@ pub struct Packet<'a> {
 
 impl<'a> Packet<'a> {
     /// The next non-empty line and its offset in the packet, without parsing it.
+    ///
+    /// The line is returned without its `\n` but with the `\r` of a `\r\n` end, ready
+    /// for [`Parser::parse_line`] (which removes one trailing `\r`). A line that is
+    /// only `\r` counts as empty and is skipped.
+    ///
+    /// ```
+    /// let mut lines = statsd_proto::Parser::new().packet(b"a:1|c\r\n\r\nb:2|g");
+    /// assert_eq!(lines.next_line(), Some((0, &b"a:1|c\r"[..])));
+    /// assert_eq!(lines.next_line(), Some((9, &b"b:2|g"[..])));
+    /// assert_eq!(lines.next_line(), None);
+    /// ```
     pub fn next_line(&mut self) -> Option<(usize, &'a [u8])> {
         while !self.rest.is_empty() {
             let at = self.offset;
@@ -143,11 +158,10 @@ impl<'a> Packet<'a> {
                     line
                 }
             };
-            let line = match line {
-                [l @ .., b'\r'] => l,
-                _ => line,
-            };
-            if !line.is_empty() {
+            // The `\r` of a `\r\n` end stays: `parse_line` removes exactly one, so a
+            // line parses the same inside a packet as alone (stripping it here too would
+            // remove a second `\r` that belongs to the content).
+            if !matches!(line, [] | [b'\r']) {
                 return Some((at, line));
             }
         }

@@ -1,5 +1,6 @@
 mod describe;
 mod exporter;
+mod line_ends;
 mod props;
 mod reference;
 mod table;

@@ -108,7 +108,9 @@
 //!   while `x`, `x_sum` or `x_count` exist; a histogram `x` while `x`, `x_sum`, `x_count` or
 //!   `x_bucket` exist); and the collisions statsd_exporter misses and answers with HTTP 500 on
 //!   every scrape: **no two metrics may expose the same sample name**, so a summary `x_count`
-//!   next to a summary `x` is refused too. The exporter's own metric names are reserved.
+//!   next to a summary `x` is refused too. The exporter's own metric names are reserved,
+//!   with the `_total` stem of each counter (OpenMetrics' family name); a program that
+//!   exposes families of its own reserves them with [`PrometheusSink::reserve_name`].
 //! * **Reserved labels.** `le` on a histogram and `quantile` on a summary (which crash
 //!   statsd_exporter), `__`-prefixed and invalid label names are refused as
 //!   [`Rejection::IllegalLabelName`]; they remain allowed where they clash with nothing (`le`

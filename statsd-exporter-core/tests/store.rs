@@ -197,8 +197,20 @@ fn self_metric_names_are_reserved() {
         assert_eq!(counter(&sink, name, &[], 1.0), Err(Rejection::Conflict));
         assert_eq!(gauge(&sink, name, &[], 1.0), Err(Rejection::Conflict));
     }
+    // The `_total` stem is OpenMetrics' family name of the counter: reserved as well.
+    assert_eq!(
+        gauge(&sink, "statsd_exporter_tag_errors", &[], 1.0),
+        Err(Rejection::Conflict)
+    );
+    assert_eq!(
+        summary(&sink, "statsd_exporter_lines", &[], 1.0),
+        Err(Rejection::Conflict)
+    );
+    assert_eq!(
+        summary(&sink, "statsd_exporter_lines_seen", &[], 1.0),
+        Ok(())
+    );
     // A summary whose `_count` would shadow a self-metric is refused too.
-    assert_eq!(summary(&sink, "statsd_exporter_lines", &[], 1.0), Ok(()));
     assert_eq!(
         summary(&sink, "statsd_exporter_udp_packets_total", &[], 1.0),
         Err(Rejection::Conflict)

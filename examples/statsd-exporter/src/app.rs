@@ -100,7 +100,7 @@ impl App {
     }
 
     /// The binary's own metrics that the pipeline does not have: receive errors, refused
-    /// connections, relay, process.
+    /// connections, relay, process. Every family named here is in [`OWN_FAMILIES`].
     pub fn render_own(&self, families: &mut Families<'_>) {
         let s = &self.stats;
         let load = |c: &AtomicU64| c.load(Ordering::Relaxed) as f64;
@@ -151,6 +151,26 @@ impl App {
         crate::process::render(families);
     }
 }
+
+/// Every metric family [`App::render_own`] can write (relay ones only with a relay). The
+/// store reserves these names, so a client sending `process_cpu_seconds_total:1|c` gets a
+/// counted conflict instead of a second family of that name on `/metrics`.
+pub const OWN_FAMILIES: &[&str] = &[
+    "statsd_exporter_udp_receive_errors_total",
+    "statsd_exporter_udp_truncated_packets_total",
+    "statsd_exporter_tcp_connections_refused_total",
+    "statsd_exporter_unixgram_receive_errors_total",
+    "statsd_exporter_ingest_panics_total",
+    "statsd_exporter_relay_packets_total",
+    "statsd_exporter_relay_long_lines_total",
+    "statsd_exporter_relay_lines_relayed_total",
+    "statsd_exporter_relay_send_errors_total",
+    "statsd_exporter_build_info",
+    "process_cpu_seconds_total",
+    "process_resident_memory_bytes",
+    "process_virtual_memory_bytes",
+    "process_open_fds",
+];
 
 /// True when the `Accept` header prefers OpenMetrics text.
 fn wants_openmetrics(accept: &str) -> bool {
@@ -220,6 +240,25 @@ mod tests {
             text.contains("\nstatsd_exporter_build_info{goarch="),
             "{text}"
         );
+    }
+
+    #[test]
+    fn every_family_the_binary_writes_is_reserved() {
+        let app = app(Arc::new(CountingBackend::default()), None);
+        let mut own = String::new();
+        app.render_own(&mut Families::new(&mut own, false));
+        let written: Vec<&str> = own
+            .lines()
+            .filter_map(|line| line.strip_prefix("# TYPE "))
+            .filter_map(|rest| rest.split(' ').next())
+            .collect();
+        assert!(written.len() >= 8, "{own}");
+        for name in written {
+            assert!(
+                OWN_FAMILIES.contains(&name),
+                "{name} is not in OWN_FAMILIES"
+            );
+        }
     }
 
     #[test]

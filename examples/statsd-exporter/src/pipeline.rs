@@ -59,6 +59,9 @@ impl PrometheusBackend {
             ..PrometheusOptions::default()
         };
         let sink = Arc::new(PrometheusSink::new(options));
+        for name in crate::app::OWN_FAMILIES {
+            sink.reserve_name(name);
+        }
         sink.stats()
             .loaded_mappings
             .set(mapper.config().rules().len() as f64);

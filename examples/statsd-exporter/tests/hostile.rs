@@ -404,9 +404,6 @@ fn extreme_values_and_rates_keep_metrics_valid() {
 }
 
 #[test]
-#[ignore = "bug: a user metric named like the binary's own process_* or listener families \
-            (`process_cpu_seconds_total:1|c`) is exposed next to them: a second HELP/TYPE \
-            line, promtool and Prometheus reject the whole scrape"]
 fn user_metrics_named_like_the_exporters_own_keep_metrics_valid() {
     let exporter = Exporter::start(&[]);
     exporter.send_udp(

@@ -130,7 +130,20 @@ const SUFFIXES: [&str; 3] = ["_bucket", "_count", "_sum"];
 
 impl Registry {
     /// Reserves a name for the exporter's own metrics (counter or gauge).
+    /// A counter's `_total` stem is reserved too: OpenMetrics names the family by the stem,
+    /// so a user metric named like it would be exposed as a second family of that name.
+    /// A name a user family already holds is left to it (reserve before recording).
     pub(crate) fn reserve(&mut self, name: &str, counter: bool) {
+        if counter && let Some(stem) = name.strip_suffix("_total") {
+            self.reserve_one(stem, true);
+        }
+        self.reserve_one(name, counter);
+    }
+
+    fn reserve_one(&mut self, name: &str, counter: bool) {
+        if self.entries.contains_key(name) {
+            return;
+        }
         let kind = if counter {
             FamilyKind::Counter
         } else {

@@ -139,6 +139,30 @@ impl PrometheusSink {
         }
     }
 
+    /// Reserves a metric name for a family the embedding program exposes next to this store
+    /// (process metrics, listener counters): events with that name are refused and counted
+    /// as conflicts, so `/metrics` never holds two families of one name. A name ending in
+    /// `_total` is taken as a counter and its stem is reserved too (the OpenMetrics family
+    /// name). The store's own self-metric names are always reserved. Call it before
+    /// recording: a name that already holds series is left as it is.
+    ///
+    /// ```
+    /// use statsd_exporter_core::{Format, Pipeline, PrometheusSink};
+    /// use statsd_mapper::Mapper;
+    /// use statsd_proto::Parser;
+    /// use std::sync::Arc;
+    ///
+    /// let sink = PrometheusSink::default();
+    /// sink.reserve_name("process_cpu_seconds_total");
+    /// let mut pipeline = Pipeline::new(Arc::new(Mapper::empty()), Parser::new(), sink.stats().clone());
+    /// pipeline.process_packet(b"process_cpu_seconds_total:1|c\nprocess_cpu_seconds:1|g", &mut sink.recorder());
+    /// assert_eq!(sink.series_count(), 0);
+    /// assert_eq!(sink.stats().conflicts("process_cpu_seconds_total", "counter"), 1);
+    /// ```
+    pub fn reserve_name(&self, name: &str) {
+        lock(&self.registry).reserve(name, name.ends_with("_total"));
+    }
+
     /// The self-metrics exposed with this store's series. Give a clone to the
     /// [`Pipeline`](crate::Pipeline) and to listeners so that their counts show up here.
     pub fn stats(&self) -> &Arc<Stats> {

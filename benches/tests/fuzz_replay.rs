@@ -61,6 +61,9 @@ fn committed(target: &str) -> usize {
     )
 }
 
+/// Replays the inputs of open bugs (`fuzz/regressions/open/<target>/`): add an
+/// `#[ignore = "bug: …"]` test calling this while a bug is open, and remove it with the fix.
+#[allow(dead_code)]
 fn open_bugs(target: &str) -> usize {
     replay(
         &[fuzz_dir().join("regressions/open").join(target)],
@@ -128,12 +131,6 @@ fn mapper_match_inputs() {
 #[test]
 fn pipeline_inputs() {
     assert!(committed("pipeline") > 0);
-}
-
-#[test]
-#[ignore = "bug: statsd-exporter-core OpenMetrics: a user gauge `statsd_exporter_tag_errors` gets a second TYPE line next to the self-metric counter family of that name (fuzz/regressions/open/pipeline)"]
-fn open_pipeline_bugs() {
-    assert!(open_bugs("pipeline") > 0);
 }
 
 // ---- the targets' bodies ------------------------------------------------------------

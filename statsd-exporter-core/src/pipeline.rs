@@ -260,8 +260,8 @@ impl Pipeline {
             ..Tally::default()
         };
         let line = line.strip_suffix(b"\n").unwrap_or(line);
-        let line = line.strip_suffix(b"\r").unwrap_or(line);
-        if !line.is_empty() {
+        // `parse_line` removes the one `\r` of a `\r\n` end itself, as for packets.
+        if !matches!(line, [] | [b'\r']) {
             let item = self.shared.parser.parse_line(line);
             self.item(item, sink, &mut tally);
         }

@@ -181,6 +181,20 @@ fn invalid_utf8_loses_only_its_line() {
 }
 
 #[test]
+fn a_stream_line_ends_like_a_packet_line() {
+    let (sink, mut p, _) = setup("");
+    // One `\r` before the `\n` is the line end; a second one is content (type `c\r`).
+    p.process_line(b"crlf:1|c\r\n", &mut sink.recorder());
+    p.process_line(b"double:1|c\r\r\n", &mut sink.recorder());
+    p.process_packet(b"double_udp:1|c\r\r\n", &mut sink.recorder());
+    p.process_line(b"\r\n", &mut sink.recorder());
+    assert_eq!(value(&sink, "crlf").as_deref(), Some("1"));
+    assert_eq!(value(&sink, "double"), None);
+    assert_eq!(value(&sink, "double_udp"), None);
+    assert_eq!(sink.stats().sample_errors.get("illegal_event"), 2);
+}
+
+#[test]
 fn unmapped_observer_is_a_summary_with_default_quantiles() {
     let (sink, mut p, _) = setup("");
     send(&sink, &mut p, "lat:250|ms");

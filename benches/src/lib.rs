@@ -4,6 +4,8 @@
 //! `benches/src/bin/`; the scripts that run them are in `benches/scripts/`.
 #![forbid(unsafe_code)]
 
+pub mod fuzz;
+
 /// The five parser benchmark shapes: `(label, line)`.
 ///
 /// plain counter; timer with a sample rate; DogStatsD with 5 tags; 4 packed values;

@@ -62,6 +62,19 @@ impl Rng {
     pub fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
         &items[self.below(items.len())]
     }
+
+    /// Picks from `(item, weight)` pairs.
+    pub fn weighted<'a, T>(&mut self, items: &'a [(T, u32)]) -> &'a T {
+        let total: u32 = items.iter().map(|(_, w)| w).sum();
+        let mut pick = (self.next_u64() % u64::from(total)) as u32;
+        for (item, weight) in items {
+            if pick < *weight {
+                return item;
+            }
+            pick -= weight;
+        }
+        &items[0].0
+    }
 }
 
 /// Formats a float the way Ruby's `Float#to_s` does: shortest digits, always a

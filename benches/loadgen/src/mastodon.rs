@@ -5,52 +5,7 @@
 //! timings) and Sidekiq jobs (processing time, success or failure, eight `Sidekiq::Stats`
 //! gauges, then the queue's `enqueued` and `latency`). A fixed seed makes runs comparable.
 
-/// A small deterministic generator (xorshift64*), good enough to pick names and values.
-pub struct Rng(u64);
-
-impl Rng {
-    /// A generator from a seed (0 is replaced by a fixed odd constant).
-    pub fn new(seed: u64) -> Rng {
-        Rng(if seed == 0 {
-            0x9E37_79B9_7F4A_7C15
-        } else {
-            seed
-        })
-    }
-
-    /// The next 64 random bits.
-    pub fn next_u64(&mut self) -> u64 {
-        let mut x = self.0;
-        x ^= x >> 12;
-        x ^= x << 25;
-        x ^= x >> 27;
-        self.0 = x;
-        x.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-
-    /// A number in `0..n`.
-    pub fn below(&mut self, n: usize) -> usize {
-        (self.next_u64() % n as u64) as usize
-    }
-
-    /// A float in `[0, 1)`.
-    pub fn unit(&mut self) -> f64 {
-        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
-    }
-
-    /// Picks from `(item, weight)` pairs.
-    pub fn weighted<'a, T>(&mut self, items: &'a [(T, u32)]) -> &'a T {
-        let total: u32 = items.iter().map(|(_, w)| w).sum();
-        let mut pick = (self.next_u64() % u64::from(total)) as u32;
-        for (item, weight) in items {
-            if pick < *weight {
-                return item;
-            }
-            pick -= weight;
-        }
-        &items[0].0
-    }
-}
+pub use statsd_benches::Rng;
 
 const NS: &str = "Mastodon.production";
 

@@ -121,6 +121,11 @@ impl App {
                 load(&s.tcp_connections_refused),
             ),
             (
+                "statsd_exporter_tcp_idle_timeouts_total",
+                "TCP connections closed because they sent nothing for --statsd.tcp-idle-timeout.",
+                load(&s.tcp_idle_timeouts),
+            ),
+            (
                 "statsd_exporter_unixgram_receive_errors_total",
                 "Unixgram receive errors (the listener keeps running).",
                 load(&s.unixgram_receive_errors),
@@ -159,6 +164,7 @@ pub const OWN_FAMILIES: &[&str] = &[
     "statsd_exporter_udp_receive_errors_total",
     "statsd_exporter_udp_truncated_packets_total",
     "statsd_exporter_tcp_connections_refused_total",
+    "statsd_exporter_tcp_idle_timeouts_total",
     "statsd_exporter_unixgram_receive_errors_total",
     "statsd_exporter_ingest_panics_total",
     "statsd_exporter_relay_packets_total",

@@ -162,6 +162,11 @@ const SPECS: &[Spec] = &[
         "1048576",
         "New: longest TCP line kept, in bytes; a longer line is skipped and counted, the connection stays open.",
     ),
+    value(
+        "statsd.tcp-idle-timeout",
+        "5m",
+        "New: close a TCP connection that sends nothing for this long (counted in statsd_exporter_tcp_idle_timeouts_total); an unfinished line is dropped. 0: never (statsd_exporter's behaviour).",
+    ),
     switch(
         "statsd.parse-dogstatsd-tags",
         "true",
@@ -304,6 +309,8 @@ pub struct Flags {
     pub udp_listener_threads: usize,
     /// `--statsd.tcp-max-line-length`
     pub tcp_max_line_length: usize,
+    /// `--statsd.tcp-idle-timeout` (`None` for 0: never).
+    pub tcp_idle_timeout: Option<Duration>,
     /// `--[no-]statsd.parse-dogstatsd-tags`
     pub parse_dogstatsd_tags: bool,
     /// `--[no-]statsd.parse-influxdb-tags`
@@ -463,6 +470,10 @@ fn build(values: &[Option<String>]) -> Result<Flags, FlagError> {
         "json" => LogFormat::Json,
         other => return err(format!("unrecognized log format {other}")),
     };
+    let (_, idle) = get("statsd.tcp-idle-timeout");
+    let tcp_idle_timeout = parse_duration(&idle)
+        .ok_or_else(|| FlagError(format!("invalid value {idle:?} for flag '--statsd.tcp-idle-timeout': expected a duration such as 5m, or 0 for never")))?;
+    let tcp_idle_timeout = Some(tcp_idle_timeout).filter(|t| !t.is_zero());
     let relay_packet_length = number("statsd.relay.packet-length")?;
     if !(2..=65_507).contains(&relay_packet_length) {
         return err(format!(
@@ -497,6 +508,7 @@ fn build(values: &[Option<String>]) -> Result<Flags, FlagError> {
         cache_size: number("statsd.cache-size")?,
         udp_listener_threads: number("statsd.udp-listener-threads")?,
         tcp_max_line_length: number("statsd.tcp-max-line-length")?.max(1),
+        tcp_idle_timeout,
         parse_dogstatsd_tags: boolean("statsd.parse-dogstatsd-tags")?,
         parse_influxdb_tags: boolean("statsd.parse-influxdb-tags")?,
         parse_librato_tags: boolean("statsd.parse-librato-tags")?,
@@ -603,6 +615,7 @@ mod tests {
         assert_eq!(f.relay_address, None);
         assert_eq!(f.relay_packet_length, 1400);
         assert_eq!((f.max_series, f.max_series_per_metric), (1_000_000, 0));
+        assert_eq!(f.tcp_idle_timeout, Some(Duration::from_secs(300)));
         assert!(!f.enable_lifecycle && !f.check_config);
         assert_eq!(f.log_level, Level::Info);
         assert_eq!(f.log_format, LogFormat::Logfmt);
@@ -683,6 +696,24 @@ mod tests {
         assert!(run(&["--statsd.unixsocket-mode=9"]).is_err());
         assert!(run(&["--statsd.cache-size=-1"]).is_err());
         assert!(run(&["--statsd.event-flush-interval=soon"]).is_err());
+        assert_eq!(
+            run(&["--statsd.tcp-idle-timeout=soon"])
+                .unwrap_err()
+                .to_string(),
+            "invalid value \"soon\" for flag '--statsd.tcp-idle-timeout': expected a duration such as 5m, or 0 for never"
+        );
+        assert_eq!(
+            run(&["--statsd.tcp-idle-timeout=0"])
+                .unwrap()
+                .tcp_idle_timeout,
+            None
+        );
+        assert_eq!(
+            run(&["--statsd.tcp-idle-timeout=1m30s"])
+                .unwrap()
+                .tcp_idle_timeout,
+            Some(Duration::from_secs(90))
+        );
         assert!(run(&["--web.enable-lifecycle=maybe"]).is_err());
     }
 

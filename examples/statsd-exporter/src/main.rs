@@ -178,7 +178,11 @@ fn run(flags: &Flags) -> Result<ExitCode, String> {
         listener::udp::spawn(sockets, Arc::clone(&ingest));
     }
     if let Some(tcp) = tcp {
-        listener::tcp::spawn(tcp, Arc::clone(&ingest), flags.tcp_max_line_length);
+        let limits = listener::tcp::Limits {
+            max_line_length: flags.tcp_max_line_length,
+            idle_timeout: flags.tcp_idle_timeout,
+        };
+        listener::tcp::spawn(tcp, Arc::clone(&ingest), limits);
     }
     if let Some(socket) = unixgram {
         listener::unixgram::spawn(socket, Arc::clone(&ingest));

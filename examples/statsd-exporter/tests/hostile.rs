@@ -1,9 +1,10 @@
 //! The running binary under attack: every malformed class, binary garbage, the largest
 //! datagrams and TCP lines, slow, half-open and too many TCP clients, invalid UTF-8 in every
 //! position, reserved label names, names that collide after escaping, extreme values and
-//! rates. For each: the process stays up, `/metrics` stays valid for `promtool`, the valid
+//! rates, idle TCP connections. For each: the process stays up, `/metrics` stays valid for `promtool`, the valid
 //! lines next to the bad one are counted, and the drop is counted by reason.
 
+use std::collections::BTreeMap;
 use std::io::Write;
 use std::net::{Shutdown, TcpStream};
 use std::time::Duration;
@@ -203,6 +204,45 @@ fn slow_and_half_open_tcp_clients_do_not_hold_up_others() {
 }
 
 #[test]
+fn idle_tcp_connections_are_closed_and_counted_slow_senders_are_not() {
+    let exporter = Exporter::start(&["--statsd.tcp-idle-timeout=300ms"]);
+    // Connects, starts a line and goes quiet.
+    let mut silent = TcpStream::connect(exporter.statsd).unwrap();
+    silent.write_all(b"unfinished:1|").unwrap();
+    // Never quiet for 300 ms: a byte every 30 ms, two lines over about 600 ms.
+    let mut slow = TcpStream::connect(exporter.statsd).unwrap();
+    for byte in b"slow.a:1|c\nslow.b:1|c\n" {
+        slow.write_all(&[*byte]).unwrap();
+        std::thread::sleep(Duration::from_millis(30));
+    }
+    let text = wait_until(&exporter, "the silent connection closed", |t| {
+        counter(t, "statsd_exporter_tcp_idle_timeouts_total") == 1.0
+    });
+    // The exporter closed it: end of stream for the client.
+    silent
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .unwrap();
+    assert_eq!(std::io::Read::read(&mut silent, &mut [0u8; 8]).unwrap(), 0);
+    // The slow sender is still connected and served.
+    slow.write_all(b"slow.c:1|c\n").unwrap();
+    let text2 = exporter.wait_for_sample("slow_c", 1.0);
+    assert_eq!(sample_value(&text2, "slow_a"), Some(1.0));
+    assert_eq!(sample_value(&text2, "slow_b"), Some(1.0));
+    // The unfinished line was dropped, not recorded as `unfinished:1|`.
+    assert_eq!(drops(&text2), 0.0, "{text2}");
+    assert!(!text2.contains("\nunfinished"), "{text2}");
+    assert_eq!(
+        counter(&text2, "statsd_exporter_tcp_idle_timeouts_total"),
+        1.0
+    );
+    assert_eq!(
+        counter(&text, "statsd_exporter_tcp_connection_errors_total"),
+        0.0
+    );
+    assert_valid_exposition(&text2);
+}
+
+#[test]
 fn connections_beyond_the_cap_are_refused_counted_and_freed() {
     let exporter = Exporter::start(&[]);
     let cap = 1024;
@@ -237,34 +277,68 @@ fn connections_beyond_the_cap_are_refused_counted_and_freed() {
     assert_valid_exposition(&exporter.metrics());
 }
 
+/// Lines with fields no DogStatsD version defines, or that statsd_exporter 0.30 does not know
+/// (`e:`, `card:`), next to ones it does, and the exact errors each one gives. Without a
+/// `|#` section statsd_exporter splits the values at every `:`, so `q:1` is two samples: `q`
+/// (an unknown field) and a valueless `1` (too few components).
+const UNKNOWN_FIELDS: [(&str, &[&str]); 7] = [
+    ("u1:1|c|#a:b|x:unknown", &["invalid_sample_factor"]),
+    (
+        "u2:1|c|q:1",
+        &["invalid_sample_factor", "malformed_component"],
+    ),
+    // Eight components: more than the six statsd_exporter takes.
+    (
+        "u3:1|c|#a:b|zz|c:cid|T123|e:ext|card:high",
+        &["malformed_component"],
+    ),
+    ("u4:1|c|@0.5|%|#a:b", &["invalid_sample_factor"]),
+    ("u5:1|c|#a:b|e:ext", &["invalid_sample_factor"]),
+    // `card` starts like `c:` (container id) but is not one; `high` has no type.
+    (
+        "u6:1|c|card:high",
+        &["malformed_container_id", "malformed_component"],
+    ),
+    ("u7:1|c|#a:b|zz", &["invalid_sample_factor"]),
+];
+
+/// Every `statsd_exporter_sample_errors_total` reason with its count.
+fn sample_errors_by_reason(text: &str) -> BTreeMap<String, f64> {
+    text.lines()
+        .filter_map(|l| l.strip_prefix("statsd_exporter_sample_errors_total{reason=\""))
+        .filter_map(|l| {
+            let (reason, value) = l.split_once("\"} ")?;
+            Some((reason.to_owned(), value.parse().ok()?))
+        })
+        .collect()
+}
+
 #[test]
 fn unknown_dogstatsd_fields_drop_only_their_line_and_are_counted() {
     let exporter = Exporter::start(&[]);
     let udp = Sender::new(exporter.statsd);
-    // Fields no DogStatsD version defines, next to ones it does.
-    let lines = [
-        "u1:1|c|#a:b|x:unknown",
-        "u2:1|c|q:1",
-        "u3:1|c|#a:b|zz|c:cid|T123|e:ext|card:high",
-        "u4:1|c|@0.5|%|#a:b",
-    ];
-    for (i, line) in lines.iter().enumerate() {
+    let mut before = sample_errors_by_reason(&exporter.metrics());
+    // One line at a time, so that each line's errors are told apart from the others'.
+    for (i, (line, reasons)) in UNKNOWN_FIELDS.iter().enumerate() {
         udp.send(format!("ok.{i}:1|c\n{line}\nok.{i}:1|c").as_bytes());
+        let text = wait_until(&exporter, line, |t| {
+            counter(t, "statsd_exporter_lines_total") == 3.0 * (i + 1) as f64
+        });
+        let after = sample_errors_by_reason(&text);
+        let mut want = before.clone();
+        for reason in *reasons {
+            *want.entry((*reason).to_owned()).or_default() += 1.0;
+        }
+        assert_eq!(after, want, "errors counted for {line}");
+        // The line is dropped, never half-recorded; its neighbours are kept.
+        assert_eq!(sample_value(&text, &format!("ok_{i}")), Some(2.0), "{line}");
+        assert!(
+            !text.contains(&format!("\nu{}", i + 1)),
+            "{line} recorded: {text}"
+        );
+        assert_valid_exposition(&text);
+        before = after;
     }
-    let text = wait_until(&exporter, "every line", |t| {
-        counter(t, "statsd_exporter_lines_total") == 3.0 * lines.len() as f64
-    });
-    for i in 0..lines.len() {
-        assert_eq!(sample_value(&text, &format!("ok_{i}")), Some(2.0), "{text}");
-    }
-    // Each unknown field is one counted error; the line is dropped, never half-recorded.
-    let counted =
-        sample_errors(&text, "malformed_component") + sample_errors(&text, "invalid_sample_factor");
-    assert!(counted >= lines.len() as f64, "{text}");
-    for i in 1..=lines.len() {
-        assert!(!text.contains(&format!("\nu{i}")), "u{i} recorded: {text}");
-    }
-    assert_valid_exposition(&text);
 }
 
 #[test]
@@ -410,5 +484,12 @@ fn user_metrics_named_like_the_exporters_own_keep_metrics_valid() {
         b"process_cpu_seconds_total:1|c\nprocess_open_fds:3|g\nstatsd_exporter_udp_receive_errors_total:1|c\nstatsd_exporter_lines_total:5|g\nmark:1|c",
     );
     let text = exporter.wait_for_sample("mark", 1.0);
+    // The four names are reserved: each is refused and counted as a conflict.
+    let conflicts: f64 = text
+        .lines()
+        .filter(|l| l.starts_with("statsd_exporter_events_conflict_total{"))
+        .filter_map(|l| l.rsplit_once(' ')?.1.parse::<f64>().ok())
+        .sum();
+    assert_eq!(conflicts, 4.0, "{text}");
     assert_valid_exposition(&text);
 }

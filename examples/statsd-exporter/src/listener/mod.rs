@@ -36,6 +36,8 @@ pub struct ListenerStats {
     pub udp_truncated: AtomicU64,
     /// Connections refused because too many were open.
     pub tcp_connections_refused: AtomicU64,
+    /// Connections closed because they sent nothing for `--statsd.tcp-idle-timeout`.
+    pub tcp_idle_timeouts: AtomicU64,
     /// Receive errors on the unixgram socket (the listener keeps running).
     pub unixgram_receive_errors: AtomicU64,
     /// Batches abandoned because processing them panicked (the thread carries on).
@@ -50,6 +52,7 @@ impl ListenerStats {
             udp_receive_errors: AtomicU64::new(0),
             udp_truncated: AtomicU64::new(0),
             tcp_connections_refused: AtomicU64::new(0),
+            tcp_idle_timeouts: AtomicU64::new(0),
             unixgram_receive_errors: AtomicU64::new(0),
             ingest_panics: AtomicU64::new(0),
         }

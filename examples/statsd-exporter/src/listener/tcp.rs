@@ -7,11 +7,21 @@
 //! connection stays open. Every complete line of one read goes to the backend as one batch.
 //! A last line without a newline is processed when the client closes (statsd-ruby sends
 //! none, upstream #302).
+//!
+//! `--statsd.tcp-idle-timeout` (default 5m, `0` = never, statsd_exporter's behaviour) closes a
+//! connection that sends nothing for that long and counts it in
+//! `statsd_exporter_tcp_idle_timeouts_total`: a peer that vanished without a FIN (a crashed
+//! host, a NAT that forgot the flow) or a client that connects and never writes would
+//! otherwise hold one of the [`MAX_CONNECTIONS`] slots, and its buffer, forever. The clock
+//! restarts with every byte received, so a slow sender that writes more often than the
+//! timeout is never cut. An incomplete line held when the timeout fires is dropped, not
+//! processed: the client has not finished it (at end of stream, by contrast, it has).
 
 use std::io::{ErrorKind, Read};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
 
 use super::{Ingest, bump, strip_carriage_returns};
 use crate::log;
@@ -30,15 +40,24 @@ pub fn bind(address: SocketAddr) -> Result<TcpListener, String> {
     TcpListener::bind(address).map_err(|e| format!("cannot listen on TCP {address}: {e}"))
 }
 
+/// Per-connection limits.
+#[derive(Clone, Copy, Debug)]
+pub struct Limits {
+    /// `--statsd.tcp-max-line-length`: longest line kept, in bytes.
+    pub max_line_length: usize,
+    /// `--statsd.tcp-idle-timeout`: a connection silent this long is closed; `None` never.
+    pub idle_timeout: Option<Duration>,
+}
+
 /// Starts the accept thread.
-pub fn spawn(listener: TcpListener, ingest: Arc<Ingest>, max_line_length: usize) {
+pub fn spawn(listener: TcpListener, ingest: Arc<Ingest>, limits: Limits) {
     std::thread::Builder::new()
         .name("tcp-accept".into())
-        .spawn(move || accept_loop(&listener, &ingest, max_line_length))
+        .spawn(move || accept_loop(&listener, &ingest, limits))
         .expect("spawn TCP thread");
 }
 
-fn accept_loop(listener: &TcpListener, ingest: &Arc<Ingest>, max_line_length: usize) {
+fn accept_loop(listener: &TcpListener, ingest: &Arc<Ingest>, limits: Limits) {
     let open = Arc::new(AtomicUsize::new(0));
     loop {
         let stream = match listener.accept() {
@@ -67,7 +86,7 @@ fn accept_loop(listener: &TcpListener, ingest: &Arc<Ingest>, max_line_length: us
         let spawned = std::thread::Builder::new()
             .name("tcp-conn".into())
             .spawn(move || {
-                serve(stream, &connection_ingest, max_line_length);
+                serve(stream, &connection_ingest, limits);
                 open.fetch_sub(1, Ordering::SeqCst);
             });
         if let Err(error) = spawned {
@@ -77,8 +96,15 @@ fn accept_loop(listener: &TcpListener, ingest: &Arc<Ingest>, max_line_length: us
     }
 }
 
-/// Reads one connection to its end.
-pub fn serve(mut stream: TcpStream, ingest: &Ingest, max_line_length: usize) {
+/// Reads one connection to its end, or until it has been silent for the idle timeout.
+pub fn serve(mut stream: TcpStream, ingest: &Ingest, limits: Limits) {
+    let max_line_length = limits.max_line_length;
+    // A zero duration is an error for set_read_timeout; `None` (never) is what 0 means.
+    let idle_timeout = limits.idle_timeout.filter(|t| !t.is_zero());
+    if stream.set_read_timeout(idle_timeout).is_err() {
+        ingest.stats.core.tcp_connection_errors.inc();
+        return;
+    }
     let mut buffer = vec![0u8; INITIAL_BUFFER.min(max_line_length + 1)];
     let mut filled = 0;
     let mut skipping = false;
@@ -99,6 +125,11 @@ pub fn serve(mut stream: TcpStream, ingest: &Ingest, max_line_length: usize) {
             Ok(0) => break,
             Ok(n) => n,
             Err(error) if error.kind() == ErrorKind::Interrupted => continue,
+            // The read timeout: nothing arrived for `idle_timeout`.
+            Err(error) if matches!(error.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {
+                bump(&ingest.stats.tcp_idle_timeouts, 1);
+                return;
+            }
             Err(_) => {
                 ingest.stats.core.tcp_connection_errors.inc();
                 return;
@@ -147,6 +178,13 @@ mod tests {
     use std::time::{Duration, Instant};
 
     fn start(max_line_length: usize) -> (SocketAddr, Arc<CountingBackend>, Arc<ListenerStats>) {
+        start_with(Limits {
+            max_line_length,
+            idle_timeout: None,
+        })
+    }
+
+    fn start_with(limits: Limits) -> (SocketAddr, Arc<CountingBackend>, Arc<ListenerStats>) {
         let listener = bind("127.0.0.1:0".parse().unwrap()).unwrap();
         let address = listener.local_addr().unwrap();
         let backend = Arc::new(CountingBackend::default());
@@ -154,7 +192,7 @@ mod tests {
         spawn(
             listener,
             Arc::new(Ingest::new(backend.clone(), None, stats.clone())),
-            max_line_length,
+            limits,
         );
         (address, backend, stats)
     }
@@ -216,5 +254,38 @@ mod tests {
         client.write_all(b"later:1|c\n").unwrap();
         wait_for(&backend, 3);
         assert_eq!(backend.lines(), 3);
+    }
+
+    #[test]
+    fn a_silent_connection_is_closed_and_counted_a_slow_one_is_not() {
+        let (address, backend, stats) = start_with(Limits {
+            max_line_length: 1000,
+            idle_timeout: Some(Duration::from_millis(300)),
+        });
+        let mut silent = TcpStream::connect(address).unwrap();
+        silent.write_all(b"unfinished:1|").unwrap();
+        let mut slow = TcpStream::connect(address).unwrap();
+        // 12 bytes 30 ms apart: 360 ms in all, never 300 ms without a byte.
+        for byte in b"slow:1|c\nx:1" {
+            slow.write_all(&[*byte]).unwrap();
+            std::thread::sleep(Duration::from_millis(30));
+        }
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while stats.tcp_idle_timeouts.load(Ordering::Relaxed) == 0 && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        assert_eq!(stats.tcp_idle_timeouts.load(Ordering::Relaxed), 1);
+        // The closed side reads end of stream; its unfinished line was dropped.
+        silent
+            .set_read_timeout(Some(Duration::from_secs(5)))
+            .unwrap();
+        assert_eq!(silent.read(&mut [0u8; 8]).unwrap(), 0);
+        slow.write_all(b"|c\n").unwrap();
+        wait_for(&backend, 2);
+        assert_eq!(
+            *backend.seen.lock().unwrap(),
+            vec![b"slow:1|c".to_vec(), b"x:1|c".to_vec()]
+        );
+        assert_eq!(stats.core.tcp_connection_errors.get(), 0);
     }
 }

@@ -229,3 +229,8 @@ pub use statsd_mapper::{
     HistogramOptions, ObserverOptions, ObserverType, Quantile, SummaryOptions,
 };
 pub use store::{PrometheusOptions, PrometheusSink, Recorder};
+
+// The README's example is a doc test too, so the crates.io page cannot drift from the API.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

@@ -239,3 +239,8 @@ pub use kind::MetricKind;
 pub use mapper::{Expanded, Labels, Mapper, Mapping};
 pub use options::*;
 pub use rule::{MatchType, Rule};
+
+// The README's example is a doc test too, so the crates.io page cannot drift from the API.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

@@ -301,3 +301,8 @@ pub use options::{Compat, Parser};
 pub use owned::OwnedItem;
 pub use packet::{Item, Packet, line_count};
 pub use tags::{Tag, Tags};
+
+// The README's example is a doc test too, so the crates.io page cannot drift from the API.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

@@ -205,18 +205,21 @@
 #![forbid(unsafe_code)]
 
 mod clock;
+mod error;
 mod expose;
 mod float;
 mod histogram;
 mod names;
 mod pipeline;
+pub mod remote_write;
 mod sink;
 mod stats;
 mod store;
 mod summary;
 
 pub use clock::{Clock, ManualClock, SystemClock};
-pub use expose::Format;
+pub use error::{Error, ErrorKind};
+pub use expose::{Format, SampleRef};
 pub use pipeline::Pipeline;
 pub use sink::{Event, Label, Observer, Rejection, Sink, Value};
 pub use stats::{

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use crate::remote_write::RemoteWriteStats;
 use crate::store::lock;
 
 /// A monotonically increasing self-metric.
@@ -90,7 +91,7 @@ pub struct ReasonCounters<const N: usize> {
 }
 
 impl<const N: usize> ReasonCounters<N> {
-    fn new(reasons: &'static [&'static str; N]) -> Self {
+    pub(crate) fn new(reasons: &'static [&'static str; N]) -> Self {
         ReasonCounters {
             reasons,
             counts: std::array::from_fn(|_| Counter::default()),
@@ -201,6 +202,8 @@ pub struct Stats {
     /// `statsd_metric_mapper_cache_hits_total`
     pub mapper_cache_hits: Counter,
     build_info: Mutex<Vec<(&'static str, String)>>,
+    /// `statsd_exporter_remote_write_*` (new): exposed once a remote writer runs.
+    pub remote_write: RemoteWriteStats,
 }
 
 static ACTIONS: [&str; 2] = ["map", "drop"];
@@ -234,6 +237,7 @@ impl Default for Stats {
             mapper_cache_gets: Counter::default(),
             mapper_cache_hits: Counter::default(),
             build_info: Mutex::new(Vec::new()),
+            remote_write: RemoteWriteStats::default(),
         }
     }
 }
@@ -248,7 +252,7 @@ pub(crate) struct StatFamily {
 }
 
 /// Names of every self-metric and whether it is a counter.
-const FAMILIES: [(&str, bool, &str); 26] = [
+const FAMILIES: [(&str, bool, &str); 32] = [
     (
         "statsd_exporter_config_reloads_total",
         true,
@@ -375,6 +379,36 @@ const FAMILIES: [(&str, bool, &str); 26] = [
         "The count of unique metrics currently cached.",
     ),
     (
+        "statsd_exporter_remote_write_samples_sent_total",
+        true,
+        "Samples in remote-write requests the receiver accepted.",
+    ),
+    (
+        "statsd_exporter_remote_write_samples_dropped_total",
+        true,
+        "Samples given up by remote write, by reason (queue_full, non_retryable, retries_exhausted).",
+    ),
+    (
+        "statsd_exporter_remote_write_requests_total",
+        true,
+        "Remote-write requests the receiver accepted.",
+    ),
+    (
+        "statsd_exporter_remote_write_requests_failed_total",
+        true,
+        "Remote-write request attempts that failed (every retry counts).",
+    ),
+    (
+        "statsd_exporter_remote_write_sent_bytes_total",
+        true,
+        "Compressed bytes of remote-write requests the receiver accepted.",
+    ),
+    (
+        "statsd_exporter_remote_write_queue_batches",
+        false,
+        "Remote-write batches waiting to be sent.",
+    ),
+    (
         "statsd_exporter_build_info",
         false,
         "A metric with a constant '1' value labeled by version, revision, branch, goversion from which statsd_exporter was built, and the goos and goarch for the build.",
@@ -423,6 +457,36 @@ impl Stats {
             .iter()
             .find(|((n, k), _)| &**n == metric_name && *k == kind)
             .map_or(0, |(_, v)| *v)
+    }
+
+    /// Samples of one remote-write family: none until a writer runs, then every reason.
+    fn remote_write_samples(&self, name: &str) -> Vec<(Vec<(&'static str, String)>, f64)> {
+        let rw = &self.remote_write;
+        if !rw.is_enabled() {
+            return Vec::new();
+        }
+        let plain = |v: u64| vec![(Vec::new(), v as f64)];
+        match name {
+            "statsd_exporter_remote_write_samples_sent_total" => plain(rw.samples_sent.get()),
+            "statsd_exporter_remote_write_samples_dropped_total" => {
+                crate::remote_write::REMOTE_WRITE_DROP_REASONS
+                    .iter()
+                    .map(|r| {
+                        (
+                            vec![("reason", (*r).to_string())],
+                            rw.samples_dropped.get(r) as f64,
+                        )
+                    })
+                    .collect()
+            }
+            "statsd_exporter_remote_write_requests_total" => plain(rw.requests.get()),
+            "statsd_exporter_remote_write_requests_failed_total" => plain(rw.requests_failed.get()),
+            "statsd_exporter_remote_write_sent_bytes_total" => plain(rw.sent_bytes.get()),
+            "statsd_exporter_remote_write_queue_batches" => {
+                vec![(Vec::new(), rw.queue_batches.get())]
+            }
+            _ => Vec::new(),
+        }
     }
 
     /// Names the store must refuse to user events, and whether each is a counter.
@@ -499,6 +563,9 @@ impl Stats {
                     plain(self.mapper_cache_hits.get() as f64)
                 }
                 "statsd_metric_mapper_cache_length" => plain(self.mapper_cache_length.get()),
+                remote if remote.starts_with("statsd_exporter_remote_write_") => {
+                    self.remote_write_samples(remote)
+                }
                 "statsd_exporter_build_info" => {
                     let labels = lock(&self.build_info).clone();
                     if labels.is_empty() {

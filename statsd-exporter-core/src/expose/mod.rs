@@ -2,6 +2,7 @@
 
 mod encoder;
 mod label_text;
+mod visit;
 
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
@@ -12,6 +13,7 @@ pub use encoder::Format;
 use encoder::{Encoder, Number, TypeName};
 pub(crate) use label_text::LabelText;
 use label_text::render_labels;
+pub use visit::SampleRef;
 
 use crate::PrometheusSink;
 use crate::stats::StatFamily;

@@ -185,7 +185,12 @@ impl PrometheusSink {
     }
 
     fn shard(&self, hash: u64) -> MutexGuard<'_, Shard> {
-        let index = hash.checked_shr(self.shard_shift).unwrap_or(0) as usize;
+        // Bits 32.. pick the shard: the shard's table takes its bucket from the low bits and
+        // its 7-bit tags from the top ones, which must still differ within a shard.
+        let index = hash
+            .rotate_left(32)
+            .checked_shr(self.shard_shift)
+            .unwrap_or(0) as usize;
         lock(&self.shards[index])
     }
 
@@ -366,6 +371,25 @@ impl<'s, 'a> SortedLabels<'s, 'a> {
         let labels = self.labels;
         self.order.iter().map(move |&i| &labels[i as usize])
     }
+
+    /// For each of the event's labels (up to 16), the position it takes in sorted order,
+    /// one nibble each: the label order a series remembers to compare against. Identity
+    /// when duplicates were removed (the event then never matches positionally anyway).
+    pub(crate) fn event_order(&self) -> u64 {
+        let mut order = 0u64;
+        if self.order.len() == self.labels.len() {
+            for (sorted, &event) in self.order.iter().enumerate().take(16) {
+                if event < 16 {
+                    order |= (sorted as u64) << (4 * event);
+                }
+            }
+        } else {
+            for i in 0..self.order.len().min(16) {
+                order |= (i as u64) << (4 * i);
+            }
+        }
+        order
+    }
 }
 
 /// Sorts `labels` by name (last of equal names winning) and calls `f` with the result.
@@ -469,6 +493,68 @@ mod tests {
         let names: Vec<&str> = sorted.iter().map(|l| l.name).collect();
         assert_eq!(names, ["a", "b", "c", "d"]);
         assert!(sorted.iter().all(|l| l.value == "last"));
+    }
+
+    #[test]
+    fn remembered_label_order_never_matches_another_series() {
+        let sink = PrometheusSink::default();
+        let mut recorder = sink.recorder();
+        let mut add = |labels: &[Label<'_>]| {
+            recorder
+                .record(&Event {
+                    name: "m",
+                    labels,
+                    value: Value::Counter(1.0),
+                    help: "",
+                    ttl: None,
+                })
+                .unwrap();
+        };
+        // Stored sorted as {a, b, c}; the series learns the order (c, a, b).
+        add(&[
+            Label::new("c", "3"),
+            Label::new("a", "1"),
+            Label::new("b", "2"),
+        ]);
+        add(&[
+            Label::new("c", "3"),
+            Label::new("a", "1"),
+            Label::new("b", "2"),
+        ]);
+        // Same names in the learnt order, values moved: other series.
+        add(&[
+            Label::new("c", "1"),
+            Label::new("a", "3"),
+            Label::new("b", "2"),
+        ]);
+        add(&[
+            Label::new("c", "3"),
+            Label::new("a", "2"),
+            Label::new("b", "1"),
+        ]);
+        // Another order of the first series, then the learnt one again.
+        add(&[
+            Label::new("b", "2"),
+            Label::new("c", "3"),
+            Label::new("a", "1"),
+        ]);
+        add(&[
+            Label::new("c", "3"),
+            Label::new("a", "1"),
+            Label::new("b", "2"),
+        ]);
+        // A repeated name of the right length is not the set.
+        add(&[
+            Label::new("c", "3"),
+            Label::new("a", "1"),
+            Label::new("a", "1"),
+        ]);
+        assert_eq!(sink.series_count(), 4);
+        let mut out = Vec::new();
+        sink.expose_metrics(&mut out, crate::Format::Text).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert!(text.contains("m{a=\"1\",b=\"2\",c=\"3\"} 4\n"), "{text}");
+        assert!(text.contains("m{a=\"1\",c=\"3\"} 1\n"), "{text}");
     }
 
     #[test]

@@ -15,6 +15,9 @@ use crate::summary::{Sample, SummaryState};
 
 const NO_SLOT: u32 = u32::MAX;
 
+/// Series with up to this many labels remember their event's label order (4 bits each).
+const HINTED_LABELS: usize = 16;
+
 /// An owned label of a stored series. The name is shared by every series of the metric
 /// (interned in its [`Family`]), which saves memory and lets the scrape's sort compare
 /// names by pointer.
@@ -47,27 +50,63 @@ pub(crate) struct Series {
     ttl: u64,
     /// Deadline of this series' live heap entry; 0 = none.
     queued_deadline: u64,
+    /// Nibble `i`: the stored position of the last matching event's label `i` (a
+    /// permutation of the stored positions; see [`Series::is`]).
+    order: u64,
 }
 
 impl Series {
-    /// Whether this series has name `name` and exactly the labels `labels` (unique names,
-    /// in any order). Each label is looked for at its own position first (the common case
-    /// of sorted input), then among all stored labels; a bit mask makes sure no stored
-    /// label is matched twice, so equal lengths mean the same set.
+    /// Whether this series has name `name` and exactly the labels `labels` (in any order).
+    ///
+    /// Clients send a series' tags in the same order every time, so the series remembers
+    /// where each of the event's labels sat among its own ones last time (`order`) and
+    /// first compares at those places only: one name and one value comparison per label.
+    /// Only a different order (or more than [`HINTED_LABELS`] labels) takes the scan.
     #[inline]
     fn is<'l, 'a: 'l>(
-        &self,
+        &mut self,
         hash: u64,
         name: &str,
-        labels: impl ExactSizeIterator<Item = &'l Label<'a>>,
+        labels: impl ExactSizeIterator<Item = &'l Label<'a>> + Clone,
     ) -> bool {
         let stored = &*self.labels;
-        if self.hash != hash || !same(&self.family.name, name) || stored.len() != labels.len() {
+        if self.hash != hash || stored.len() != labels.len() || !same(&self.family.name, name) {
             return false;
         }
+        if stored.len() <= HINTED_LABELS {
+            // `order` is a permutation of the stored positions (see `scan`), so n matches
+            // at n distinct places mean the same set.
+            let mut order = self.order;
+            let mut hit = true;
+            for label in labels.clone() {
+                let at = (order & 15) as usize;
+                order >>= 4;
+                match stored.get(at) {
+                    Some(s) if same(&s.name, label.name) && same(&s.value, label.value) => {}
+                    _ => {
+                        hit = false;
+                        break;
+                    }
+                }
+            }
+            if hit {
+                return true;
+            }
+        }
+        self.scan(labels)
+    }
+
+    /// The order-independent comparison: each label is looked for at its own position
+    /// first, then among all stored labels; a bit mask makes sure no stored label is
+    /// matched twice, so equal lengths mean the same set. A match records the order for
+    /// [`is`](Self::is).
+    #[inline(never)]
+    fn scan<'l, 'a: 'l>(&mut self, labels: impl ExactSizeIterator<Item = &'l Label<'a>>) -> bool {
+        let stored = &*self.labels;
         // Beyond 64 labels only positional matches are tried: sorted input still matches.
         let scan = stored.len() <= 64;
         let mut used = 0u64;
+        let mut order = 0u64;
         for (i, label) in labels.enumerate() {
             let at = if stored.get(i).is_some_and(|s| same(&s.name, label.name)) {
                 i
@@ -89,6 +128,12 @@ impl Series {
                 }
                 used |= bit;
             }
+            if i < HINTED_LABELS {
+                order |= (at as u64) << (4 * i);
+            }
+        }
+        if stored.len() <= HINTED_LABELS {
+            self.order = order;
         }
         true
     }
@@ -266,6 +311,7 @@ impl Shard {
             }
         };
         let text = LabelText::new(labels.iter().map(|l| (l.name, l.value)));
+        let order = labels.event_order();
         let labels: Arc<[OwnedLabel]> = labels
             .iter()
             .map(|l| OwnedLabel {
@@ -291,6 +337,7 @@ impl Shard {
             last_seen: now,
             ttl,
             queued_deadline: 0,
+            order,
         };
         series.apply(value, now, &mut self.scratch);
         let entry = &mut self.slots[slot as usize];

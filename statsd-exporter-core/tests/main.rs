@@ -2,6 +2,7 @@
 
 mod exposition;
 mod pipeline;
+mod remote_write;
 mod robustness;
 mod store;
 mod summary;

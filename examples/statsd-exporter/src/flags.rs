@@ -5,8 +5,12 @@
 //! statsd_exporter 0.30 is known by its exact name and default; flags that mean nothing in
 //! this design are accepted and reported by [`Flags::ignored`] so that `main` logs them once.
 
+mod remote_write;
+
 use std::fmt;
 use std::time::Duration;
+
+pub use remote_write::RemoteWriteFlags;
 
 /// How a flag takes its value.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -15,7 +19,13 @@ enum Kind {
     Value,
     /// A switch: `--flag`, `--no-flag`, `--flag=false`.
     Bool,
+    /// Takes a value and may be repeated; the values are kept in order, joined by
+    /// [`LIST_SEPARATOR`] (a byte no command-line argument can contain).
+    List,
 }
+
+/// Joins the values of a repeated flag.
+const LIST_SEPARATOR: char = '\0';
 
 /// One row of the flag table: name (without `--`), kind, default shown in `--help`, help text.
 struct Spec {
@@ -29,6 +39,15 @@ const fn value(name: &'static str, default: &'static str, help: &'static str) ->
     Spec {
         name,
         kind: Kind::Value,
+        default,
+        help,
+    }
+}
+
+const fn list(name: &'static str, default: &'static str, help: &'static str) -> Spec {
+    Spec {
+        name,
+        kind: Kind::List,
         default,
         help,
     }
@@ -207,6 +226,51 @@ const SPECS: &[Spec] = &[
         "",
         "Accepted for compatibility; unused (there is no FSM to dump: globs compile to a trie).",
     ),
+    value(
+        "remote-write.url",
+        "",
+        "New: push every series with Prometheus remote write 1.0 to this http:// URL (Prometheus' /api/v1/write, Mimir's /api/v1/push, ...). \"\" disables it.",
+    ),
+    value(
+        "remote-write.interval",
+        "15s",
+        "New: time between two remote-write snapshots of all series.",
+    ),
+    value(
+        "remote-write.batch-size",
+        "500",
+        "New: most series in one remote-write request.",
+    ),
+    value(
+        "remote-write.queue-capacity",
+        "100",
+        "New: most remote-write requests waiting while the receiver is slow or down; past it the oldest is dropped and counted.",
+    ),
+    value(
+        "remote-write.timeout",
+        "10s",
+        "New: connect, read and write timeout of a remote-write request.",
+    ),
+    value(
+        "remote-write.max-retries",
+        "10",
+        "New: retries of a failed remote-write request (connection error, 5xx, 429) before it is dropped and counted; waits double from 30ms to 5s between them.",
+    ),
+    value(
+        "remote-write.basic-auth.username",
+        "",
+        "New: basic-auth user name of remote-write requests (needs --remote-write.basic-auth.password-file).",
+    ),
+    value(
+        "remote-write.basic-auth.password-file",
+        "",
+        "New: file holding the basic-auth password of remote-write requests (one trailing newline is ignored).",
+    ),
+    list(
+        "remote-write.label",
+        "",
+        "New: name=value label added to every pushed series, such as instance=web-1; repeatable. A series' own label of that name wins.",
+    ),
     switch("check-config", "false", "Check configuration and exit."),
     value(
         "log.level",
@@ -331,6 +395,8 @@ pub struct Flags {
     pub log_level: Level,
     /// `--log.format`
     pub log_format: LogFormat,
+    /// `--remote-write.*` (`None` without `--remote-write.url`).
+    pub remote_write: Option<RemoteWriteFlags>,
     /// Flags given on the command line that this design does not use (logged once at start).
     pub ignored: Vec<&'static str>,
 }
@@ -383,12 +449,15 @@ pub fn parse<I: IntoIterator<Item = String>>(args: I) -> Result<Command, FlagErr
             let v = match (spec.kind, inline) {
                 (_, Some(v)) => v,
                 (Kind::Bool, None) => "true".to_string(),
-                (Kind::Value, None) => match args.next() {
+                (Kind::Value | Kind::List, None) => match args.next() {
                     Some(v) => v,
                     None => return err(format!("expected argument for flag '--{name}'")),
                 },
             };
-            values[index] = Some(v);
+            values[index] = match (spec.kind, values[index].take()) {
+                (Kind::List, Some(earlier)) => Some(format!("{earlier}{LIST_SEPARATOR}{v}")),
+                _ => Some(v),
+            };
             continue;
         }
         if let Some(positive) = name.strip_prefix("no-")
@@ -480,6 +549,7 @@ fn build(values: &[Option<String>]) -> Result<Flags, FlagError> {
             "invalid value {relay_packet_length} for flag '--statsd.relay.packet-length': expected 2 to 65507"
         ));
     }
+    let remote_write = remote_write::build(&get)?;
     let ignored = IGNORED
         .iter()
         .copied()
@@ -519,6 +589,7 @@ fn build(values: &[Option<String>]) -> Result<Flags, FlagError> {
         check_config: boolean("check-config")?,
         log_level,
         log_format,
+        remote_write,
         ignored,
     })
 }
@@ -572,6 +643,7 @@ pub fn help() -> String {
         let flag = match spec.kind {
             Kind::Bool => format!("--[no-]{}", spec.name),
             Kind::Value => format!("--{}=<value>", spec.name),
+            Kind::List => format!("--{}=<value> ...", spec.name),
         };
         let default = if spec.default.is_empty() || spec.default == "false" {
             String::new()

@@ -10,6 +10,7 @@ mod log;
 mod pipeline;
 mod process;
 mod relay;
+mod remote_write;
 mod signals;
 
 use std::process::ExitCode;
@@ -93,6 +94,11 @@ fn run(flags: &Flags) -> Result<ExitCode, String> {
         return Ok(ExitCode::SUCCESS);
     }
     pipeline.spawn_expiry();
+    // Lives as long as `run`, which never returns once serving.
+    let _remote_write = match &flags.remote_write {
+        Some(settings) => Some(remote_write::start(pipeline.sink(), settings)?),
+        None => None,
+    };
     let stats = Arc::new(ListenerStats::new(pipeline.stats()));
     let backend: Arc<dyn backend::Backend> = Arc::new(pipeline);
 

@@ -83,6 +83,11 @@ impl PrometheusBackend {
         })
     }
 
+    /// The series store (for the remote writer).
+    pub fn sink(&self) -> Arc<PrometheusSink> {
+        Arc::clone(&self.sink)
+    }
+
     /// The self-metrics shared with the listeners.
     pub fn stats(&self) -> Arc<Stats> {
         Arc::clone(self.sink.stats())

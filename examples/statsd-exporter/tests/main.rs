@@ -8,6 +8,7 @@ mod cli;
 mod endpoints;
 mod listeners;
 mod real_components;
+mod remote_write;
 mod robustness;
 
 mod attack;

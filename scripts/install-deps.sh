@@ -10,6 +10,7 @@ declare -A apt_packages=(
   [promtool]=prometheus
   [prometheus]=prometheus
   [ruby]=ruby
+  [jq]=jq
 )
 
 # Debian packages that install a library rather than a command: file it installs -> package.

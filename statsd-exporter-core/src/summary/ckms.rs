@@ -228,7 +228,17 @@ mod tests {
 
     #[test]
     fn floor_matches_f64_floor() {
-        for x in [0.0, 0.25, 1.0, 1.999, 2.5, 1e15 + 0.5, 4.6e15, 1e300, f64::MAX] {
+        for x in [
+            0.0,
+            0.25,
+            1.0,
+            1.999,
+            2.5,
+            1e15 + 0.5,
+            4.6e15,
+            1e300,
+            f64::MAX,
+        ] {
             assert_eq!(floor(x), x.floor(), "{x}");
         }
     }

@@ -230,6 +230,22 @@ pub enum WarningKind {
 ///
 /// Warnings are returned by [`MapperConfig::warnings`](crate::MapperConfig::warnings),
 /// never printed.
+///
+/// ```
+/// use statsd_mapper::{MapperConfig, WarningKind};
+///
+/// let config = MapperConfig::from_yaml_str(
+///     "mappings:\n- match: \"a.*\"\n  name: a\n- match: \"a.b\"\n  name: b\n",
+///     None,
+/// )?;
+/// let warnings: Vec<_> = config.warnings().iter().map(|w| (w.kind(), w.line())).collect();
+/// assert_eq!(warnings, [(WarningKind::UnreachableRule, 4)]);
+/// // Display gives `line:column: message`; prefix the file name when printing.
+/// for warning in config.warnings() {
+///     eprintln!("mapping.yml:{warning}");
+/// }
+/// # Ok::<(), statsd_mapper::Error>(())
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Warning {
     kind: WarningKind,

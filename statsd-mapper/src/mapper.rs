@@ -161,6 +161,53 @@ impl Mapper {
 /// The result of a lookup: which rule matched (if any) and everything the exporter
 /// needs, resolved. Names and label values are expanded on demand into the caller's
 /// storage ([`Expanded::write_to`]) or through `Display`.
+///
+/// ```
+/// use std::time::Duration;
+/// use statsd_mapper::{Action, Captures, Mapper, MapperConfig, MetricKind, ObserverType};
+///
+/// let config = MapperConfig::from_yaml_str(
+///     r#"
+/// defaults:
+///   ttl: 1h
+/// mappings:
+/// - match: "sidekiq.*.duration"
+///   name: sidekiq_job_seconds
+///   help: Job run time.
+///   observer_type: histogram
+///   histogram_options: {buckets: [0.1, 1, 10]}
+///   labels: {worker: "$1"}
+/// - match: "debug.*"
+///   name: unused
+///   action: drop
+/// "#,
+///     None,
+/// )?;
+/// let mapper = Mapper::new(config, 100);
+/// let mut captures = Captures::new();
+///
+/// let job = mapper.map("sidekiq.MailWorker.duration", MetricKind::Observer, &mut captures);
+/// assert_eq!(job.action(), Action::Map);
+/// assert_eq!(job.name().to_string(), "sidekiq_job_seconds");
+/// let labels: Vec<_> = job.labels().map(|(k, v)| (k, v.to_string())).collect();
+/// assert_eq!(labels, [("worker", "MailWorker".to_string())]);
+/// assert_eq!(job.help(), "Job run time.");
+/// assert_eq!(job.ttl(), Some(Duration::from_secs(3600))); // from `defaults`
+/// assert_eq!(job.observer().observer_type, ObserverType::Histogram);
+/// assert_eq!(job.observer().histogram.buckets, [0.1, 1.0, 10.0]);
+/// assert_eq!(job.capture(1), Some("MailWorker"));
+///
+/// assert_eq!(mapper.map("debug.x", MetricKind::Counter, &mut captures).action(), Action::Drop);
+///
+/// // Unmapped: the StatsD name (escape it yourself), no labels, the defaults.
+/// let other = mapper.map("api.hits", MetricKind::Counter, &mut captures);
+/// assert_eq!(other.action(), Action::Unmapped);
+/// assert_eq!(other.name().as_str(), Some("api.hits"));
+/// assert_eq!(other.labels().count(), 0);
+/// assert_eq!(other.help(), statsd_mapper::DEFAULT_HELP);
+/// assert_eq!(other.observer().observer_type, ObserverType::Summary);
+/// # Ok::<(), statsd_mapper::Error>(())
+/// ```
 #[derive(Clone, Copy)]
 pub struct Mapping<'a> {
     config: &'a MapperConfig,
@@ -274,6 +321,35 @@ impl fmt::Debug for Mapping<'_> {
 }
 
 /// A templated value (metric name or label value), expanded on demand.
+///
+/// On a hot path, expand into a `String` you keep and clear, so that nothing is
+/// allocated once it has grown; `Display` (and so `to_string`) is there for convenience.
+///
+/// ```
+/// use statsd_mapper::{Captures, Mapper, MapperConfig, MetricKind};
+///
+/// let config = MapperConfig::from_yaml_str(
+///     "mappings:\n- match: \"app.*.*\"\n  name: \"app_${2}\"\n  labels: {service: \"$1\", env: prod}\n",
+///     None,
+/// )?;
+/// let mapper = Mapper::new(config, 100);
+/// let mut captures = Captures::new();
+/// let mut buffer = String::new();
+///
+/// for line in ["app.web.requests", "app.api.requests"] {
+///     let mapping = mapper.map(line, MetricKind::Counter, &mut captures);
+///     buffer.clear();
+///     mapping.name().write_to(&mut buffer);
+///     assert_eq!(buffer, "app_requests");
+///     for (label, value) in mapping.labels() {
+///         // A constant value needs no expansion at all.
+///         if label == "env" {
+///             assert_eq!(value.as_str(), Some("prod"));
+///         }
+///     }
+/// }
+/// # Ok::<(), statsd_mapper::Error>(())
+/// ```
 #[derive(Clone, Copy)]
 pub struct Expanded<'a> {
     template: Option<&'a Template>,

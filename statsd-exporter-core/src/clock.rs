@@ -37,6 +37,31 @@ impl Clock for SystemClock {
 /// A clock that only moves when told to: for tests of TTL and summary ageing.
 ///
 /// Clones share the same time, so a test can keep one and hand another to the store.
+///
+/// A TTL test without sleeping:
+///
+/// ```
+/// use std::sync::Arc;
+/// use std::time::Duration;
+/// use statsd_exporter_core::{Event, ManualClock, PrometheusOptions, PrometheusSink, Sink, Value};
+///
+/// let clock = ManualClock::new();
+/// let sink = PrometheusSink::with_clock(PrometheusOptions::default(), Arc::new(clock.clone()));
+/// let event = Event {
+///     name: "sessions",
+///     labels: &[],
+///     value: Value::GaugeSet(3.0),
+///     help: "Open sessions.",
+///     ttl: Some(Duration::from_secs(30)),
+/// };
+/// sink.recorder().record(&event).unwrap();
+///
+/// clock.advance(Duration::from_secs(29));
+/// assert_eq!(sink.expire(), 0);
+/// clock.advance(Duration::from_secs(2));
+/// assert_eq!(sink.expire(), 1); // one series removed
+/// assert_eq!(sink.series_count(), 0);
+/// ```
 #[derive(Clone, Debug)]
 pub struct ManualClock {
     base: Instant,

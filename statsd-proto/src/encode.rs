@@ -31,6 +31,22 @@ use crate::packet::Item;
 use crate::tags::Tag;
 
 /// DogStatsD fields of a metric that are not tags.
+///
+/// ```
+/// use statsd_proto::{encode_metric, Compat, MetricFields, MetricType, Name, Parser, Sample};
+///
+/// let fields = MetricFields {
+///     container_id: Some(b"83c6a2"),
+///     compat: Compat::DogStatsd,
+///     ..MetricFields::default()
+/// };
+/// let samples = [Sample::new(b"", 1.0, MetricType::Counter)];
+/// let mut out = Vec::new();
+/// encode_metric(&mut out, Name::new(b"hits", b""), samples.iter().copied(), [], &fields);
+/// assert_eq!(out, b"hits:1|c|c:83c6a2");
+/// assert_eq!(Parser::dogstatsd().parse_metric(&out)?.container_id(), Some(&b"83c6a2"[..]));
+/// # Ok::<(), statsd_proto::Error>(())
+/// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct MetricFields<'a> {
     /// `|c:` container id.

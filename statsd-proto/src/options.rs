@@ -2,6 +2,29 @@
 
 /// Which implementation's rules the parser follows where statsd_exporter and the
 /// DogStatsD Agent disagree. See the crate docs, "Modes", for every difference.
+///
+/// ```
+/// use statsd_proto::{Compat, Parser};
+///
+/// let exporter = Parser::new(); // Compat::StatsdExporter
+/// let agent = Parser::dogstatsd();
+/// assert_eq!(agent.compat(), Compat::DogStatsd);
+///
+/// // A signed gauge: a delta for statsd_exporter, an absolute value for the Agent.
+/// let line = b"queue.depth:-3|g";
+/// let delta = exporter.parse_metric(line)?.samples().next().unwrap()?;
+/// let absolute = agent.parse_metric(line)?.samples().next().unwrap()?;
+/// assert!(delta.is_relative() && !absolute.is_relative());
+/// assert_eq!((delta.value(), absolute.value()), (-3.0, -3.0));
+///
+/// // An unknown field: statsd_exporter drops the sample (and counts why), the Agent
+/// // ignores the field.
+/// let line = b"hits:1|c|x:future";
+/// let dropped = exporter.parse_metric(line)?.samples().next().unwrap();
+/// assert_eq!(dropped.unwrap_err().kind().as_str(), "invalid_sample_factor");
+/// assert_eq!(agent.parse_metric(line)?.samples().next().unwrap()?.value(), 1.0);
+/// # Ok::<(), statsd_proto::Error>(())
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
 pub enum Compat {
     /// Prometheus' statsd_exporter 0.30 (the default): `a:1|c:2|ms` multi-value lines,

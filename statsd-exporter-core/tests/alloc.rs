@@ -92,6 +92,18 @@ fn parse_map_record_of_existing_series_does_not_allocate() {
     assert_eq!(sink.series_count(), series);
     assert_eq!(sink.stats().events.get("counter"), 30_000 * 2);
     assert_eq!(allocated, 0, "{allocated} allocations in 10 000 packets");
+    // The batch entry (one line per datagram, as Mastodon sends them) allocates nothing
+    // either.
+    let datagrams: Vec<&[u8]> = PACKET.split(|b| *b == b'\n').collect();
+    let batch = [datagrams.as_slice(); 4].concat();
+    let before = allocations();
+    for _ in 0..2_500 {
+        pipeline.process_packets(&batch, &mut sink.recorder());
+    }
+    let allocated = allocations() - before;
+    assert_eq!(sink.series_count(), series);
+    assert_eq!(sink.stats().events.get("counter"), 40_000 * 2);
+    assert_eq!(allocated, 0, "{allocated} allocations in 2 500 batches");
 }
 
 #[test]

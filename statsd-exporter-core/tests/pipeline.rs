@@ -441,3 +441,58 @@ fn threads_ingest_through_clones() {
     assert_eq!(value(&sink, "lat_count").as_deref(), Some("6000"));
     assert_eq!(sink.stats().lines.get(), 3 * 2000 * 3);
 }
+
+#[test]
+fn a_batch_of_datagrams_counts_and_records_like_one_packet_each() {
+    let yaml = r#"
+mappings:
+- match: "api.*.requests"
+  name: api_requests_total
+  labels: { service: "$1" }
+- match: "drop.*"
+  action: drop
+  name: dropped
+"#;
+    // Good lines, empty pieces, a parse error, a set, a negative counter, a drop, a
+    // conflict and a tagged line.
+    let datagrams: [&[u8]; 9] = [
+        b"api.users.requests:3|c|#code:200",
+        b"api.users.requests:1|c|#code:200\n\nlatency:320|ms",
+        b"",
+        b"not a line",
+        b"uniques:1|s",
+        b"neg:-1|c",
+        b"drop.me:1|c",
+        b"latency:1|c",
+        b"load:+2|g\r\nload:-0.5|g",
+    ];
+    let (one_sink, mut one, _) = setup(yaml);
+    for datagram in datagrams {
+        one.process_packet(datagram, &mut one_sink.recorder());
+    }
+    let (batch_sink, mut batch, _) = setup(yaml);
+    batch.process_packets(&datagrams, &mut batch_sink.recorder());
+    let expose = |sink: &PrometheusSink| {
+        let mut out = Vec::new();
+        sink.expose_metrics(&mut out, statsd_exporter_core::Format::Text)
+            .unwrap();
+        String::from_utf8(out).unwrap()
+    };
+    let text = expose(&batch_sink);
+    assert_eq!(text, expose(&one_sink));
+    assert_eq!(batch_sink.stats().lines.get(), 12);
+    assert!(
+        text.contains("api_requests_total{code=\"200\",service=\"users\"} 4\n"),
+        "{text}"
+    );
+    assert!(text.contains("load 1.5\n"), "{text}");
+    assert!(
+        text.contains("statsd_exporter_events_actions_total{action=\"drop\"} 1\n"),
+        "{text}"
+    );
+    // Owned datagrams through an iterator work the same way.
+    let (owned_sink, mut owned, _) = setup(yaml);
+    let vecs: Vec<Vec<u8>> = datagrams.iter().map(|d| d.to_vec()).collect();
+    owned.process_packets(vecs.iter(), &mut owned_sink.recorder());
+    assert_eq!(expose(&owned_sink), text);
+}

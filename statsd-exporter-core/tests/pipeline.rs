@@ -471,7 +471,7 @@ mappings:
         one.process_packet(datagram, &mut one_sink.recorder());
     }
     let (batch_sink, mut batch, _) = setup(yaml);
-    batch.process_packets(&datagrams, &mut batch_sink.recorder());
+    batch.process_packets(datagrams, &mut batch_sink.recorder());
     let expose = |sink: &PrometheusSink| {
         let mut out = Vec::new();
         sink.expose_metrics(&mut out, statsd_exporter_core::Format::Text)

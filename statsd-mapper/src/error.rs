@@ -105,6 +105,8 @@ struct Inner {
     position: Position,
     text: String,
     detail: String,
+    /// Further errors of the same load, in file order (see [`Error::all`]).
+    more: Vec<Error>,
 }
 
 impl Error {
@@ -121,8 +123,20 @@ impl Error {
                 position,
                 text: text.into(),
                 detail: detail.into(),
+                more: Vec::new(),
             }),
         }
+    }
+
+    /// The first of `errors` carrying the others (`None` when there are none).
+    pub(crate) fn collected(mut errors: Vec<Error>) -> Option<Error> {
+        if errors.is_empty() {
+            return None;
+        }
+        errors.sort_by_key(|e| e.inner.position);
+        let mut first = errors.remove(0);
+        first.inner.more = errors;
+        Some(first)
     }
 
     pub(crate) fn io(path: &Path, err: &std::io::Error) -> Error {
@@ -144,7 +158,47 @@ impl Error {
         if self.inner.file.is_none() {
             self.inner.file = file.map(Path::to_path_buf);
         }
+        self.inner.more = std::mem::take(&mut self.inner.more)
+            .into_iter()
+            .map(|e| e.with_file(file))
+            .collect();
         self
+    }
+
+    /// Every error found by the load that returned this one, in file order: this error
+    /// first (it is the one `Display` and the accessors describe), then the others.
+    ///
+    /// A config load does not stop at the first problem: every mapping (and the
+    /// `defaults` block) is checked, and each one that is wrong contributes its first
+    /// error. Text that is not valid YAML, or does not have the shape of a mapping config
+    /// (an unknown or duplicate key, a wrong value type), stops the load at that point,
+    /// so then there is one error.
+    ///
+    /// ```
+    /// use statsd_mapper::{ErrorKind, MapperConfig};
+    ///
+    /// let yaml = "\
+    /// mappings:
+    /// - match: a.b*c.d!
+    ///   name: x
+    /// - match: ok.*
+    ///   name: ok
+    /// - match: b.*
+    ///   name: \"b\"
+    ///   labels: { 0bad: x }
+    /// ";
+    /// let err = MapperConfig::from_yaml_str(yaml, Some("conf.yml".as_ref())).unwrap_err();
+    /// let all: Vec<String> = err.all().map(ToString::to_string).collect();
+    /// assert_eq!(all.len(), 2);
+    /// assert!(all[0].starts_with("conf.yml:2:10: invalid match \"a.b*c.d!\""));
+    /// assert!(all[1].starts_with("conf.yml:8:"), "{}", all[1]);
+    /// assert_eq!(err.all().nth(1).unwrap().kind(), ErrorKind::InvalidLabelName);
+    /// ```
+    pub fn all(&self) -> impl ExactSizeIterator<Item = &Error> + '_ {
+        std::iter::once(self)
+            .chain(self.inner.more.iter())
+            .collect::<Vec<_>>()
+            .into_iter()
     }
 
     /// Why it failed.
@@ -209,6 +263,7 @@ impl fmt::Debug for Error {
             .field("column", &self.inner.position.column)
             .field("text", &self.inner.text)
             .field("detail", &self.inner.detail)
+            .field("more", &self.inner.more)
             .finish()
     }
 }

@@ -53,16 +53,33 @@ pub(super) fn load(text: &str) -> Result<MapperConfig, Error> {
         serde_saphyr::from_str(text).map_err(|err| yaml_error(&err, text))?
     };
     let mut warnings = Vec::new();
-    let defaults = resolve_defaults(raw.defaults.as_ref(), &mut warnings)?;
+    // Every mapping is checked even after an error, so that a config check can report
+    // them all (`Error::all`); each wrong block contributes its first error.
+    let mut errors = Vec::new();
+    let defaults = match resolve_defaults(raw.defaults.as_ref(), &mut warnings) {
+        Ok(defaults) => defaults,
+        Err(error) => {
+            errors.push(error);
+            // Check the mappings against statsd_exporter's defaults instead.
+            resolve_defaults(None, &mut Vec::new())?
+        }
+    };
     let mappings = raw.mappings.unwrap_or_default();
     let mut rules = Vec::with_capacity(mappings.len());
     let mut regex_rules = Vec::new();
     for (index, mapping) in mappings.iter().enumerate() {
-        let (rule, regex) = resolve_mapping(index, mapping, &defaults, &mut warnings)?;
-        if let Some(regex) = regex {
-            regex_rules.push((index as u32, regex, rule.kind));
+        match resolve_mapping(index, mapping, &defaults, &mut warnings) {
+            Ok((rule, regex)) => {
+                if let Some(regex) = regex {
+                    regex_rules.push((index as u32, regex, rule.kind));
+                }
+                rules.push(rule);
+            }
+            Err(error) => errors.push(error),
         }
-        rules.push(rule);
+    }
+    if let Some(error) = Error::collected(errors) {
+        return Err(error);
     }
     let mut trie = Trie::new(defaults.ordered);
     for rule in &rules {

@@ -5,6 +5,8 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::net::UdpSocket;
 use std::path::PathBuf;
 use std::process::{Child, Command, Output, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 const BIN: &str = env!("CARGO_BIN_EXE_statsd-aggregate");
 
@@ -140,13 +142,40 @@ fn bad_arguments_print_usage() {
     }
 }
 
-/// Kills the child when the test ends, also on a failed assertion.
-struct Running(Child);
+/// A child process that is killed when the test ends (also on a failed assertion), or by a
+/// watchdog after `limit`: a stuck binary then closes its stdout and the test fails on the
+/// missing output instead of hanging.
+struct Running(Arc<Mutex<Child>>);
+
+impl Running {
+    fn new(child: Child, limit: Duration) -> Running {
+        let child = Arc::new(Mutex::new(child));
+        let watched = Arc::downgrade(&child);
+        std::thread::spawn(move || {
+            let deadline = Instant::now() + limit;
+            while Instant::now() < deadline {
+                std::thread::sleep(Duration::from_millis(100));
+                if watched.strong_count() == 0 {
+                    return;
+                }
+            }
+            if let Some(child) = watched.upgrade() {
+                let _ = child.lock().unwrap().kill();
+            }
+        });
+        Running(child)
+    }
+
+    fn kill(&self) {
+        let mut child = self.0.lock().unwrap();
+        let _ = child.kill();
+        let _ = child.wait();
+    }
+}
 
 impl Drop for Running {
     fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
+        self.kill();
     }
 }
 
@@ -161,8 +190,12 @@ fn udp_prints_an_aggregate_per_interval() {
         .stderr(Stdio::piped())
         .spawn()
         .expect("spawn statsd-aggregate");
-    let mut child = Running(child);
-    let mut stderr = BufReader::new(child.0.stderr.take().unwrap());
+    let child = Running::new(child, Duration::from_secs(60));
+    let (stdout, stderr) = {
+        let mut child = child.0.lock().unwrap();
+        (child.stdout.take().unwrap(), child.stderr.take().unwrap())
+    };
+    let mut stderr = BufReader::new(stderr);
     let mut first = String::new();
     stderr.read_line(&mut first).unwrap();
     let addr = first
@@ -171,7 +204,7 @@ fn udp_prints_an_aggregate_per_interval() {
         .unwrap_or_else(|| panic!("unexpected first stderr line {first:?}"));
 
     let socket = UdpSocket::bind("127.0.0.1:0").unwrap();
-    let mut stdout = BufReader::new(child.0.stdout.take().unwrap());
+    let mut stdout = BufReader::new(stdout);
     // A datagram is processed between two flushes, so each one is one interval's line.
     let mut lines = Vec::new();
     for packet in [
@@ -192,7 +225,7 @@ fn udp_prints_an_aggregate_per_interval() {
 
     // Killed: nothing else was printed (idle intervals print nothing).
     drop(socket);
-    let _ = child.0.kill();
+    child.kill();
     let mut rest = String::new();
     stdout.read_to_string(&mut rest).unwrap();
     assert_eq!(rest, "");

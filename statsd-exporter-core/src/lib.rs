@@ -44,7 +44,8 @@
 //! the observer options of the mapping), a HELP text and a TTL. Everything is borrowed, so
 //! building an event allocates nothing; a sink answers `Ok(())` or a [`Rejection`] reason,
 //! which the pipeline counts. Write one to send StatsD traffic somewhere else (OpenTelemetry,
-//! remote write): see the example on [`Sink`].
+//! a message queue): see the example on [`Sink`]. To push the store's cumulative series
+//! with Prometheus remote write, see "Remote write" below.
 //!
 //! # Pipeline semantics (statsd_exporter's exporter stage)
 //!
@@ -90,6 +91,7 @@
 //! | **`statsd_exporter_series_dropped_total`** | `reason` = `cardinality_limit`, `metric_cardinality_limit` | a new series over a limit |
 //! | **`statsd_exporter_series_expired_total`** | | series removed by TTL |
 //! | `statsd_exporter_metrics_total` (gauge) | `type` | label-name sets of live metrics |
+//! | **`statsd_exporter_remote_write_*`** | `reason` on drops | see "Remote write" (only while a writer runs) |
 //! | listener, reload and cache metrics | | fields of [`Stats`] the binary increments |
 //!
 //! Bold names are new in this crate. `events_conflict_total` keeps at most
@@ -151,6 +153,85 @@
 //! `_total`; statsd_exporter's own gauge `statsd_exporter_metrics_total`).
 //! Known limit of the OpenMetrics opt-in: a counter `x_total` and a gauge `x` both become
 //! family `x` there.
+//!
+//! # Remote write
+//!
+//! With the cargo feature `remote-write` (off by default; it adds the pure-Rust `snap`
+//! crate and nothing else), `RemoteWriter` ([`remote_write`]) pushes the store to a Prometheus
+//! remote-write 1.0 receiver — Prometheus with `--web.enable-remote-write-receiver`,
+//! Grafana Mimir, Cortex, Thanos Receive, VictoriaMetrics — instead of, or as well as,
+//! being scraped:
+//!
+//! ```no_run
+//! # #[cfg(feature = "remote-write")]
+//! # fn main() -> Result<(), statsd_exporter_core::Error> {
+//! use std::sync::Arc;
+//! use std::time::Duration;
+//! use statsd_exporter_core::PrometheusSink;
+//! use statsd_exporter_core::remote_write::{HttpTransport, RemoteWriteOptions, RemoteWriter};
+//!
+//! let sink = Arc::new(PrometheusSink::default());
+//! let transport = HttpTransport::new("http://mimir:9009/api/v1/push", Duration::from_secs(10))?
+//!     .basic_auth("tenant-1", "secret");
+//! let options = RemoteWriteOptions {
+//!     interval: Duration::from_secs(15),
+//!     external_labels: vec![("instance".into(), "web-1:9102".into())],
+//!     ..RemoteWriteOptions::default()
+//! };
+//! let writer = RemoteWriter::start(Arc::clone(&sink), options, transport)?;
+//! // Record into `sink` from the ingest threads as usual; keep `writer` alive.
+//! # Ok(()) }
+//! # #[cfg(not(feature = "remote-write"))]
+//! # fn main() {}
+//! ```
+//!
+//! * **What is sent.** Remote write carries cumulative Prometheus series, so every
+//!   `interval` (default 15 s) the writer snapshots *every* series, changed or not, with
+//!   [`PrometheusSink::visit_samples`]: the same names, labels and values as the text
+//!   exposition (a histogram as `_bucket{le}`, `_sum`, `_count`; a summary as
+//!   `{quantile}`, `_sum`, `_count`), the self-metrics included. Each sample becomes a
+//!   one-sample `TimeSeries` stamped with the snapshot's wall-clock time (kept strictly
+//!   increasing), with the external labels added (a series' own label of the same name
+//!   wins, as in Prometheus) and the labels sorted by name. Samples are cut into requests of
+//!   at most `batch_size` series (default 500), each a hand-encoded protobuf `WriteRequest`
+//!   compressed as a Snappy block and POSTed with `Content-Encoding: snappy`,
+//!   `Content-Type: application/x-protobuf` and `X-Prometheus-Remote-Write-Version: 0.1.0`.
+//!   HELP/TYPE metadata is not sent (optional in 1.0). One snapshot of 10 000 series
+//!   costs about 2 900 instructions per sample and 16 bytes per sample on the wire (see
+//!   the example `remote_write_encode`).
+//! * **Threads and memory.** A collector thread snapshots into a bounded queue of
+//!   `queue_capacity` compressed requests (default 100); a sender thread POSTs them one at
+//!   a time, oldest first. Shards are locked only while their series are copied out, never
+//!   during encoding or I/O, so ingest never waits on the receiver. When the queue is full
+//!   the collector waits for room until its next snapshot is due, then drops the **oldest**
+//!   request: series are cumulative, so the newest snapshot supersedes older ones and a
+//!   receiver that comes back gets current values first. Memory therefore stays at about
+//!   `queue_capacity` requests plus one being encoded, whatever the receiver does.
+//! * **Retries.** Connection errors, timeouts, malformed answers, HTTP 5xx and 429 are
+//!   retried with exponential backoff (`min_backoff` 30 ms doubling to `max_backoff`
+//!   5 s) up to `max_retries` times (default 10), then the request is dropped. Other 4xx
+//!   answers (a bad or out-of-order sample, a tenant limit) are dropped at once: resending
+//!   the same bytes cannot succeed. See [`Error::is_retryable`].
+//! * **Accounting** ([`remote_write::RemoteWriteStats`], exposed with the other
+//!   self-metrics once a writer runs):
+//!   `statsd_exporter_remote_write_samples_sent_total`,
+//!   `statsd_exporter_remote_write_samples_dropped_total{reason}` with `queue_full`,
+//!   `non_retryable`, `retries_exhausted`, `statsd_exporter_remote_write_requests_total`,
+//!   `statsd_exporter_remote_write_requests_failed_total` (every failed attempt),
+//!   `statsd_exporter_remote_write_sent_bytes_total` and the gauge
+//!   `statsd_exporter_remote_write_queue_batches`. These names are reserved in every store,
+//!   feature or not, so a user metric can never collide with them.
+//! * **Transport.** `remote_write::HttpTransport` is a small HTTP/1.1 client over
+//!   `std::net::TcpStream` (`http://` only, kept-alive connection, connect/read/write
+//!   timeout, optional basic auth). `https` is not built in — a TLS stack would be by far
+//!   the heaviest dependency of the crate. Implement `remote_write::Transport` (one
+//!   method: POST these bytes, map failures to [`Error::io`] or [`Error::http_status`])
+//!   with the TLS-capable client of your choice and pass it to
+//!   `RemoteWriter::start`; or put a TLS-terminating
+//!   proxy next to the exporter.
+//! * **Scale-out.** Run one exporter per host or pod, each pushing to the same
+//!   remote-write cluster with an `instance` external label (and `cluster`, `region`, … as
+//!   needed) that keeps its series apart from the other exporters'.
 //!
 //! # Deliberate divergences from statsd_exporter
 //!

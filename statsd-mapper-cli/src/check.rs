@@ -45,9 +45,13 @@ pub fn run(args: &Args, out: &mut dyn Write) -> io::Result<u8> {
             findings.sort_by_key(|f| (f.line, f.column));
         }
         Err(err) => {
-            findings.push(error(err));
-            for more in further_errors(&text, path, err) {
-                findings.push(error(&more));
+            // The load reports every broken rule (`Error::all`), except that a YAML shape
+            // error (unknown key, wrong type) stops it: then blank that rule and go on.
+            findings.extend(err.all().map(error));
+            if err.kind() == ErrorKind::Yaml {
+                for more in further_errors(&text, path, err) {
+                    findings.extend(more.all().map(error));
+                }
             }
         }
     }
@@ -112,9 +116,10 @@ pub fn run(args: &Args, out: &mut dyn Write) -> io::Result<u8> {
 /// The most errors reported for one file.
 const MAX_ERRORS: usize = 50;
 
-/// The mapper stops at the first error. To report the errors of every broken rule, blank
-/// the rule the last error is in (keeping line numbers) and load again, until the config
-/// loads or an error lies outside a `mappings:` item (defaults, YAML structure).
+/// The mapper reports every broken rule, but a YAML shape error stops its load. To go on
+/// past one, blank the rule the last error is in (keeping line numbers) and load again,
+/// until the config loads, a load reports its rule errors (all of them: `Error::all`), or
+/// an error lies outside a `mappings:` item (defaults, YAML structure).
 fn further_errors(text: &str, path: &Path, first: &Error) -> Vec<Error> {
     let mut lines: Vec<&str> = text.lines().collect();
     let mut found = Vec::new();
@@ -132,7 +137,11 @@ fn further_errors(text: &str, path: &Path, first: &Error) -> Vec<Error> {
             // Blanking must move the error on; anything else means it is not the rule's.
             Err(err) if err.line() as usize > end || (err.line() as usize) <= start => {
                 line = err.line();
+                let shape = err.kind() == ErrorKind::Yaml;
                 found.push(err);
+                if !shape {
+                    break;
+                }
             }
             Err(_) => break,
         }
@@ -292,14 +301,21 @@ mod tests {
 
     #[test]
     fn every_broken_rule_is_reported() {
-        let text = "mappings:\n- match: a.b\n  name: ok\n- match: a.b!\n  name: x\n- match: c\n- match: '(('\n  match_type: regex\n  name: y\n";
+        // Rule errors come in one load; a YAML shape error (line 4) stops a load.
+        let text = "mappings:\n- match: a.b\n  name: ok\n- match: a.b\n  bogus: 1\n- match: a.b!\n  name: x\n- match: c\n- match: '(('\n  match_type: regex\n  name: y\n";
         let first = MapperConfig::from_yaml_str(text, None).unwrap_err();
-        assert_eq!(first.line(), 4);
+        assert_eq!((first.line(), first.kind()), (5, ErrorKind::Yaml));
         let more = further_errors(text, Path::new("c.yml"), &first);
-        let lines: Vec<u64> = more.iter().map(Error::line).collect();
-        assert_eq!(lines, [6, 7]);
-        assert_eq!(more[0].kind(), ErrorKind::MissingName);
-        assert_eq!(more[1].kind(), ErrorKind::InvalidRegex);
+        assert_eq!(more.len(), 1);
+        let all: Vec<(u64, ErrorKind)> = more[0].all().map(|e| (e.line(), e.kind())).collect();
+        assert_eq!(
+            all,
+            [
+                (6, ErrorKind::InvalidGlob),
+                (8, ErrorKind::MissingName),
+                (9, ErrorKind::InvalidRegex)
+            ]
+        );
     }
 
     #[test]

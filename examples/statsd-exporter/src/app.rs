@@ -126,6 +126,11 @@ impl App {
                 load(&s.tcp_idle_timeouts),
             ),
             (
+                "statsd_exporter_tcp_long_lines_over_memory_total",
+                "TCP lines longer than 64 KiB skipped because all connections together already held 64 MiB of such lines.",
+                load(&s.tcp_long_lines_over_memory),
+            ),
+            (
                 "statsd_exporter_unixgram_receive_errors_total",
                 "Unixgram receive errors (the listener keeps running).",
                 load(&s.unixgram_receive_errors),
@@ -165,6 +170,7 @@ pub const OWN_FAMILIES: &[&str] = &[
     "statsd_exporter_udp_truncated_packets_total",
     "statsd_exporter_tcp_connections_refused_total",
     "statsd_exporter_tcp_idle_timeouts_total",
+    "statsd_exporter_tcp_long_lines_over_memory_total",
     "statsd_exporter_unixgram_receive_errors_total",
     "statsd_exporter_ingest_panics_total",
     "statsd_exporter_relay_packets_total",

@@ -187,6 +187,7 @@ fn run(flags: &Flags) -> Result<ExitCode, String> {
         let limits = listener::tcp::Limits {
             max_line_length: flags.tcp_max_line_length,
             idle_timeout: flags.tcp_idle_timeout,
+            long_line_memory: listener::tcp::LONG_LINE_MEMORY,
         };
         listener::tcp::spawn(tcp, Arc::clone(&ingest), limits);
     }

@@ -38,6 +38,8 @@ pub struct ListenerStats {
     pub tcp_connections_refused: AtomicU64,
     /// Connections closed because they sent nothing for `--statsd.tcp-idle-timeout`.
     pub tcp_idle_timeouts: AtomicU64,
+    /// TCP lines skipped because the shared long-line memory was used up.
+    pub tcp_long_lines_over_memory: AtomicU64,
     /// Receive errors on the unixgram socket (the listener keeps running).
     pub unixgram_receive_errors: AtomicU64,
     /// Batches abandoned because processing them panicked (the thread carries on).
@@ -53,6 +55,7 @@ impl ListenerStats {
             udp_truncated: AtomicU64::new(0),
             tcp_connections_refused: AtomicU64::new(0),
             tcp_idle_timeouts: AtomicU64::new(0),
+            tcp_long_lines_over_memory: AtomicU64::new(0),
             unixgram_receive_errors: AtomicU64::new(0),
             ingest_panics: AtomicU64::new(0),
         }

@@ -16,6 +16,13 @@
 //! restarts with every byte received, so a slow sender that writes more often than the
 //! timeout is never cut. An incomplete line held when the timeout fires is dropped, not
 //! processed: the client has not finished it (at end of stream, by contrast, it has).
+//!
+//! Memory: every connection reads into 64 KiB; a buffer grows beyond that only while it holds
+//! one incomplete longer line, and every connection's growth draws on one shared budget,
+//! [`LONG_LINE_MEMORY`] (64 MiB). A line that would need more than what is left is skipped
+//! like a line over the length limit and counted in
+//! `statsd_exporter_tcp_long_lines_over_memory_total`; the connection stays open. Without the
+//! budget, 1024 connections each holding an unfinished 1 MiB line would pin 1 GiB.
 
 use std::io::{ErrorKind, Read};
 use std::net::{SocketAddr, TcpListener, TcpStream};
@@ -32,6 +39,10 @@ pub const MAX_CONNECTIONS: usize = 1024;
 /// Initial (and resting) read buffer per connection.
 const INITIAL_BUFFER: usize = 64 * 1024;
 
+/// Most bytes all connections together may hold beyond their [`INITIAL_BUFFER`], for lines
+/// longer than it: 64 lines of 1 MiB at once.
+pub const LONG_LINE_MEMORY: usize = 64 * 1024 * 1024;
+
 /// Binds the listener.
 ///
 /// # Errors
@@ -47,6 +58,49 @@ pub struct Limits {
     pub max_line_length: usize,
     /// `--statsd.tcp-idle-timeout`: a connection silent this long is closed; `None` never.
     pub idle_timeout: Option<Duration>,
+    /// Bytes all connections may hold beyond their initial buffer ([`LONG_LINE_MEMORY`]).
+    pub long_line_memory: usize,
+}
+
+/// The shared allowance for buffers grown beyond [`INITIAL_BUFFER`].
+#[derive(Debug)]
+struct Budget {
+    left: AtomicUsize,
+}
+
+impl Budget {
+    /// Takes `bytes` if that many are left.
+    fn take(&self, bytes: usize) -> bool {
+        self.left
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |left| {
+                left.checked_sub(bytes)
+            })
+            .is_ok()
+    }
+
+    fn give(&self, bytes: usize) {
+        self.left.fetch_add(bytes, Ordering::AcqRel);
+    }
+}
+
+/// One connection's share of the [`Budget`], returned when the buffer shrinks or the
+/// connection ends.
+struct Held<'a> {
+    budget: &'a Budget,
+    bytes: usize,
+}
+
+impl Held<'_> {
+    fn release(&mut self) {
+        self.budget.give(self.bytes);
+        self.bytes = 0;
+    }
+}
+
+impl Drop for Held<'_> {
+    fn drop(&mut self) {
+        self.release();
+    }
 }
 
 /// Starts the accept thread.
@@ -59,6 +113,9 @@ pub fn spawn(listener: TcpListener, ingest: Arc<Ingest>, limits: Limits) {
 
 fn accept_loop(listener: &TcpListener, ingest: &Arc<Ingest>, limits: Limits) {
     let open = Arc::new(AtomicUsize::new(0));
+    let budget = Arc::new(Budget {
+        left: AtomicUsize::new(limits.long_line_memory),
+    });
     loop {
         let stream = match listener.accept() {
             Ok((stream, _)) => stream,
@@ -83,10 +140,11 @@ fn accept_loop(listener: &TcpListener, ingest: &Arc<Ingest>, limits: Limits) {
             continue;
         }
         let (connection_ingest, open) = (Arc::clone(ingest), Arc::clone(&open));
+        let budget = Arc::clone(&budget);
         let spawned = std::thread::Builder::new()
             .name("tcp-conn".into())
             .spawn(move || {
-                serve(stream, &connection_ingest, limits);
+                serve(stream, &connection_ingest, limits, &budget);
                 open.fetch_sub(1, Ordering::SeqCst);
             });
         if let Err(error) = spawned {
@@ -97,7 +155,7 @@ fn accept_loop(listener: &TcpListener, ingest: &Arc<Ingest>, limits: Limits) {
 }
 
 /// Reads one connection to its end, or until it has been silent for the idle timeout.
-pub fn serve(mut stream: TcpStream, ingest: &Ingest, limits: Limits) {
+fn serve(mut stream: TcpStream, ingest: &Ingest, limits: Limits, budget: &Budget) {
     let max_line_length = limits.max_line_length;
     // A zero duration is an error for set_read_timeout; `None` (never) is what 0 means.
     let idle_timeout = limits.idle_timeout.filter(|t| !t.is_zero());
@@ -109,16 +167,27 @@ pub fn serve(mut stream: TcpStream, ingest: &Ingest, limits: Limits) {
     let mut filled = 0;
     let mut skipping = false;
     let mut worker = ingest.worker();
+    let mut held = Held { budget, bytes: 0 };
     loop {
         if filled == buffer.len() {
             // The buffer holds one incomplete line only (complete ones were handed over).
             if buffer.len() <= max_line_length {
                 let grown = (buffer.len() * 2).min(max_line_length + 1);
-                buffer.resize(grown, 0);
+                let extra = grown - buffer.len();
+                if budget.take(extra) {
+                    held.bytes += extra;
+                    buffer.resize(grown, 0);
+                } else {
+                    bump(&ingest.stats.tcp_long_lines_over_memory, 1);
+                    skipping = true;
+                    filled = 0;
+                    shrink(&mut buffer, &mut held);
+                }
             } else {
                 ingest.stats.core.tcp_too_long_lines.inc();
                 skipping = true;
                 filled = 0;
+                shrink(&mut buffer, &mut held);
             }
         }
         let read = match stream.read(&mut buffer[filled..]) {
@@ -157,9 +226,8 @@ pub fn serve(mut stream: TcpStream, ingest: &Ingest, limits: Limits) {
             worker.packets(&[&buffer[..length - 1]]);
             buffer.copy_within(last + 1..filled, 0);
             filled -= last + 1;
-            if buffer.len() > INITIAL_BUFFER && filled < INITIAL_BUFFER {
-                buffer.truncate(INITIAL_BUFFER);
-                buffer.shrink_to_fit();
+            if filled < INITIAL_BUFFER {
+                shrink(&mut buffer, &mut held);
             }
         }
     }
@@ -167,6 +235,16 @@ pub fn serve(mut stream: TcpStream, ingest: &Ingest, limits: Limits) {
         let length = strip_carriage_returns(&mut buffer[..filled]);
         worker.packets(&[&buffer[..length]]);
     }
+}
+
+/// Back to the resting size (the caller has less than [`INITIAL_BUFFER`] bytes in it), and
+/// the grown part back to the budget.
+fn shrink(buffer: &mut Vec<u8>, held: &mut Held<'_>) {
+    if buffer.len() > INITIAL_BUFFER {
+        buffer.truncate(INITIAL_BUFFER);
+        buffer.shrink_to_fit();
+    }
+    held.release();
 }
 
 #[cfg(test)]
@@ -181,6 +259,7 @@ mod tests {
         start_with(Limits {
             max_line_length,
             idle_timeout: None,
+            long_line_memory: LONG_LINE_MEMORY,
         })
     }
 
@@ -261,6 +340,7 @@ mod tests {
         let (address, backend, stats) = start_with(Limits {
             max_line_length: 1000,
             idle_timeout: Some(Duration::from_millis(300)),
+            long_line_memory: LONG_LINE_MEMORY,
         });
         let mut silent = TcpStream::connect(address).unwrap();
         silent.write_all(b"unfinished:1|").unwrap();
@@ -287,5 +367,65 @@ mod tests {
             vec![b"slow:1|c".to_vec(), b"x:1|c".to_vec()]
         );
         assert_eq!(stats.core.tcp_connection_errors.get(), 0);
+    }
+
+    #[test]
+    fn long_lines_share_one_memory_budget() {
+        let listener = bind("127.0.0.1:0".parse().unwrap()).unwrap();
+        let address = listener.local_addr().unwrap();
+        let backend = Arc::new(CountingBackend::default());
+        let stats = Arc::new(ListenerStats::default());
+        let ingest = Arc::new(Ingest::new(backend.clone(), None, stats.clone()));
+        // Room for one buffer grown to 256 KiB (64 + 128 KiB beyond the initial 64 KiB).
+        let budget = Arc::new(Budget {
+            left: AtomicUsize::new(200 * 1024),
+        });
+        let limits = Limits {
+            max_line_length: 1 << 20,
+            idle_timeout: None,
+            long_line_memory: 0,
+        };
+        let serving = Arc::clone(&budget);
+        std::thread::spawn(move || {
+            for stream in listener.incoming() {
+                let (ingest, budget) = (Arc::clone(&ingest), Arc::clone(&serving));
+                std::thread::spawn(move || serve(stream.unwrap(), &ingest, limits, &budget));
+            }
+        });
+        let left = || budget.left.load(Ordering::Acquire);
+        let wait = |what: &str, done: &dyn Fn() -> bool| {
+            let deadline = Instant::now() + Duration::from_secs(5);
+            while !done() {
+                assert!(Instant::now() < deadline, "{what}");
+                std::thread::sleep(Duration::from_millis(5));
+            }
+        };
+        let first = format!("a:1|c|#t:{}", "x".repeat(150_000));
+        let mut a = TcpStream::connect(address).unwrap();
+        a.write_all(first.as_bytes()).unwrap();
+        wait("a grows to 256 KiB", &|| left() == 200 * 1024 - 192 * 1024);
+        // b's line needs 64 KiB more than its initial buffer: only 8 KiB are left.
+        let mut b = TcpStream::connect(address).unwrap();
+        b.write_all(format!("b:1|c|#t:{}\nb.after:1|c\n", "y".repeat(100_000)).as_bytes())
+            .unwrap();
+        wait("b refused", &|| {
+            stats.tcp_long_lines_over_memory.load(Ordering::Relaxed) == 1
+        });
+        wait("b's next line", &|| backend.lines() == 1);
+        // a's line ends: its buffer shrinks and the budget is whole again.
+        a.write_all(b"\n").unwrap();
+        wait("a's line", &|| backend.lines() == 2);
+        wait("budget back", &|| left() == 200 * 1024);
+        // Now b's long line fits.
+        b.write_all(format!("b:2|c|#t:{}\n", "z".repeat(100_000)).as_bytes())
+            .unwrap();
+        wait("b's long line", &|| backend.lines() == 3);
+        let seen = backend.seen.lock().unwrap().clone();
+        assert_eq!(seen[0], b"b.after:1|c".to_vec());
+        assert_eq!(seen[1], first.into_bytes());
+        assert!(seen[2].starts_with(b"b:2|c|#t:zzz") && seen[2].len() == 100_009);
+        assert_eq!(stats.core.tcp_too_long_lines.get(), 0);
+        drop((a, b));
+        wait("every buffer returned", &|| left() == 200 * 1024);
     }
 }

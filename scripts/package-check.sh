@@ -15,11 +15,15 @@
 #     - clippy's `incompatible_msrv` lint, which reads `rust-version` and flags any use of a
 #       std/core/alloc API stabilised after it, over the library crates with all features
 #       and all targets;
-#     - every resolved dependency that declares a `rust-version` declares one no newer.
-#     NOT checked: language features and syntax stabilised after the MSRV (clippy only
-#     knows API stability), Cargo manifest features, and lints or inference changes between
-#     releases. Only a build with the MSRV toolchain checks those; run
+#     - every resolved dependency that declares a `rust-version` declares one no newer;
+#     - the one syntax feature of 1.90-1.95 that this code could plausibly pick up, `if let`
+#       guards on match arms (1.95), is absent (a grep for `if let` outside statement
+#       position), and every Cargo.toml is TOML 1.0 (cargo reads TOML 1.1 since 1.94;
+#       checked with Python's tomllib, which reads 1.0 only).
+#     NOT checked: other language changes after the MSRV, and lint or inference changes
+#     between releases. Only a build with the MSRV toolchain checks those; run
 #     `cargo +1.89 check --workspace --all-targets --all-features` where rustup can fetch it.
+# Needs cargo 1.90 or newer (`cargo publish --workspace`), jq and python3 (3.11+).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -32,6 +36,7 @@ fail() {
 }
 
 command -v jq >/dev/null || fail "jq is missing (scripts/install-deps.sh installs it)"
+command -v python3 >/dev/null || fail "python3 is missing"
 metadata=$(cargo metadata --format-version 1 --locked)
 msrv=$(jq -r '[.packages[] | select(.name == "statsd-proto")][0].rust_version' <<<"$metadata")
 
@@ -90,6 +95,18 @@ too_new=$(jq -r --arg msrv "$msrv" '
     .packages[] | select(.rust_version != null) | select((.rust_version | v) > ($msrv | v))
     | "\(.name) \(.version) needs rustc \(.rust_version)"' <<<"$metadata")
 [ -z "$too_new" ] || fail "dependencies newer than the MSRV $msrv:"$'\n'"$too_new"
+guards=$(git ls-files '*.rs' | xargs grep -nE '\bif let\b' |
+  grep -vE ':\s*(\} )?(else )?if let\b|[=(,]\s*if let\b|=> if let|return if let|//' || true)
+[ -z "$guards" ] || fail "\`if let\` guards (Rust 1.95) or an unusual \`if let\`:"$'\n'"$guards"
+git ls-files '*Cargo.toml' | python3 -c '
+import sys, tomllib
+for path in sys.stdin.read().split():
+    with open(path, "rb") as f:
+        try:
+            tomllib.load(f)
+        except tomllib.TOMLDecodeError as e:
+            sys.exit(f"{path} is not TOML 1.0 (cargo before 1.94 cannot read it): {e}")
+' || fail "a manifest needs TOML 1.1"
 undeclared=$(jq -r '[.packages[] | select(.rust_version == null)] | length' <<<"$metadata")
 echo "every dependency that declares a rust-version accepts $msrv ($undeclared declare none)"
 echo "package-check: OK"

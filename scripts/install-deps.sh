@@ -11,6 +11,7 @@ declare -A apt_packages=(
   [prometheus]=prometheus
   [ruby]=ruby
   [jq]=jq
+  [python3]=python3
 )
 
 # Debian packages that install a library rather than a command: file it installs -> package.

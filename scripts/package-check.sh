@@ -36,7 +36,7 @@ fail() {
 }
 
 command -v jq >/dev/null || fail "jq is missing (scripts/install-deps.sh installs it)"
-command -v python3 >/dev/null || fail "python3 is missing"
+command -v python3 >/dev/null || fail "python3 is missing (scripts/install-deps.sh installs it)"
 metadata=$(cargo metadata --format-version 1 --locked)
 msrv=$(jq -r '[.packages[] | select(.name == "statsd-proto")][0].rust_version' <<<"$metadata")
 

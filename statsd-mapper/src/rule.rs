@@ -27,6 +27,32 @@ pub(crate) enum Pattern {
 ///
 /// Obtained from [`MapperConfig::rules`](crate::MapperConfig::rules) or
 /// [`Mapping::rule`](crate::Mapping::rule).
+///
+/// ```
+/// use statsd_mapper::{Action, MapperConfig, MatchType, MetricKind};
+///
+/// let config = MapperConfig::from_yaml_str(
+///     r#"mappings:
+/// - match: "web.*.requests"
+///   name: web_requests_total
+///   match_metric_type: counter
+///   labels: {app: "$1"}
+/// - match: 'debug\..*'
+///   match_type: regex
+///   name: unused
+///   action: drop
+/// "#,
+///     None,
+/// )?;
+/// let [web, debug] = config.rules() else { unreachable!() };
+/// assert_eq!((web.index(), web.line(), web.column()), (0, 2, 10));
+/// assert_eq!((web.match_text(), web.match_type()), ("web.*.requests", MatchType::Glob));
+/// assert_eq!(web.metric_kind(), Some(MetricKind::Counter));
+/// assert_eq!(web.name_template(), "web_requests_total");
+/// assert_eq!(web.label_templates().collect::<Vec<_>>(), [("app", "$1")]);
+/// assert_eq!((debug.match_type(), debug.action()), (MatchType::Regex, Action::Drop));
+/// # Ok::<(), statsd_mapper::Error>(())
+/// ```
 #[derive(Debug)]
 pub struct Rule {
     pub(crate) index: usize,

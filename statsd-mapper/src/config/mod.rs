@@ -48,6 +48,23 @@ pub struct MapperConfig {
 }
 
 /// The resolved `defaults:` block; applies to unmapped metrics and fills rule options.
+///
+/// ```
+/// use std::time::Duration;
+/// use statsd_mapper::{MapperConfig, MatchType, ObserverType};
+///
+/// let config = MapperConfig::from_yaml_str(
+///     "defaults:\n  ttl: 5m\n  observer_type: histogram\n  glob_disable_ordering: true\nmappings: []\n",
+///     None,
+/// )?;
+/// let defaults = config.defaults();
+/// assert_eq!(defaults.ttl(), Some(Duration::from_secs(300)));
+/// assert_eq!(defaults.observer().observer_type, ObserverType::Histogram);
+/// assert_eq!(defaults.match_type(), MatchType::Glob);
+/// assert!(!defaults.glob_ordering());
+/// assert_eq!(MapperConfig::empty().defaults().ttl(), None); // series never expire
+/// # Ok::<(), statsd_mapper::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct Defaults {
     pub(crate) match_type: MatchType,

@@ -87,6 +87,9 @@ impl Batcher {
     fn take(&mut self) -> Batch {
         let mut body = Vec::new();
         compress(&mut self.encoder, &self.raw, &mut body);
+        // The compressor needed room for the worst case; a queued batch keeps only its
+        // compressed bytes, which is what bounds the queue's memory.
+        body.shrink_to_fit();
         self.raw.clear();
         let samples = std::mem::take(&mut self.samples);
         Batch { body, samples }

@@ -83,6 +83,26 @@ pub const EVENT_TYPES: [&str; 3] = ["counter", "gauge", "observer"];
 pub const MAX_CONFLICT_NAMES: usize = 1000;
 
 /// Counters indexed by a fixed reason list, with a side table for reasons outside it.
+///
+/// Reading the pipeline's accounting, e.g. for a log line or your own metrics:
+///
+/// ```
+/// use statsd_exporter_core::{Pipeline, PrometheusSink, SAMPLE_ERROR_REASONS};
+/// use statsd_mapper::Mapper;
+/// use statsd_proto::Parser;
+/// use std::sync::Arc;
+///
+/// let sink = PrometheusSink::default();
+/// let stats = sink.stats().clone();
+/// let mut pipeline = Pipeline::new(Arc::new(Mapper::empty()), Parser::new().events(false), stats.clone());
+/// pipeline.process_packet(b"ok:1|c\nbroken\nusers:42|s\nt:5|ms", &mut sink.recorder());
+///
+/// assert_eq!(stats.sample_errors.get("malformed_line"), 1);
+/// assert_eq!(stats.sample_errors.get("illegal_event"), 1); // sets are not exported
+/// let errors: u64 = SAMPLE_ERROR_REASONS.iter().map(|r| stats.sample_errors.get(r)).sum();
+/// assert_eq!(errors, 2);
+/// assert_eq!((stats.events.get("counter"), stats.events.get("observer")), (1, 1));
+/// ```
 #[derive(Debug)]
 pub struct ReasonCounters<const N: usize> {
     reasons: &'static [&'static str; N],

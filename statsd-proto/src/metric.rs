@@ -6,7 +6,9 @@ use crate::name::Name;
 use crate::number::{parse_f64, parse_u64};
 use crate::options::Parser;
 use crate::scan::{HIGH, eq, find, first, load, splat};
-use crate::tags::{NameTags, Tags, count_list, memchr_small, split_name};
+use crate::tags::{
+    ListScan, NameTags, TagIndex, Tags, count_list, index_list, memchr_small, split_name,
+};
 
 /// One value of a metric line, with everything statsd_exporter needs to turn it into
 /// events: the value, the type, the gauge-delta flag, the sample rate and timestamp.
@@ -172,22 +174,106 @@ pub struct Metric<'a> {
     /// Offset of the line in the buffer given to the entry point.
     offset: usize,
     head: &'a [u8],
-    tail: &'a [u8],
-    name_tags: NameTags<'a>,
+    /// Spans rather than slices keep a `Metric` within 256 bytes, which the compiler
+    /// moves with register copies instead of a `memcpy` call.
+    tail: Span,
+    name_section: Span,
+    /// The name carries at least one valid tag.
+    name_tagged: bool,
+    name_errors: u32,
     /// The shared fields after the type (tags, container id…), processed part only.
     fields: &'a [u8],
     /// `fields` may hold tags (a `|#` list or, in statsd_exporter mode, a `|c:` id):
     /// when not, [`Metric::tags`] skips them without a look.
     field_tags: bool,
-    container_id: Option<&'a [u8]>,
-    external_data: Option<&'a [u8]>,
-    cardinality: Option<&'a [u8]>,
+    container_id: Span,
+    external_data: Span,
+    cardinality: Span,
     /// How to produce the samples: they are decoded lazily, which keeps `Metric`
     /// small (no per-line copy of a sample array) and costs nothing until asked.
     values: Values<'a>,
     /// Number of samples.
     count: u32,
     parser: Parser,
+    /// The `|#` list of the processed fields, indexed by the line scan.
+    tag_index: TagIndex,
+    /// statsd_exporter's counters, worked out during the parse.
+    summary: Summary,
+    /// `f64::to_bits` of the first values, parsed once during the parse (see `Summary::parsed`).
+    parsed: [u64; PARSED_CAP],
+}
+
+/// A part of the line, as offsets; `Span::NONE` for an absent field.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Span {
+    start: u32,
+    end: u32,
+}
+
+impl Span {
+    const NONE: Span = Span {
+        start: u32::MAX,
+        end: 0,
+    };
+    const EMPTY: Span = Span { start: 0, end: 0 };
+
+    /// The span of `part`, a subslice of `line`.
+    #[inline(always)]
+    fn of(line: &[u8], part: &[u8]) -> Span {
+        let start = (part.as_ptr() as usize).wrapping_sub(line.as_ptr() as usize);
+        let start = u32::try_from(start).unwrap_or(u32::MAX);
+        Span {
+            start,
+            end: start.saturating_add(part.len() as u32),
+        }
+    }
+
+    #[inline(always)]
+    fn of_opt(line: &[u8], part: Option<&[u8]>) -> Span {
+        part.map_or(Span::NONE, |p| Span::of(line, p))
+    }
+
+    #[inline(always)]
+    fn is_some(self) -> bool {
+        self.start != u32::MAX
+    }
+
+    #[inline(always)]
+    fn get(self, line: &[u8]) -> Option<&[u8]> {
+        line.get(self.start as usize..self.end as usize)
+    }
+
+    #[inline(always)]
+    fn slice(self, line: &[u8]) -> &[u8] {
+        self.get(line).unwrap_or_default()
+    }
+}
+
+/// How many values of a line are kept parsed in a `Metric`.
+const PARSED_CAP: usize = 4;
+
+/// What the parse already knows about statsd_exporter's counters for the line, so that
+/// [`Metric::counts`], [`Metric::tag_errors`] and [`Metric::sample_errors`] need no
+/// second pass over values or tags.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+struct Summary {
+    /// `processed`, `reached`, `dog_tagged` and `dog_errors` are exact (there is at most
+    /// one `|#` list and the line is not a multi-metric line); otherwise the counters
+    /// walk the samples and fields.
+    exact: bool,
+    /// No sample errors at all (`sample_errors` yields nothing).
+    clean: bool,
+    /// Samples whose fields were all processed.
+    processed: u32,
+    /// Samples whose fields were looked at (they pay the `|#` tag errors once each).
+    reached: u32,
+    /// Tag errors of the `|#` list in the processed fields, per sample reaching it.
+    dog_errors: u32,
+    /// That list has a valid tag.
+    dog_tagged: bool,
+    /// Bit k: value k (k < `PARSED_CAP`) parsed, and `Metric::parsed[k]` holds it
+    /// (strict mode: holds the value or NaN, every bit set).
+    parsed: u8,
 }
 
 /// Where a metric's samples come from.
@@ -203,7 +289,7 @@ enum Values<'a> {
         values_at: u32,
         packed: bool,
         too_many_components: bool,
-        kind_text: &'a [u8],
+        kind: Option<MetricType>,
         kind_at: u32,
         fields: Option<FieldOutcome>,
     },
@@ -225,35 +311,72 @@ struct FieldOutcome {
     empty: bool,
     rate: f64,
     invalid_rates: u8,
-    timestamp: Option<u64>,
+    /// The timestamp, when `has_timestamp` (an `Option<u64>` would make it 8 bytes
+    /// longer, and `Metric` past 256 bytes).
+    has_timestamp: bool,
+    timestamp: u64,
+}
+
+impl FieldOutcome {
+    #[inline(always)]
+    fn timestamp(&self) -> Option<u64> {
+        self.has_timestamp.then_some(self.timestamp)
+    }
 }
 
 /// Produces the samples of a metric, one [`Slot`] at a time.
 #[derive(Clone, Debug)]
-struct SlotIter<'a> {
-    values: Values<'a>,
+struct SlotIter<'m, 'a> {
+    metric: &'m Metric<'a>,
     pos: usize,
+    /// Index of the next sample.
+    k: u32,
     left: u32,
 }
 
-impl<'a> Iterator for SlotIter<'a> {
+impl<'a> SlotIter<'_, 'a> {
+    /// Value `k` as parsed during the parse, or parsed now (past `PARSED_CAP`).
+    #[inline(always)]
+    fn value(&self, k: usize, raw: &[u8]) -> Option<f64> {
+        match self.metric.parsed.get(k) {
+            Some(&bits) if self.metric.summary.parsed & (1 << k) != 0 => Some(f64::from_bits(bits)),
+            Some(_) => None,
+            None => parse_f64(raw),
+        }
+    }
+}
+
+impl<'a> Iterator for SlotIter<'_, 'a> {
     type Item = Slot<'a>;
 
-    #[inline]
+    #[inline(always)]
     fn next(&mut self) -> Option<Slot<'a>> {
         if self.left == 0 {
             return None;
         }
+        self.next_slot()
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        (self.left as usize, Some(self.left as usize))
+    }
+}
+
+impl<'a> SlotIter<'_, 'a> {
+    /// The next slot (`left > 0`).
+    fn next_slot(&mut self) -> Option<Slot<'a>> {
         self.left -= 1;
+        let k = self.k as usize;
+        self.k += 1;
         let start = self.pos;
-        Some(match self.values {
+        Some(match *self.metric.values_ref() {
             Values::None => return None,
             Values::Shared {
                 values,
                 values_at,
                 packed,
                 too_many_components,
-                kind_text,
+                kind,
                 kind_at,
                 fields,
             } => {
@@ -263,15 +386,13 @@ impl<'a> Iterator for SlotIter<'a> {
                     values.len()
                 };
                 self.pos = end + 1;
-                let value = &values[start..end];
+                let raw = &values[start..end];
                 let at = values_at as usize + start;
                 if too_many_components {
                     bad_slot(ErrorKind::MalformedComponent, at)
                 } else {
-                    match (parse_f64(value), fields) {
-                        (Some(v), Some(f)) => {
-                            finish_slot(value, v, kind_text, kind_at as usize, &f)
-                        }
+                    match (self.value(k, raw), fields) {
+                        (Some(v), Some(f)) => finish_slot(raw, v, kind, kind_at as usize, &f),
                         _ => bad_slot(ErrorKind::MalformedValue, at),
                     }
                 }
@@ -287,8 +408,8 @@ impl<'a> Iterator for SlotIter<'a> {
                 rate,
                 timestamp,
             } => {
-                let (raw, value) = if kind == MetricType::Set {
-                    (values, parse_f64(values).unwrap_or(f64::NAN))
+                let raw = if kind == MetricType::Set {
+                    values
                 } else {
                     // Skip the empty items the Agent skips (`1::2`).
                     let mut start = start;
@@ -297,9 +418,9 @@ impl<'a> Iterator for SlotIter<'a> {
                     }
                     let end = find(&values[start..], b':').map_or(values.len(), |e| start + e);
                     self.pos = end + 1;
-                    let raw = &values[start..end];
-                    (raw, parse_f64(raw).unwrap_or(f64::NAN))
+                    &values[start..end]
                 };
+                let value = self.value(k, raw).unwrap_or(f64::NAN);
                 Slot {
                     result: Ok(Sample {
                         raw,
@@ -316,13 +437,81 @@ impl<'a> Iterator for SlotIter<'a> {
             }
         })
     }
+}
+
+impl ExactSizeIterator for SlotIter<'_, '_> {}
+
+/// The samples of a metric: shared-suffix lines (nearly all) are decoded here
+/// directly, the others through [`Slot`]s.
+#[derive(Clone, Debug)]
+struct SampleIter<'m, 'a> {
+    slots: SlotIter<'m, 'a>,
+    base: usize,
+}
+
+impl<'a> Iterator for SampleIter<'_, 'a> {
+    type Item = Result<Sample<'a>, Error>;
+
+    #[inline]
+    fn next(&mut self) -> Option<Result<Sample<'a>, Error>> {
+        let it = &mut self.slots;
+        let Values::Shared {
+            values,
+            values_at,
+            packed,
+            too_many_components,
+            kind,
+            kind_at,
+            fields,
+        } = &it.metric.values
+        else {
+            let base = self.base;
+            return it.next().map(|s| s.result.map_err(|e| e.shifted(base)));
+        };
+        if it.left == 0 {
+            return None;
+        }
+        it.left -= 1;
+        let k = it.k as usize;
+        it.k += 1;
+        let start = it.pos;
+        let end = if *packed {
+            find(&values[start..], b':').map_or(values.len(), |e| start + e)
+        } else {
+            values.len()
+        };
+        it.pos = end + 1;
+        let raw = &values[start..end];
+        let at = *values_at as usize + start;
+        let result = if *too_many_components {
+            Err(Error::new(ErrorKind::MalformedComponent, at))
+        } else {
+            match (it.value(k, raw), fields) {
+                (Some(value), Some(f)) => match (f.result, *kind) {
+                    (Ok(()), Some(kind)) => Ok(Sample {
+                        raw,
+                        value,
+                        rate: f.rate,
+                        timestamp: f.timestamp(),
+                        kind,
+                        relative: kind == MetricType::Gauge
+                            && matches!(raw.first(), Some(b'+' | b'-')),
+                    }),
+                    (Ok(()), None) => Err(Error::new(ErrorKind::IllegalEvent, *kind_at as usize)),
+                    (Err(e), _) => Err(e),
+                },
+                _ => Err(Error::new(ErrorKind::MalformedValue, at)),
+            }
+        };
+        Some(result.map_err(|e| e.shifted(self.base)))
+    }
 
     fn size_hint(&self) -> (usize, Option<usize>) {
-        (self.left as usize, Some(self.left as usize))
+        self.slots.size_hint()
     }
 }
 
-impl ExactSizeIterator for SlotIter<'_> {}
+impl ExactSizeIterator for SampleIter<'_, '_> {}
 
 impl<'a> Metric<'a> {
     /// The whole line (without line terminator).
@@ -332,22 +521,25 @@ impl<'a> Metric<'a> {
 
     /// The name, with name-embedded tags removed.
     pub fn name(&self) -> Name<'a> {
-        Name::new(self.head, self.tail)
+        Name::new(self.head, self.tail.slice(self.line))
     }
 
     /// The samples, in line order: `Ok` for a good one, `Err` with the reason and the
     /// offset for a bad one. A set (`s`) is `Ok` here: statsd_exporter counts it as
     /// `illegal_event` at event building, and that is the consumer's decision.
+    #[inline]
     pub fn samples(&self) -> impl ExactSizeIterator<Item = Result<Sample<'a>, Error>> + Clone + '_ {
-        let base = self.offset;
-        self.slots()
-            .map(move |s| s.result.map_err(|e| e.shifted(base)))
+        SampleIter {
+            slots: self.slots(),
+            base: self.offset,
+        }
     }
 
-    fn slots(&self) -> SlotIter<'a> {
+    fn slots(&self) -> SlotIter<'_, 'a> {
         SlotIter {
-            values: self.values,
+            metric: self,
             pos: 0,
+            k: 0,
             left: self.count,
         }
     }
@@ -365,21 +557,55 @@ impl<'a> Metric<'a> {
             line,
             offset: 0,
             head: &[],
-            tail: &[],
-            name_tags: NameTags::default(),
+            tail: Span::EMPTY,
+            name_section: Span::EMPTY,
+            name_tagged: false,
+            name_errors: 0,
             fields: &[],
             field_tags: false,
-            container_id: None,
-            external_data: None,
-            cardinality: None,
+            container_id: Span::NONE,
+            external_data: Span::NONE,
+            cardinality: Span::NONE,
             values: Values::None,
             count: 0,
             parser,
+            tag_index: TagIndex::default(),
+            summary: Summary::default(),
+            parsed: [0; PARSED_CAP],
         }
     }
 
     pub(crate) fn set_offset(&mut self, offset: usize) {
         self.offset = offset;
+    }
+
+    #[inline(always)]
+    fn values_ref(&self) -> &Values<'a> {
+        &self.values
+    }
+
+    #[inline(always)]
+    fn set_name(&mut self, head: &'a [u8], tail: &'a [u8], tags: &NameTags<'a>) {
+        self.head = head;
+        self.tail = Span::of(self.line, tail);
+        self.name_section = Span::of(self.line, tags.section);
+        self.name_tagged = tags.valid > 0;
+        self.name_errors = tags.errors;
+    }
+
+    /// Keeps value `k` when it parsed and there is room; returns whether it parsed.
+    #[inline(always)]
+    fn keep_parsed(&mut self, k: usize, value: Option<f64>) -> bool {
+        match value {
+            Some(v) => {
+                if let Some(slot) = self.parsed.get_mut(k) {
+                    *slot = v.to_bits();
+                    self.summary.parsed |= 1 << k;
+                }
+                true
+            }
+            None => false,
+        }
     }
 
     /// Number of samples (good and bad).
@@ -391,33 +617,50 @@ impl<'a> Metric<'a> {
     /// sample, one `invalid_sample_factor` per unparsable `@` field (the sample is kept),
     /// then the sample's own error if it failed.
     pub fn sample_errors(&self) -> impl Iterator<Item = ErrorKind> + '_ {
-        self.slots().flat_map(|s| {
+        let mut slots = self.slots();
+        if self.summary.clean {
+            slots.left = 0; // known during the parse: nothing to report
+        }
+        slots.flat_map(|s| {
             core::iter::repeat_n(ErrorKind::InvalidSampleFactor, usize::from(s.invalid_rates))
                 .chain(s.result.err().map(|e| e.kind()))
         })
     }
 
     /// The tags, lazily, in statsd_exporter's order (see [`Tags`]).
+    #[inline]
     pub fn tags(&self) -> Tags<'a> {
         Tags::new(
-            self.name_tags.section,
+            self.name_section.slice(self.line),
             if self.field_tags { self.fields } else { &[] },
             self.parser.dogstatsd_tags,
             !self.parser.strict(),
             self.parser.strict(),
         )
+        .with_index(self.tag_index, self.tag_index.list(self.line))
     }
 
     /// True when the line carries at least one valid tag (in statsd_exporter mode the
-    /// `|c:` container id counts, as it becomes the `container_id` label).
+    /// `|c:` container id counts, as it becomes the `container_id` label). Known from the
+    /// parse for lines with at most one `|#` list.
     pub fn has_tags(&self) -> bool {
-        self.tags().next().is_some()
+        if self.summary.exact {
+            self.name_tagged
+                || self.summary.dog_tagged
+                || (!self.parser.strict() && self.container_id.is_some())
+        } else {
+            self.tags().next().is_some()
+        }
     }
 
     /// The tag errors statsd_exporter counts for this line (empty, keyless or valueless
-    /// tags, a lone or reversed SignalFX bracket). Scans the tags.
+    /// tags, a lone or reversed SignalFX bracket). Known from the parse for lines with
+    /// at most one `|#` list; otherwise the tags are scanned.
     pub fn tag_errors(&self) -> u32 {
-        let mut errors = self.name_tags.errors;
+        if self.summary.exact {
+            return self.name_errors + self.summary.dog_errors * self.summary.reached;
+        }
+        let mut errors = self.name_errors;
         if self.parser.dogstatsd_tags && !self.fields.is_empty() {
             let mut per_pass = 0;
             for field in self.fields.split(|&b| b == b'|') {
@@ -434,9 +677,16 @@ impl<'a> Metric<'a> {
         errors
     }
 
-    /// What statsd_exporter's parser counts for this line.
+    /// What statsd_exporter's parser counts for this line. Worked out during the parse
+    /// (no second pass over values or tags) unless the line has several `|#` lists or
+    /// is a multi-metric line (`a:1|c:2|ms`).
+    #[inline]
     pub fn counts(&self) -> LineCounts {
-        let processed = self.slots().filter(|s| s.processed).count() as u32;
+        let processed = if self.summary.exact {
+            self.summary.processed
+        } else {
+            self.slots().filter(|s| s.processed).count() as u32
+        };
         LineCounts {
             samples: self.count,
             samples_with_tags: if processed > 0 && self.has_tags() {
@@ -452,18 +702,18 @@ impl<'a> Metric<'a> {
     /// `ci-abc`, `in-123`, `ci-abc,in-123`. In statsd_exporter mode it is also the
     /// `container_id` tag.
     pub fn container_id(&self) -> Option<&'a [u8]> {
-        self.container_id
+        self.container_id.get(self.line)
     }
 
     /// DogStatsD 1.5 external data from `|e:…` (strict DogStatsD mode only).
     pub fn external_data(&self) -> Option<&'a [u8]> {
-        self.external_data
+        self.external_data.get(self.line)
     }
 
     /// DogStatsD 1.6 cardinality from `|card:…` (strict DogStatsD mode only), raw.
     /// See [`Cardinality::from_bytes`] for the Agent's reading.
     pub fn cardinality(&self) -> Option<&'a [u8]> {
-        self.cardinality
+        self.cardinality.get(self.line)
     }
 
     /// The parser options this line was parsed with.
@@ -521,7 +771,7 @@ impl Cardinality {
 type NamePart<'a> = (usize, &'a [u8], &'a [u8], NameTags<'a>);
 
 /// What one pass over the text after the name found.
-struct Scan {
+struct Scan<'a> {
     /// Positions of the first 8 `|` (relative to the rest of the line).
     pipes: [u32; 8],
     /// Number of `|` in the rest of the line (may exceed 8).
@@ -540,6 +790,10 @@ struct Scan {
     container: bool,
     /// OR of every word scanned: its high bits show non-ASCII bytes.
     bits: u64,
+    /// The first `|#` list, indexed in the same pass.
+    index: ListScan<'a>,
+    /// A second `|#` list (the counters then walk the fields).
+    extra_lists: bool,
 }
 
 /// The colon ending the name, whether the name holds a tag delimiter (`[ ] # ,`),
@@ -584,7 +838,7 @@ fn maybe_name_tag(w: u64) -> u64 {
 
 /// One pass over the rest of the line, word by word, visiting only `|` and `:`.
 #[inline(always)]
-fn scan_rest(rest: &[u8]) -> Scan {
+fn scan_rest(rest: &[u8]) -> Scan<'_> {
     let mut s = Scan {
         pipes: [0; 8],
         npipes: 0,
@@ -595,6 +849,8 @@ fn scan_rest(rest: &[u8]) -> Scan {
         dog_tags: None,
         container: false,
         bits: 0,
+        index: ListScan::default(),
+        extra_lists: false,
     };
     // `|` seen since the start or the last `:`: a `|c:` right after a value is the
     // type `c` of a multi-metric line (`a:1|c:2|ms`), not a container id field.
@@ -611,6 +867,7 @@ fn scan_rest(rest: &[u8]) -> Scan {
             0
         };
         let mut m = eq(w, pipe) | colons;
+        let mut next = i + 8;
         while m != 0 {
             let pos = i + first(m);
             m &= m - 1;
@@ -621,7 +878,17 @@ fn scan_rest(rest: &[u8]) -> Scan {
                 }
                 s.npipes += 1;
                 match rest.get(pos + 1) {
-                    Some(b'#') if s.dog_tags.is_none() => s.dog_tags = Some(pos),
+                    Some(b'#') if s.dog_tags.is_none() => {
+                        s.dog_tags = Some(pos);
+                        // The list is indexed here, and the scan goes on at its end.
+                        let index = index_list(&rest[pos + 2..], false);
+                        s.bits |= index.bits;
+                        next = pos + 2 + index.list.len();
+                        s.index = index;
+                        pipes_in_sample += 1;
+                        break;
+                    }
+                    Some(b'#') => s.extra_lists = true,
                     Some(b'c') if pipes_in_sample > 0 && rest.get(pos + 2) == Some(&b':') => {
                         s.container = true
                     }
@@ -637,7 +904,7 @@ fn scan_rest(rest: &[u8]) -> Scan {
                 pipes_in_sample = 0;
             }
         }
-        i += 8;
+        i = next;
     }
     s
 }
@@ -663,7 +930,8 @@ impl Fields<'_> {
             empty: self.empty,
             rate: self.rate,
             invalid_rates: self.invalid_rates,
-            timestamp: self.timestamp,
+            has_timestamp: self.timestamp.is_some(),
+            timestamp: self.timestamp.unwrap_or(0),
         }
     }
 }
@@ -778,28 +1046,22 @@ impl Parser {
             [rest @ .., b'\r'] => rest,
             _ => line,
         };
-        // Filled in place: a `Metric` is a few hundred bytes, and building it in a local
-        // then moving it into the result costs a memcpy per line.
-        let mut out = Ok(Metric::blank(line, *self));
-        if let Ok(metric) = &mut out
-            && let Err(e) = self.fill_metric(line, metric)
-        {
-            out = Err(e);
-        }
-        out
+        self.metric(line, |m| m)
     }
 
-    /// Parses a metric line (without `\r`) into a blank `Metric`.
+    /// Parses a metric line (without `\r`). The `Metric` is built in a local that
+    /// the optimiser splits into registers once everything is inlined, so that it is
+    /// written once, straight into the caller's result.
     #[inline(always)]
-    pub(crate) fn fill_metric<'a>(
+    pub(crate) fn metric<'a, T>(
         &self,
         line: &'a [u8],
-        metric: &mut Metric<'a>,
-    ) -> Result<(), Error> {
+        wrap: impl FnOnce(Metric<'a>) -> T,
+    ) -> Result<T, Error> {
         if self.strict() {
-            self.metric_strict(line, metric)
+            self.metric_strict(line).map(wrap)
         } else {
-            self.metric_compat(line, metric)
+            self.metric_compat(line, wrap)
         }
     }
 
@@ -819,7 +1081,13 @@ impl Parser {
     }
 
     #[inline(always)]
-    fn metric_compat<'a>(&self, line: &'a [u8], metric: &mut Metric<'a>) -> Result<(), Error> {
+    fn metric_compat<'a, T>(
+        &self,
+        line: &'a [u8],
+        wrap: impl FnOnce(Metric<'a>) -> T,
+    ) -> Result<T, Error> {
+        let mut m = Metric::blank(line, *self);
+        let metric = &mut m;
         let (colon, special, name_bits) = scan_name(line);
         let colon = match colon {
             Some(0) => return Err(Error::new(ErrorKind::MalformedLine, 0)),
@@ -855,9 +1123,7 @@ impl Parser {
         if sc.npipes == 0 {
             return line_err(ErrorKind::NotEnoughPartsAfterColon, line.len());
         }
-        metric.head = head;
-        metric.tail = tail;
-        metric.name_tags = name_tags;
+        metric.set_name(head, tail, &name_tags);
         if !sc.colon || sc.packed || sc.dog_tags.is_some() || sc.container {
             // One shared suffix for every value (a single value when there is no `:`).
             let p1 = sc.pipes[0] as usize;
@@ -887,20 +1153,56 @@ impl Parser {
                 let f = fields_compat(field_text, fields_at, kind_text, &bounds[..nb]);
                 metric.fields = f.processed;
                 metric.field_tags = sc.dog_tags.is_some() || f.container_id.is_some();
-                metric.container_id = f.container_id;
+                metric.container_id = Span::of_opt(line, f.container_id);
                 f.outcome()
             });
-            metric.count = if sc.packed {
+            let count = if sc.packed {
                 1 + sc.colons_in_values as u32
             } else {
                 1
             };
+            let kind = MetricType::from_bytes(kind_text);
+            metric.count = count;
+            let mut summary = Summary {
+                exact: !self.dogstatsd_tags || !sc.extra_lists,
+                ..Summary::default()
+            };
+            if let Some(f) = fields {
+                // Every value is parsed once here: the counters need to know which
+                // parse, and the samples reuse the first `PARSED_CAP`.
+                let good = if sc.packed {
+                    let mut good = 0;
+                    for (k, value) in values.split(|&b| b == b':').enumerate() {
+                        good += u32::from(metric.keep_parsed(k, parse_f64(value)));
+                    }
+                    good
+                } else {
+                    u32::from(metric.keep_parsed(0, parse_f64(values)))
+                };
+                summary.parsed = metric.summary.parsed;
+                summary.processed = if f.result.is_ok() { good } else { 0 };
+                summary.reached = if f.empty { 0 } else { good };
+                summary.clean =
+                    good == count && f.result.is_ok() && kind.is_some() && f.invalid_rates == 0;
+                // The indexed list counts if it lies in the processed fields.
+                if let Some(at) = sc.dog_tags
+                    && self.dogstatsd_tags
+                    && at >= kind_end
+                    && at < kind_end + metric.fields.len()
+                {
+                    summary.dog_tagged = sc.index.valid > 0;
+                    summary.dog_errors = sc.index.errors;
+                    metric.tag_index = sc.index.index;
+                    metric.tag_index.start = Span::of(line, sc.index.list).start;
+                }
+            }
+            metric.summary = summary;
             metric.values = Values::Shared {
                 values,
                 values_at: rest_at as u32,
                 packed: sc.packed,
                 too_many_components: components > 6,
-                kind_text,
+                kind,
                 kind_at: (rest_at + p1 + 1) as u32,
                 fields,
             };
@@ -912,10 +1214,14 @@ impl Parser {
                 rest_at: rest_at as u32,
             };
         }
-        Ok(())
+        // Wrapped here, so that the metric is written once, into the caller's result.
+        Ok(wrap(m))
     }
 
-    fn metric_strict<'a>(&self, line: &'a [u8], metric: &mut Metric<'a>) -> Result<(), Error> {
+    #[inline(always)]
+    fn metric_strict<'a>(&self, line: &'a [u8]) -> Result<Metric<'a>, Error> {
+        let mut m = Metric::blank(line, *self);
+        let metric = &mut m;
         let (colon, head, tail, name_tags) = self.name_part(line)?;
         let rest_at = colon + 1;
         let rest = &line[rest_at..];
@@ -930,14 +1236,13 @@ impl Parser {
             return Err(Error::new(ErrorKind::IllegalEvent, kind_at));
         };
         let fields = &after[kind_end..];
-        metric.head = head;
-        metric.tail = tail;
-        metric.name_tags = name_tags;
+        metric.set_name(head, tail, &name_tags);
         metric.fields = fields;
         metric.field_tags = true;
         let mut rate = 1.0;
         let mut timestamp = None;
         let mut pos = 0;
+        let mut lists = 0u32;
         let fields_at = kind_at + kind_end;
         for field in fields.split(|&b| b == b'|') {
             let at = fields_at + pos;
@@ -951,10 +1256,22 @@ impl Parser {
                     Some(t) if t > 0 => timestamp = Some(t),
                     _ => return Err(Error::new(ErrorKind::MalformedTimestamp, at)),
                 },
-                [b'c', b':', id @ ..] => metric.container_id = Some(id),
-                [b'e', b':', data @ ..] => metric.external_data = Some(data),
-                [b'c', b'a', b'r', b'd', b':', card @ ..] => metric.cardinality = Some(card),
-                _ => {} // `#` tags are walked lazily; unknown fields are ignored.
+                [b'c', b':', id @ ..] => metric.container_id = Span::of(line, id),
+                [b'e', b':', data @ ..] => metric.external_data = Span::of(line, data),
+                [b'c', b'a', b'r', b'd', b':', card @ ..] => {
+                    metric.cardinality = Span::of(line, card)
+                }
+                [b'#', list @ ..] if self.dogstatsd_tags => {
+                    if lists == 0 {
+                        let scan = index_list(list, true);
+                        metric.tag_index = scan.index;
+                        metric.tag_index.start = Span::of(line, list).start;
+                        metric.summary.dog_tagged = scan.valid > 0;
+                        metric.summary.dog_errors = scan.errors;
+                    }
+                    lists += 1;
+                }
+                _ => {} // unknown fields are ignored.
             }
         }
         let count = if kind == MetricType::Set {
@@ -962,6 +1279,7 @@ impl Parser {
             if values.is_empty() {
                 return Err(Error::new(ErrorKind::MalformedValue, rest_at));
             }
+            metric.keep_parsed(0, Some(parse_f64(values).unwrap_or(f64::NAN)));
             1
         } else {
             let mut count = 0;
@@ -972,7 +1290,8 @@ impl Parser {
                 if value.is_empty() {
                     continue; // the Agent skips empty packed values (`1::2`)
                 }
-                if parse_f64(value).is_none() {
+                let parsed = parse_f64(value);
+                if !metric.keep_parsed(count, parsed) {
                     return Err(Error::new(ErrorKind::MalformedValue, at));
                 }
                 count += 1;
@@ -982,14 +1301,19 @@ impl Parser {
             }
             count
         };
-        metric.count = count;
+        metric.count = count as u32;
+        // Every sample is good and reaches the fields.
+        metric.summary.exact = lists <= 1;
+        metric.summary.clean = true;
+        metric.summary.processed = count as u32;
+        metric.summary.reached = count as u32;
         metric.values = Values::Strict {
             values,
             kind,
             rate,
             timestamp,
         };
-        Ok(())
+        Ok(m)
     }
 }
 
@@ -1006,18 +1330,18 @@ fn bad_slot<'a>(kind: ErrorKind, at: usize) -> Slot<'a> {
 fn finish_slot<'a>(
     raw: &'a [u8],
     value: f64,
-    kind_text: &[u8],
+    kind: Option<MetricType>,
     kind_at: usize,
     f: &FieldOutcome,
 ) -> Slot<'a> {
     let result = match f.result {
         Err(e) => Err(e),
-        Ok(()) => match MetricType::from_bytes(kind_text) {
+        Ok(()) => match kind {
             Some(kind) => Ok(Sample {
                 raw,
                 value,
                 rate: f.rate,
-                timestamp: f.timestamp,
+                timestamp: f.timestamp(),
                 kind,
                 relative: kind == MetricType::Gauge && matches!(raw.first(), Some(b'+' | b'-')),
             }),
@@ -1050,7 +1374,13 @@ fn sample_compat(sample: &[u8], at: usize) -> Slot<'_> {
     };
     let kind_text = &after[..kind_end];
     let f = fields_compat(fields, at + p + 1 + kind_end, kind_text, &bounds[..nb]).outcome();
-    finish_slot(raw, value, kind_text, at + p + 1, &f)
+    finish_slot(
+        raw,
+        value,
+        MetricType::from_bytes(kind_text),
+        at + p + 1,
+        &f,
+    )
 }
 
 #[cfg(test)]
@@ -1097,4 +1427,78 @@ mod name_scan_tests {
             }
         }
     }
+}
+
+#[cfg(test)]
+mod summary_tests {
+    use super::*;
+
+    /// The same metric with everything the parse worked out forgotten, so that the
+    /// counters walk the samples, fields and tags as they do without a summary.
+    fn walked<'a>(m: &Metric<'a>) -> Metric<'a> {
+        let mut w = m.clone();
+        w.summary.exact = false;
+        w.summary.clean = false;
+        w.tag_index = TagIndex::default();
+        w
+    }
+
+    fn check(parser: Parser, line: &[u8]) {
+        let Ok(m) = parser.parse_metric(line) else {
+            return;
+        };
+        let w = walked(&m);
+        let text = String::from_utf8_lossy(line);
+        assert_eq!(m.counts(), w.counts(), "{text:?}");
+        assert_eq!(m.has_tags(), w.has_tags(), "{text:?}");
+        assert_eq!(m.tag_errors(), w.tag_errors(), "{text:?}");
+        assert!(m.sample_errors().eq(w.sample_errors()), "{text:?}");
+        assert!(m.tags().eq(w.tags()), "{text:?}");
+        assert!(m.samples().eq(w.samples()), "{text:?}");
+    }
+
+    #[test]
+    fn summary_equals_the_walk_on_examples() {
+        for line in [
+            &b"foo:1|c|#a:b,,c,#d:e,f:|c:id"[..],
+            b"foo:1:2:x|h|#a:b,c:d|@0.5|#e:f",
+            b"foo:1|#a:b|c:x",
+            b"foo:1|c|@x|#a:b,k",
+            b"foo:1|c|x|#a:b",
+            b"foo:1|c|#a:b,#,|c:|T5",
+            b"foo:1|c|#,a:b,",
+            b"foo,x=y,z:1|c",
+            b"foo:1|c||#a:b",
+            b"foo:1|c|#a:1,b:2,c:3,d:4,e:5,f:6,g:7,h:8,i:9,j:10,k:11,l:12,m:13,n:14,o:15,p:16,q:17",
+            b"foo:1:2:3:4:5:6:7:8:9:10|d|#a:b",
+            b"foo:1|c:2|ms|#a:b",
+            b"foo:1|c|c:abc",
+            b"foo:1|g|#a:b|T12|@0.1|c:x|x",
+        ] {
+            for parser in [
+                Parser::new(),
+                Parser::dogstatsd(),
+                Parser::new().dogstatsd_tags(false),
+            ] {
+                check(parser, line);
+            }
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn summary_equals_the_walk(line in "[a-c]{1,3}([,#][a-c=]{0,4})?:[0-9x.+:]{0,6}(\\|[a-c#:,@T0-9.|]{0,12}){1,5}") {
+            for parser in [Parser::new(), Parser::dogstatsd(), Parser::new().dogstatsd_tags(false)] {
+                check(parser, line.as_bytes());
+            }
+        }
+    }
+}
+#[cfg(test)]
+#[test]
+fn metric_stays_small() {
+    // Past 256 bytes every parsed line pays `memcpy` calls to move its `Metric`
+    // (measured with benches/scripts/callgrind-parse.sh): keep the spans compact.
+    assert!(size_of::<Metric>() <= 256, "{}", size_of::<Metric>());
+    assert!(size_of::<Result<crate::Item, Error>>() <= 256);
 }

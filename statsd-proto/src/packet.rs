@@ -73,14 +73,7 @@ impl Parser {
             [rest @ .., b'\r'] => rest,
             _ => line,
         };
-        // Filled in place (see `parse_metric`).
-        let mut out = Ok(Item::Metric(Metric::blank(line, *self)));
-        if let Ok(Item::Metric(metric)) = &mut out
-            && let Err(e) = self.fill_metric(line, metric)
-        {
-            out = Err(e);
-        }
-        out
+        self.metric(line, Item::Metric)
     }
 
     /// Iterates over the lines of a packet: split on `\n`, each line parsed by
@@ -175,13 +168,13 @@ impl<'a> Iterator for Packet<'a> {
     #[inline]
     fn next(&mut self) -> Option<Self::Item> {
         let (at, line) = self.next_line()?;
-        Some(match self.parser.parse_line(line) {
-            Ok(Item::Metric(mut m)) => {
-                m.set_offset(at);
-                Ok(Item::Metric(m))
-            }
-            Ok(item) => Ok(item),
-            Err(e) => Err(e.shifted(at)),
-        })
+        // Adjusted in place: an `Item` is a few hundred bytes, not worth moving.
+        let mut item = self.parser.parse_line(line);
+        match &mut item {
+            Ok(Item::Metric(m)) => m.set_offset(at),
+            Ok(_) => {}
+            Err(e) => *e = e.shifted(at),
+        }
+        Some(item)
     }
 }

@@ -1,7 +1,7 @@
 //! Tags: name-embedded styles (InfluxDB, Librato, SignalFX), DogStatsD `|#` tags and
 //! the `|c:` container id, walked lazily in statsd_exporter's order.
 
-use crate::scan::split_item;
+use crate::scan::{eq, first, load, splat, split_item};
 
 /// One tag: a key and, except for DogStatsD valueless tags in strict mode, a value.
 ///
@@ -94,6 +94,148 @@ pub(crate) struct NameTags<'a> {
     pub(crate) errors: u32,
 }
 
+/// How many valid tags of a `|#` list [`TagIndex`] keeps positions for.
+const INDEX_CAP: usize = 8;
+/// The colon slot of a valueless tag.
+const NO_VALUE: u8 = u8::MAX;
+
+/// The valid tags of one `|#` list and its tag-error count, found in the single pass
+/// over the line, so that neither [`Tags`] nor the counters split the list again.
+///
+/// Compact (32 bytes, offsets only) because it lives in every `Metric`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct TagIndex {
+    /// `[key start, colon or NO_VALUE, end]` of each valid tag, relative to the list.
+    spans: [[u8; 3]; INDEX_CAP],
+    /// Offset of the list (after `|#`, up to the `|` that ends it) in the line.
+    pub(crate) start: u32,
+    /// Length of the list.
+    len: u8,
+    /// Number of valid tags, when `complete`.
+    count: u8,
+    /// The spans are complete (at most `INDEX_CAP` valid tags, list shorter than 255).
+    pub(crate) complete: bool,
+}
+
+/// What [`index_list`] found.
+#[derive(Default)]
+pub(crate) struct ListScan<'a> {
+    pub(crate) index: TagIndex,
+    /// The list (after `|#`, up to the `|` that ends it).
+    pub(crate) list: &'a [u8],
+    /// Number of valid tags.
+    pub(crate) valid: u32,
+    /// Number of tag errors (statsd_exporter counts them once per sample reaching them).
+    pub(crate) errors: u32,
+    /// OR of the words read (for the caller's non-ASCII check).
+    pub(crate) bits: u64,
+}
+
+impl ListScan<'_> {
+    /// Judges the item `s[item..end]` (`colon`: its first `:`, or `usize::MAX`) exactly
+    /// as [`Tags`] and [`count_list`] do, and records it.
+    #[inline(always)]
+    fn push(&mut self, s: &[u8], item: usize, colon: usize, end: usize, strict: bool) {
+        // The DogStatsD `#`-per-tag quirk: one leading `#` of an item is dropped.
+        let body = item + usize::from(s.get(item) == Some(&b'#'));
+        if strict && body == end {
+            return; // strict mode skips empty tags silently
+        }
+        let ok = if colon < end {
+            colon > body && (strict || colon + 1 < end)
+        } else {
+            strict // a valueless tag
+        };
+        if !ok {
+            self.errors += 1;
+            return;
+        }
+        if let Some(span) = self.index.spans.get_mut(self.valid as usize) {
+            let colon = if colon < end { colon as u8 } else { NO_VALUE };
+            *span = [body as u8, colon, end as u8];
+        }
+        self.valid += 1;
+    }
+}
+
+impl TagIndex {
+    /// The list in `line`.
+    #[inline(always)]
+    pub(crate) fn list(self, line: &[u8]) -> &[u8] {
+        let start = self.start as usize;
+        line.get(start..start + self.len as usize)
+            .unwrap_or_default()
+    }
+
+    /// The `k`-th valid tag (`k < count`, `complete`) of `list`.
+    #[inline(always)]
+    fn tag<'a>(&self, list: &'a [u8], k: usize) -> Tag<'a> {
+        let [key, colon, end] = self.spans[k];
+        let (key, colon, end) = (key as usize, colon as usize, end as usize);
+        if colon == NO_VALUE as usize {
+            Tag {
+                key: list.get(key..end).unwrap_or_default(),
+                value: None,
+            }
+        } else {
+            Tag {
+                key: list.get(key..colon).unwrap_or_default(),
+                value: Some(list.get(colon + 1..end).unwrap_or_default()),
+            }
+        }
+    }
+}
+
+/// Indexes the `|#` list at the start of `s` (the bytes after `|#`): one word-at-a-time
+/// pass that stops at the `|` ending the list. The caller sets `index.start`.
+#[inline(always)]
+pub(crate) fn index_list(s: &[u8], strict: bool) -> ListScan<'_> {
+    let (pc, pk, pp) = (splat(b','), splat(b':'), splat(b'|'));
+    let mut index = ListScan {
+        index: TagIndex::default(),
+        list: &[],
+        valid: 0,
+        errors: 0,
+        bits: 0,
+    };
+    let (mut item, mut colon, mut bits) = (0, usize::MAX, 0);
+    let mut i = 0;
+    let end = 'scan: loop {
+        if i >= s.len() {
+            break s.len();
+        }
+        let w = load(s, i);
+        bits |= w;
+        let mut m = eq(w, pc) | eq(w, pk) | eq(w, pp);
+        while m != 0 {
+            let lane = first(m);
+            m &= m - 1;
+            let pos = i + lane;
+            // Lanes above a match may be flagged falsely: look at the byte.
+            match (w >> (8 * lane)) as u8 {
+                b':' if colon == usize::MAX => colon = pos,
+                b',' => {
+                    index.push(s, item, colon, pos, strict);
+                    (item, colon) = (pos + 1, usize::MAX);
+                }
+                b'|' => break 'scan pos,
+                _ => {}
+            }
+        }
+        i += 8;
+    };
+    // The text after the last `,` is an item only when non-empty.
+    if item < end {
+        index.push(s, item, colon, end, strict);
+    }
+    index.list = &s[..end];
+    index.bits = bits;
+    index.index.complete = index.valid as usize <= INDEX_CAP && end < NO_VALUE as usize;
+    index.index.len = end as u8;
+    index.index.count = index.valid as u8;
+    index
+}
+
 /// Counts the valid tags and the tag errors of a `,`-separated list exactly the way
 /// statsd_exporter does (a trailing `,` is not an empty tag; `,,` is).
 pub(crate) fn count_list(list: &[u8], sep: u8, strip_hash: bool, strict: bool) -> (u32, u32) {
@@ -166,6 +308,11 @@ pub struct Tags<'a> {
     dogstatsd: bool,
     container_tag: bool,
     strict: bool,
+    /// The `|#` list indexed at parse time, and the walk through its valid tags.
+    index: TagIndex,
+    index_list: &'a [u8],
+    next_indexed: u8,
+    indexed_left: u8,
 }
 
 impl<'a> Tags<'a> {
@@ -183,7 +330,29 @@ impl<'a> Tags<'a> {
             dogstatsd,
             container_tag,
             strict,
+            index: TagIndex::default(),
+            index_list: &[],
+            next_indexed: 0,
+            indexed_left: 0,
         }
+    }
+
+    /// Uses `index` for the `|#` list it describes (when complete).
+    #[inline]
+    pub(crate) fn with_index(mut self, index: TagIndex, list: &'a [u8]) -> Tags<'a> {
+        self.index = index;
+        self.index_list = list;
+        // The common line: no name tags, and the fields start with the indexed list.
+        if let [b'|', b'#', after @ ..] = self.fields
+            && self.name.rest.is_empty()
+            && self.dogstatsd
+            && index.complete
+            && core::ptr::eq(after.as_ptr(), list.as_ptr())
+        {
+            self.indexed_left = index.count;
+            self.fields = after.get(list.len()..).unwrap_or_default();
+        }
+        self
     }
 
     /// The same walk without the `container_id` tags made from `|c:` fields.
@@ -195,6 +364,14 @@ impl<'a> Tags<'a> {
     /// An iterator that yields nothing.
     pub fn empty() -> Tags<'a> {
         Tags::new(&[], &[], false, false, false)
+    }
+
+    #[inline(always)]
+    fn next_indexed(&mut self) -> Tag<'a> {
+        let k = self.next_indexed as usize;
+        self.next_indexed += 1;
+        self.indexed_left -= 1;
+        self.index.tag(self.index_list, k)
     }
 
     /// The next item of the current `|#` list, split in one pass over its bytes.
@@ -243,13 +420,20 @@ impl<'a> Tags<'a> {
 impl<'a> Iterator for Tags<'a> {
     type Item = Tag<'a>;
 
+    #[inline]
     fn next(&mut self) -> Option<Tag<'a>> {
+        if self.indexed_left > 0 {
+            return Some(self.next_indexed());
+        }
         while let Some(item) = self.name.next_item() {
             if let Ok(tag) = split_tag(item, b'=', false) {
                 return Some(tag);
             }
         }
         loop {
+            if self.indexed_left > 0 {
+                return Some(self.next_indexed());
+            }
             while let Some(tag) = self.next_dog_tag() {
                 if let Ok(tag) = tag {
                     return Some(tag);
@@ -263,7 +447,15 @@ impl<'a> Iterator for Tags<'a> {
             }
             let &first = f.first()?;
             if first == b'#' && self.dogstatsd {
-                self.dog = ListIter { rest: &f[1..] };
+                let list = &f[1..];
+                if self.index.complete && core::ptr::eq(list.as_ptr(), self.index_list.as_ptr()) {
+                    // Indexed during the parse: its valid tags are known.
+                    self.indexed_left = self.index.count;
+                    self.next_indexed = 0;
+                    self.fields = list.get(self.index_list.len()..).unwrap_or_default();
+                    continue;
+                }
+                self.dog = ListIter { rest: list };
                 self.fields = &[];
                 continue;
             }

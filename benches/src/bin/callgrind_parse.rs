@@ -56,9 +56,15 @@ fn main() {
         black_box(acc);
         return;
     }
+    let mut counted = 0u64;
     for _ in 0..n {
-        // Parse, then walk every tag and sample as a consumer would.
+        // Parse, then do what statsd-exporter-core's pipeline does with a metric line:
+        // take statsd_exporter's counters (`counts`, `sample_errors`), walk every tag
+        // and read every sample.
         if let Ok(Item::Metric(ref m)) = parser.parse_line(black_box(line)) {
+            let c = m.counts();
+            counted += u64::from(c.samples + c.samples_with_tags + c.tag_errors);
+            counted += m.sample_errors().count() as u64;
             if walk_tags {
                 for tag in m.tags() {
                     acc += tag.value_or_empty().len() as f64;
@@ -69,5 +75,5 @@ fn main() {
             }
         }
     }
-    black_box(acc);
+    black_box((acc, counted));
 }

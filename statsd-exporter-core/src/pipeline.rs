@@ -385,6 +385,10 @@ impl Pipeline {
                 continue;
             }
             let name = match mapping.name().as_str() {
+                // A mapping's constant name passed the mapper's load-time check
+                // (`[A-Za-z_][A-Za-z0-9_]*`), which escaping leaves unchanged: borrow it.
+                // The unmapped default name is the StatsD name, which needs escaping.
+                Some(constant) if action == Action::Map => Text::Borrowed(constant),
                 Some(constant) => escaped(constant, arena),
                 None => {
                     scratch.clear();

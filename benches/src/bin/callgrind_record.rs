@@ -16,24 +16,35 @@
 //! - `expose_counters`: one text exposition of 100 000 counter series (100 metrics ×
 //!   1 000 label sets of two labels); divide by 100 000 for the cost per series.
 //! - `expose_mixed`: the same with a quarter of each type.
+//! - `pipeline_datagram`, `pipeline_batch`: one Mastodon-shaped line (parse, map with the
+//!   shipped Mastodon mapping, record) sent as Mastodon's client sends it, one line per
+//!   datagram; `pipeline_datagram` hands each datagram to `Pipeline::process_packet`,
+//!   `pipeline_batch` hands 32 at a time to `Pipeline::process_packets` (what one
+//!   `recvmmsg` returns), both with one recorder per 32 datagrams. The lines come from
+//!   `statsd_benches::mastodon_stream` (fixed seed); the op is one line.
 
 use std::hint::black_box;
 use std::sync::Arc;
 use std::time::Duration;
 
 use statsd_exporter_core::{
-    Event, Format, HistogramOptions, Label, ManualClock, Observer, PrometheusOptions,
+    Event, Format, HistogramOptions, Label, ManualClock, Observer, Pipeline, PrometheusOptions,
     PrometheusSink, Sink, SummaryOptions, Value,
 };
+use statsd_mapper::{Mapper, MapperConfig};
+use statsd_proto::Parser;
 
-const ROWS: [&str; 6] = [
+const ROWS: [&str; 8] = [
     "counter",
     "gauge",
     "histogram",
     "summary",
     "expose_counters",
     "expose_mixed",
+    "pipeline_datagram",
+    "pipeline_batch",
 ];
+const MASTODON_MAPPING: &str = include_str!("../../../examples/mastodon/statsd-mapping.yml");
 const SERIES: usize = 64;
 const EVENTS_PER_RECORDER: u64 = 32;
 
@@ -56,6 +67,8 @@ fn main() {
         "counter" | "gauge" | "histogram" | "summary" => record(row, &options, n),
         "expose_counters" => expose(false, &options, n),
         "expose_mixed" => expose(true, &options, n),
+        "pipeline_datagram" => pipeline(false, n),
+        "pipeline_batch" => pipeline(true, n),
         other => {
             eprintln!("unknown row {other}\n{usage}");
             std::process::exit(2);
@@ -150,4 +163,44 @@ fn expose(mixed: bool, options: &(SummaryOptions, HistogramOptions), n: u64) {
             .expect("exposed");
         black_box(out.len());
     }
+}
+
+fn pipeline(batched: bool, n: u64) {
+    let sink =
+        PrometheusSink::with_clock(PrometheusOptions::default(), Arc::new(ManualClock::new()));
+    let config = MapperConfig::from_yaml_str(MASTODON_MAPPING, None).expect("mapping loads");
+    let mut pipeline = Pipeline::new(
+        Arc::new(Mapper::new(config, 10_000)),
+        Parser::new().events(false),
+        sink.stats().clone(),
+    );
+    let corpus = statsd_benches::mastodon_stream(42, 1 << 20);
+    let datagrams: Vec<&[u8]> = corpus
+        .split(|b| *b == b'\n')
+        .filter(|l| !l.is_empty())
+        .collect();
+    let mut run = |start: u64, count: u64| {
+        let mut i = start as usize;
+        let end = (start + count) as usize;
+        while i < end {
+            let batch_end = end.min(i + EVENTS_PER_RECORDER as usize);
+            let batch: [&[u8]; EVENTS_PER_RECORDER as usize] =
+                std::array::from_fn(|k| datagrams[(i + k) % datagrams.len()]);
+            let batch = &batch[..batch_end - i];
+            let mut recorder = sink.recorder();
+            if batched {
+                pipeline.process_packets(black_box(batch), &mut recorder);
+            } else {
+                for datagram in batch {
+                    pipeline.process_packet(black_box(datagram), &mut recorder);
+                }
+            }
+            i = batch_end;
+        }
+    };
+    // Every line of the corpus once: series exist, the mapper cache is warm.
+    let warm_up = datagrams.len() as u64;
+    run(0, warm_up);
+    run(warm_up, n);
+    black_box(sink.series_count());
 }

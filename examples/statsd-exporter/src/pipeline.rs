@@ -33,9 +33,16 @@ pub struct PrometheusBackend {
 /// Loads and compiles a mapping file.
 ///
 /// # Errors
-/// The file cannot be read or is invalid (`file:line:column: what "text"`).
+/// The file cannot be read or is invalid: every error the load found (each broken
+/// mapping, see `statsd_mapper::Error::all`), one per line, as
+/// `file:line:column: what "text"`.
 pub fn load_mapper(file: &str, cache_size: usize) -> Result<Mapper, String> {
-    let config = MapperConfig::from_path(file).map_err(|e| e.to_string())?;
+    let config = MapperConfig::from_path(file).map_err(|e| {
+        e.all()
+            .map(|e| e.to_string())
+            .collect::<Vec<_>>()
+            .join("\n")
+    })?;
     Ok(Mapper::new(config, cache_size))
 }
 

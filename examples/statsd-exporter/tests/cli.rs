@@ -103,6 +103,40 @@ fn check_config_reports_file_line_column_and_text() {
 }
 
 #[test]
+fn check_config_prints_every_error() {
+    let dir = TempDir::new("check-all");
+    let file = dir.join("bad.yml");
+    let yaml = "\
+mappings:
+  - match: \"a.b*c.d!\"
+    name: \"glob\"
+  - match: \"ok.*\"
+    name: \"ok\"
+  - match: \"x.*.y\"
+    name: \"bad name!\"
+  - match: \"(unclosed\"
+    match_type: regex
+    name: \"re\"
+";
+    std::fs::write(&file, yaml).unwrap();
+    let (code, out, err) = run(&[
+        "--check-config",
+        &format!("--statsd.mapping-config={}", file.display()),
+    ]);
+    assert_eq!(code, Some(1));
+    let text = format!("{out}{err}");
+    let path = file.display();
+    for expected in [
+        format!("{path}:2:12: invalid match \"a.b*c.d!\""),
+        format!("{path}:7:11: invalid metric name \"bad name!\""),
+        format!("{path}:8:12: invalid regex \"(unclosed\""),
+    ] {
+        let lines = text.lines().filter(|l| l.starts_with(&expected)).count();
+        assert_eq!(lines, 1, "{expected} once in:\n{text}");
+    }
+}
+
+#[test]
 fn a_missing_mapping_file_fails_the_check() {
     let (code, _, err) = run(&[
         "--check-config",

@@ -9,10 +9,15 @@ use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use statsd_benches::{PARSE_SHAPES, mastodon_stream};
 use statsd_proto::{Item, Parser};
 
-/// Parses a line and walks what an exporter reads: tags, samples, counts.
+/// Parses a line and reads what statsd-exporter-core's pipeline reads: statsd_exporter's
+/// counters (`counts`, `sample_errors`), every tag and every sample (the same work as
+/// the `callgrind_parse` driver).
 fn consume(parser: &Parser, line: &[u8]) -> f64 {
     let mut acc = 0.0;
     if let Ok(Item::Metric(m)) = parser.parse_line(line) {
+        let c = m.counts();
+        acc += f64::from(c.samples + c.samples_with_tags + c.tag_errors);
+        acc += m.sample_errors().count() as f64;
         for tag in m.tags() {
             acc += tag.value_or_empty().len() as f64;
         }

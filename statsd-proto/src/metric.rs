@@ -596,16 +596,7 @@ impl<'a> Metric<'a> {
     /// Keeps value `k` when it parsed and there is room; returns whether it parsed.
     #[inline(always)]
     fn keep_parsed(&mut self, k: usize, value: Option<f64>) -> bool {
-        match value {
-            Some(v) => {
-                if let Some(slot) = self.parsed.get_mut(k) {
-                    *slot = v.to_bits();
-                    self.summary.parsed |= 1 << k;
-                }
-                true
-            }
-            None => false,
-        }
+        keep_parsed(&mut self.parsed, &mut self.summary, k, value)
     }
 
     /// Number of samples (good and bad).
@@ -630,14 +621,15 @@ impl<'a> Metric<'a> {
     /// The tags, lazily, in statsd_exporter's order (see [`Tags`]).
     #[inline]
     pub fn tags(&self) -> Tags<'a> {
-        Tags::new(
+        Tags::with_index(
             self.name_section.slice(self.line),
             if self.field_tags { self.fields } else { &[] },
             self.parser.dogstatsd_tags,
             !self.parser.strict(),
             self.parser.strict(),
+            self.tag_index,
+            self.tag_index.list(self.line),
         )
-        .with_index(self.tag_index, self.tag_index.list(self.line))
     }
 
     /// True when the line carries at least one valid tag (in statsd_exporter mode the
@@ -771,7 +763,7 @@ impl Cardinality {
 type NamePart<'a> = (usize, &'a [u8], &'a [u8], NameTags<'a>);
 
 /// What one pass over the text after the name found.
-struct Scan<'a> {
+struct Scan {
     /// Positions of the first 8 `|` (relative to the rest of the line).
     pipes: [u32; 8],
     /// Number of `|` in the rest of the line (may exceed 8).
@@ -790,8 +782,6 @@ struct Scan<'a> {
     container: bool,
     /// OR of every word scanned: its high bits show non-ASCII bytes.
     bits: u64,
-    /// The first `|#` list, indexed in the same pass.
-    index: ListScan<'a>,
     /// A second `|#` list (the counters then walk the fields).
     extra_lists: bool,
 }
@@ -838,7 +828,7 @@ fn maybe_name_tag(w: u64) -> u64 {
 
 /// One pass over the rest of the line, word by word, visiting only `|` and `:`.
 #[inline(always)]
-fn scan_rest(rest: &[u8]) -> Scan<'_> {
+fn scan_rest<'a>(rest: &'a [u8], list: &mut ListScan<'a>) -> Scan {
     let mut s = Scan {
         pipes: [0; 8],
         npipes: 0,
@@ -849,7 +839,6 @@ fn scan_rest(rest: &[u8]) -> Scan<'_> {
         dog_tags: None,
         container: false,
         bits: 0,
-        index: ListScan::default(),
         extra_lists: false,
     };
     // `|` seen since the start or the last `:`: a `|c:` right after a value is the
@@ -884,7 +873,7 @@ fn scan_rest(rest: &[u8]) -> Scan<'_> {
                         let index = index_list(&rest[pos + 2..], false);
                         s.bits |= index.bits;
                         next = pos + 2 + index.list.len();
-                        s.index = index;
+                        *list = index;
                         pipes_in_sample += 1;
                         break;
                     }
@@ -1086,8 +1075,6 @@ impl Parser {
         line: &'a [u8],
         wrap: impl FnOnce(Metric<'a>) -> T,
     ) -> Result<T, Error> {
-        let mut m = Metric::blank(line, *self);
-        let metric = &mut m;
         let (colon, special, name_bits) = scan_name(line);
         let colon = match colon {
             Some(0) => return Err(Error::new(ErrorKind::MalformedLine, 0)),
@@ -1096,7 +1083,10 @@ impl Parser {
         };
         let rest_at = colon + 1;
         let rest = &line[rest_at..];
-        let sc = scan_rest(rest);
+        // The first `|#` list, indexed in the same pass (kept out of `Scan`, which is
+        // returned by value).
+        let mut list = ListScan::default();
+        let sc = scan_rest(rest, &mut list);
         // One non-ASCII byte anywhere: statsd_exporter wants the whole line to be UTF-8.
         if (name_bits | sc.bits) & HIGH != 0
             && let Err(e) = core::str::from_utf8(line)
@@ -1123,11 +1113,21 @@ impl Parser {
         if sc.npipes == 0 {
             return line_err(ErrorKind::NotEnoughPartsAfterColon, line.len());
         }
-        metric.set_name(head, tail, &name_tags);
+        // Everything is kept in locals and the `Metric` is written once at the end,
+        // straight into the caller's result (filling a blank one in a local costs a
+        // 256-byte copy per line).
+        let mut fields_seen: &[u8] = &[];
+        let mut field_tags = false;
+        let mut container_id = Span::NONE;
+        let mut summary = Summary::default();
+        let mut parsed = [0u64; PARSED_CAP];
+        let mut tag_index = TagIndex::default();
+        let count;
+        let values;
         if !sc.colon || sc.packed || sc.dog_tags.is_some() || sc.container {
             // One shared suffix for every value (a single value when there is no `:`).
             let p1 = sc.pipes[0] as usize;
-            let values = &rest[..p1];
+            let value_text = &rest[..p1];
             let kind_end = if sc.npipes >= 2 {
                 sc.pipes[1] as usize
             } else {
@@ -1151,35 +1151,36 @@ impl Parser {
             // value parses, every sample fails first and nothing counts them.)
             let fields = (components <= 6).then(|| {
                 let f = fields_compat(field_text, fields_at, kind_text, &bounds[..nb]);
-                metric.fields = f.processed;
-                metric.field_tags = sc.dog_tags.is_some() || f.container_id.is_some();
-                metric.container_id = Span::of_opt(line, f.container_id);
+                fields_seen = f.processed;
+                field_tags = sc.dog_tags.is_some() || f.container_id.is_some();
+                container_id = Span::of_opt(line, f.container_id);
                 f.outcome()
             });
-            let count = if sc.packed {
+            count = if sc.packed {
                 1 + sc.colons_in_values as u32
             } else {
                 1
             };
             let kind = MetricType::from_bytes(kind_text);
-            metric.count = count;
-            let mut summary = Summary {
-                exact: !self.dogstatsd_tags || !sc.extra_lists,
-                ..Summary::default()
-            };
+            summary.exact = !self.dogstatsd_tags || !sc.extra_lists;
             if let Some(f) = fields {
                 // Every value is parsed once here: the counters need to know which
                 // parse, and the samples reuse the first `PARSED_CAP`.
                 let good = if sc.packed {
                     let mut good = 0;
-                    for (k, value) in values.split(|&b| b == b':').enumerate() {
-                        good += u32::from(metric.keep_parsed(k, parse_f64(value)));
+                    for (k, value) in value_text.split(|&b| b == b':').enumerate() {
+                        good +=
+                            u32::from(keep_parsed(&mut parsed, &mut summary, k, parse_f64(value)));
                     }
                     good
                 } else {
-                    u32::from(metric.keep_parsed(0, parse_f64(values)))
+                    u32::from(keep_parsed(
+                        &mut parsed,
+                        &mut summary,
+                        0,
+                        parse_f64(value_text),
+                    ))
                 };
-                summary.parsed = metric.summary.parsed;
                 summary.processed = if f.result.is_ok() { good } else { 0 };
                 summary.reached = if f.empty { 0 } else { good };
                 summary.clean =
@@ -1188,17 +1189,16 @@ impl Parser {
                 if let Some(at) = sc.dog_tags
                     && self.dogstatsd_tags
                     && at >= kind_end
-                    && at < kind_end + metric.fields.len()
+                    && at < kind_end + fields_seen.len()
                 {
-                    summary.dog_tagged = sc.index.valid > 0;
-                    summary.dog_errors = sc.index.errors;
-                    metric.tag_index = sc.index.index;
-                    metric.tag_index.start = Span::of(line, sc.index.list).start;
+                    summary.dog_tagged = list.valid > 0;
+                    summary.dog_errors = list.errors;
+                    tag_index = list.index;
+                    tag_index.start = Span::of(line, list.list).start;
                 }
             }
-            metric.summary = summary;
-            metric.values = Values::Shared {
-                values,
+            values = Values::Shared {
+                values: value_text,
                 values_at: rest_at as u32,
                 packed: sc.packed,
                 too_many_components: components > 6,
@@ -1208,14 +1208,41 @@ impl Parser {
             };
         } else {
             // statsd_exporter multi-metric lines: `a:1|c:2|ms`, each sample self-contained.
-            metric.count = 1 + sc.colons as u32;
-            metric.values = Values::Split {
+            count = 1 + sc.colons as u32;
+            values = Values::Split {
                 rest,
                 rest_at: rest_at as u32,
             };
         }
         // Wrapped here, so that the metric is written once, into the caller's result.
-        Ok(wrap(m))
+        Ok(wrap(Metric {
+            line,
+            offset: 0,
+            head,
+            tail: if special {
+                Span::of(line, tail)
+            } else {
+                Span::EMPTY
+            },
+            name_section: if special {
+                Span::of(line, name_tags.section)
+            } else {
+                Span::EMPTY
+            },
+            name_tagged: name_tags.valid > 0,
+            name_errors: name_tags.errors,
+            fields: fields_seen,
+            field_tags,
+            container_id,
+            external_data: Span::NONE,
+            cardinality: Span::NONE,
+            values,
+            count,
+            parser: *self,
+            tag_index,
+            summary,
+            parsed,
+        }))
     }
 
     #[inline(always)]
@@ -1314,6 +1341,27 @@ impl Parser {
             timestamp,
         };
         Ok(m)
+    }
+}
+
+/// Keeps value `k` in `parsed` when it parsed and there is room (marking it in
+/// `summary`); returns whether it parsed.
+#[inline(always)]
+fn keep_parsed(
+    parsed: &mut [u64; PARSED_CAP],
+    summary: &mut Summary,
+    k: usize,
+    value: Option<f64>,
+) -> bool {
+    match value {
+        Some(v) => {
+            if let Some(slot) = parsed.get_mut(k) {
+                *slot = v.to_bits();
+                summary.parsed |= 1 << k;
+            }
+            true
+        }
+        None => false,
     }
 }
 

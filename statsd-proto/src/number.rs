@@ -61,6 +61,18 @@ pub(crate) fn parse_u64(text: &[u8]) -> Option<u64> {
     if text.is_empty() {
         return None;
     }
+    if text.len() <= 19 {
+        // 19 digits cannot overflow a u64: no overflow checks per digit.
+        let mut n: u64 = 0;
+        for &b in text {
+            let d = b.wrapping_sub(b'0');
+            if d >= 10 {
+                return None;
+            }
+            n = n * 10 + u64::from(d);
+        }
+        return Some(n);
+    }
     let mut n: u64 = 0;
     for &b in text {
         let d = b.wrapping_sub(b'0');
@@ -147,6 +159,13 @@ mod tests {
     fn integers() {
         assert_eq!(parse_u64(b"1656581400"), Some(1656581400));
         assert_eq!(parse_u64(b"18446744073709551616"), None);
+        assert_eq!(parse_u64(b"18446744073709551615"), Some(u64::MAX));
+        assert_eq!(
+            parse_u64(b"9999999999999999999"),
+            Some(9_999_999_999_999_999_999)
+        );
+        assert_eq!(parse_u64(b"99999999999999999999"), None);
+        assert_eq!(parse_u64(b"1x"), None);
         assert_eq!(parse_u64(b"-1"), None);
         assert_eq!(parse_i64(b"-5"), Some(-5));
         assert_eq!(parse_i64(b"-9223372036854775808"), Some(i64::MIN));

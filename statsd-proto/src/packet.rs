@@ -168,13 +168,13 @@ impl<'a> Iterator for Packet<'a> {
     #[inline]
     fn next(&mut self) -> Option<Self::Item> {
         let (at, line) = self.next_line()?;
-        // Adjusted in place: an `Item` is a few hundred bytes, not worth moving.
-        let mut item = self.parser.parse_line(line);
-        match &mut item {
-            Ok(Item::Metric(m)) => m.set_offset(at),
-            Ok(_) => {}
-            Err(e) => *e = e.shifted(at),
-        }
-        Some(item)
+        Some(match self.parser.parse_line(line) {
+            Ok(Item::Metric(mut m)) => {
+                m.set_offset(at);
+                Ok(Item::Metric(m))
+            }
+            Ok(item) => Ok(item),
+            Err(e) => Err(e.shifted(at)),
+        })
     }
 }

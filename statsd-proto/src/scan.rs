@@ -16,6 +16,14 @@ pub(crate) fn load(s: &[u8], i: usize) -> u64 {
     let mut b = [0u8; 8];
     if let Some(chunk) = s.get(i..i + 8) {
         b.copy_from_slice(chunk);
+    } else if let Some(last) = s.len().checked_sub(8).and_then(|at| s.get(at..))
+        && i < s.len()
+    {
+        // The last word of a slice of 8 bytes or more: read its last 8 bytes and shift
+        // the ones already seen out (zeros come in from the top), instead of a
+        // variable-length copy, which is a `memcpy` call.
+        b.copy_from_slice(last);
+        return u64::from_le_bytes(b) >> (8 * (i + 8 - s.len()));
     } else if let Some(tail) = s.get(i..) {
         b[..tail.len()].copy_from_slice(tail);
     }

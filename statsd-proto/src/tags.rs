@@ -337,22 +337,42 @@ impl<'a> Tags<'a> {
         }
     }
 
-    /// Uses `index` for the `|#` list it describes (when complete).
-    #[inline]
-    pub(crate) fn with_index(mut self, index: TagIndex, list: &'a [u8]) -> Tags<'a> {
-        self.index = index;
-        self.index_list = list;
+    /// [`Tags::new`] with the `|#` list `index` describes (when complete), built in
+    /// one go (a builder step would move the whole iterator once more).
+    #[inline(always)]
+    pub(crate) fn with_index(
+        name_section: &'a [u8],
+        fields: &'a [u8],
+        dogstatsd: bool,
+        container_tag: bool,
+        strict: bool,
+        index: TagIndex,
+        list: &'a [u8],
+    ) -> Tags<'a> {
         // The common line: no name tags, and the fields start with the indexed list.
-        if let [b'|', b'#', after @ ..] = self.fields
-            && self.name.rest.is_empty()
-            && self.dogstatsd
-            && index.complete
-            && core::ptr::eq(after.as_ptr(), list.as_ptr())
-        {
-            self.indexed_left = index.count;
-            self.fields = after.get(list.len()..).unwrap_or_default();
+        let (fields, indexed_left) = match fields {
+            [b'|', b'#', after @ ..]
+                if name_section.is_empty()
+                    && dogstatsd
+                    && index.complete
+                    && core::ptr::eq(after.as_ptr(), list.as_ptr()) =>
+            {
+                (after.get(list.len()..).unwrap_or_default(), index.count)
+            }
+            _ => (fields, 0),
+        };
+        Tags {
+            name: ListIter { rest: name_section },
+            dog: ListIter::default(),
+            fields,
+            dogstatsd,
+            container_tag,
+            strict,
+            index,
+            index_list: list,
+            next_indexed: 0,
+            indexed_left,
         }
-        self
     }
 
     /// The same walk without the `container_id` tags made from `|c:` fields.

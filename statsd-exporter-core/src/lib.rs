@@ -110,7 +110,11 @@
 //!   while `x`, `x_sum` or `x_count` exist; a histogram `x` while `x`, `x_sum`, `x_count` or
 //!   `x_bucket` exist); and the collisions statsd_exporter misses and answers with HTTP 500 on
 //!   every scrape: **no two metrics may expose the same sample name**, so a summary `x_count`
-//!   next to a summary `x` is refused too. The exporter's own metric names are reserved,
+//!   next to a summary `x` is refused too. Names that would share a family or a sample
+//!   name in OpenMetrics are refused as well, whatever format a scrape asks for: a counter
+//!   `x_total` (OpenMetrics family `x`) next to anything named `x`, a counter `x` (sample
+//!   `x_total`) next to anything named `x_total`; a counter named `_total` keeps that name as
+//!   its family. The exporter's own metric names are reserved,
 //!   with the `_total` stem of each counter (OpenMetrics' family name); a program that
 //!   exposes families of its own reserves them with [`PrometheusSink::reserve_name`].
 //! * **Reserved labels.** `le` on a histogram and `quantile` on a summary (which crash

@@ -3,8 +3,8 @@
 use std::time::Duration;
 
 use statsd_exporter_core::{
-    Event, HistogramOptions, Label, Observer, PrometheusOptions, PrometheusSink, Rejection, Sink,
-    SummaryOptions, Value,
+    Event, Format, HistogramOptions, Label, Observer, PrometheusOptions, PrometheusSink, Rejection,
+    Sink, SummaryOptions, Value,
 };
 
 use crate::support::*;
@@ -214,6 +214,60 @@ fn self_metric_names_are_reserved() {
     assert_eq!(
         summary(&sink, "statsd_exporter_udp_packets_total", &[], 1.0),
         Err(Rejection::Conflict)
+    );
+}
+
+#[test]
+fn names_that_would_share_an_openmetrics_family_or_sample_are_conflicts() {
+    // (first, second): the second is refused whichever type the first has, because
+    // OpenMetrics exposes a counter `x_total` as family `x`, and a counter `x` as sample
+    // `x_total`. Found by the pipeline fuzz target (two `# TYPE x` lines).
+    type Record = fn(&PrometheusSink, &str, &[(&str, &str)], f64) -> Result<(), Rejection>;
+    let cases: &[(&str, Record, &str, Record)] = &[
+        ("x_total", counter, "x", gauge),
+        ("x_total", counter, "x", counter),
+        ("x_total", counter, "x", summary),
+        ("x_total", counter, "x", histogram),
+        ("x", gauge, "x_total", counter),
+        ("x", counter, "x_total", counter),
+        ("x", histogram, "x_total", counter),
+        ("x", counter, "x_total", gauge),
+        ("x", counter, "x_total", summary),
+        ("x_total", gauge, "x", counter),
+        ("_total", counter, "_total_total", counter),
+        ("_total_total", counter, "_total", counter),
+    ];
+    for (first, record_first, second, record_second) in cases {
+        let sink = PrometheusSink::default();
+        assert_eq!(record_first(&sink, first, &[], 1.0), Ok(()), "{first}");
+        assert_eq!(
+            record_second(&sink, second, &[], 1.0),
+            Err(Rejection::Conflict),
+            "{second} after {first}"
+        );
+        for format in [Format::Text, Format::OpenMetrics] {
+            let text = expose(&sink, format);
+            let user_types = text
+                .lines()
+                .filter(|l| l.starts_with("# TYPE ") && !l.starts_with("# TYPE statsd_"))
+                .count();
+            assert_eq!(user_types, 1, "{text}");
+        }
+    }
+    // Names that share nothing in either format still coexist.
+    let sink = PrometheusSink::default();
+    assert_eq!(gauge(&sink, "x_total", &[], 1.0), Ok(()));
+    assert_eq!(gauge(&sink, "x", &[], 1.0), Ok(()));
+    assert_eq!(counter(&sink, "y", &[], 1.0), Ok(()));
+    assert_eq!(counter(&sink, "y_total_total", &[], 1.0), Ok(()));
+    // A counter named `_total` keeps its name as its OpenMetrics family (nothing is left
+    // without the suffix).
+    let sink = PrometheusSink::default();
+    assert_eq!(counter(&sink, "_total", &[], 4.0), Ok(()));
+    let text = expose(&sink, Format::OpenMetrics);
+    assert!(
+        text.contains("# TYPE _total counter\n_total_total 4"),
+        "{text}"
     );
 }
 

@@ -84,7 +84,7 @@ impl Encoder {
         self.family.clear();
         self.is_counter = kind == TypeName::Counter;
         let exposed = if self.format == Format::OpenMetrics && self.is_counter {
-            name.strip_suffix("_total").unwrap_or(name)
+            crate::store::family::openmetrics_stem(name).unwrap_or(name)
         } else {
             name
         };

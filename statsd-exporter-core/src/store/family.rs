@@ -128,6 +128,12 @@ pub(crate) struct Limits {
 
 const SUFFIXES: [&str; 3] = ["_bucket", "_count", "_sum"];
 
+/// A counter's family name in OpenMetrics: its name without `_total`, unless nothing would
+/// be left (a counter named `_total` keeps its name; its sample is `_total_total`).
+pub(crate) fn openmetrics_stem(name: &str) -> Option<&str> {
+    name.strip_suffix("_total").filter(|stem| !stem.is_empty())
+}
+
 impl Registry {
     /// Reserves a name for the exporter's own metrics (counter or gauge).
     /// A counter's `_total` stem is reserved too: OpenMetrics names the family by the stem,
@@ -246,6 +252,29 @@ impl Registry {
             if self.exposes(&exposed) {
                 return Err(Rejection::Conflict);
             }
+        }
+        // OpenMetrics names a counter's family without `_total` and its sample with it
+        // (see `openmetrics_stem`): a counter `x_total` and anything named `x` would be one
+        // family there, and a counter `x` and anything named `x_total` one sample name.
+        exposed.clear();
+        exposed.push_str(name);
+        exposed.push_str("_total");
+        let stem = openmetrics_stem(name);
+        let collides = if kind.is_counter() {
+            match stem {
+                Some(stem) => self.entries.contains_key(stem),
+                None => self.entries.contains_key(exposed.as_str()),
+            }
+        } else {
+            let counter = |n: &str| {
+                self.entries
+                    .get(n)
+                    .is_some_and(|e| e.family.kind.is_counter())
+            };
+            counter(&exposed) || stem.is_some_and(counter)
+        };
+        if collides {
+            return Err(Rejection::Conflict);
         }
         Ok(())
     }

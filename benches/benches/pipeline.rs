@@ -1,6 +1,10 @@
 //! statsd-exporter-core end to end: packet bytes → parse → map → Prometheus sink, on 1 and
 //! 2 threads (each thread its own `Pipeline` clone, one shared sink), per line.
 //!
+//! Inputs: `mastodon` and `dogstatsd_unmapped` pack lines into ~1400-byte datagrams (one
+//! `process_packet` each); `mastodon_datagrams` sends one line per datagram as Mastodon's
+//! client does, 32 datagrams per `process_packets` call (one `recvmmsg` batch).
+//!
 //! Run: `cargo bench -p statsd-benches --bench pipeline`
 
 use std::hint::black_box;
@@ -113,11 +117,17 @@ fn packets(lines: &[String]) -> (Vec<Vec<u8>>, u64) {
 fn bench_pipeline(c: &mut Criterion) {
     let mut group = c.benchmark_group("pipeline");
     let inputs = [
-        ("mastodon", MASTODON, mastodon_lines()),
-        ("dogstatsd_unmapped", "", tagged_lines()),
+        ("mastodon", MASTODON, mastodon_lines(), false),
+        ("dogstatsd_unmapped", "", tagged_lines(), false),
+        ("mastodon_datagrams", MASTODON, mastodon_lines(), true),
     ];
-    for (label, yaml, lines) in inputs {
-        let (packets, lines_per_round) = packets(&lines);
+    for (label, yaml, lines, one_per_datagram) in inputs {
+        let (packets, lines_per_round) = if one_per_datagram {
+            let datagrams: Vec<Vec<u8>> = lines.iter().map(|l| l.clone().into_bytes()).collect();
+            (datagrams, lines.len() as u64)
+        } else {
+            packets(&lines)
+        };
         for threads in [1usize, 2] {
             let config = if yaml.is_empty() {
                 MapperConfig::empty()
@@ -132,8 +142,14 @@ fn bench_pipeline(c: &mut Criterion) {
             );
             let round = |p: &mut Pipeline, rounds: u64| {
                 for _ in 0..rounds {
-                    for packet in &packets {
-                        p.process_packet(black_box(packet), &mut sink.recorder());
+                    if one_per_datagram {
+                        for batch in packets.chunks(32) {
+                            p.process_packets(black_box(batch), &mut sink.recorder());
+                        }
+                    } else {
+                        for packet in &packets {
+                            p.process_packet(black_box(packet), &mut sink.recorder());
+                        }
                     }
                 }
             };

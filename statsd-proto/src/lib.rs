@@ -210,70 +210,86 @@
 //! samples, rates, timestamps, tags, DogStatsD fields and error offsets).
 //!
 //! The metric-line hot path is hand-tuned, because the measurement says so (table
-//! below: the nom reference costs 1.3 to 1.9 times the fast path). One pass over each
-//! line reads 8 bytes at a time (SWAR) to find the name's colon,
-//! the tag delimiters, every `|` and `:`, and non-ASCII bytes; fields are then sliced by
-//! the recorded positions; values take an integer fast path; UTF-8 is validated only
-//! when a byte ≥ 0x80 was seen. Tags are split lazily,
-//! one pass per list; samples are decoded when iterated, so a `Metric` is small and
-//! no line allocates, whatever its number of values (`tests/alloc.rs` proves it for
-//! the benchmark shapes with a counting allocator).
+//! below). One pass over each line reads 8 bytes at a time (SWAR) to find the name's
+//! colon, the tag delimiters, every `|` and `:`, and non-ASCII bytes; when it meets a
+//! `|#` list it indexes the list on the spot (where each valid tag's key and value
+//! are, up to 8 tags in a list shorter than 255 bytes, and how many tag errors
+//! statsd_exporter counts) and goes on after the list's end. Fields are then sliced by
+//! the recorded positions; the values are parsed once (integer and short-decimal fast
+//! path, exact: a proptest checks it against `str::parse::<f64>`) and the first four
+//! kept; the type is looked up once; UTF-8 is validated only when a byte ≥ 0x80 was
+//! seen. So statsd_exporter's counters are known when the parse returns:
+//! [`Metric::counts`], [`Metric::tag_errors`], [`Metric::has_tags`] and
+//! [`Metric::sample_errors`] cost a few instructions, and [`Metric::tags`] reads the
+//! indexed list without splitting it again (lines with two `|#` lists, more than 8
+//! tags or statsd_exporter's multi-metric form `a:1|c:2|ms` fall back to walking the
+//! fields, with the same results: a proptest compares the two). A `Metric` holds
+//! offsets rather than slices where it can, so that it stays within 256 bytes and is
+//! written once, straight into the caller's `Result`, without a `memcpy` call
+//! (`metric_stays_small` guards the size). No line allocates, whatever its number of
+//! values or tags (`tests/alloc.rs` proves it for the benchmark shapes with a counting
+//! allocator).
 //!
 //! Instructions per line, measured with `valgrind --tool=callgrind` as
 //! (Ir(N = 20000) − Ir(0)) / N, profile `callgrind` (fat LTO, one codegen unit),
-//! rustc 1.95, x86-64; each line is parsed with [`Parser::parse_line`] and every tag and
-//! sample is walked. Reproduce with `benches/scripts/callgrind-parse.sh [exporter|dogstatsd]`.
+//! rustc 1.95, x86-64. Each line is parsed with [`Parser::parse_line`] and then read the
+//! way statsd-exporter-core's pipeline reads it: [`Metric::counts`],
+//! [`Metric::sample_errors`], every tag and every sample. Reproduce with
+//! `benches/scripts/callgrind-parse.sh [exporter|dogstatsd|reference]`.
 //!
 //! | shape | line | statsd_exporter mode | DogStatsD mode | nom reference (DogStatsD) | target |
 //! |---|---|---|---|---|---|
-//! | plain | `foo.bar:1\|c` | 534 | 520 | 839 | 400 |
-//! | timer + rate | `api.request.duration:320\|ms\|@0.1` | 850 | 851 | 1,142 | 600 |
-//! | 5 tags | `checkout.latency:12.5\|d\|#env:prod,region:eu-west-1,service:checkout,version:1.4.2,host:web-17` | 1,804 | 1,957 | 3,628 | 900 |
-//! | 4 packed values | `queue.wait:1:2.5:3:40\|h\|#env:prod` | 1,446 | 1,502 | 1,990 | 1,000 |
-//! | full line | `requests.total:100\|c\|@0.5\|#service:web,env:prod\|c:ci-3a88cafe\|T1700000000` | 1,929 | 1,785 | 2,414 | 1,000 |
-//! | Mastodon stream | 1 MB of nsa/statsd-ruby lines through [`Parser::packet`] | 957 | | | |
+//! | plain | `foo.bar:1\|c` | 802 | 778 | 839 | 400 |
+//! | timer + rate | `api.request.duration:320\|ms\|@0.1` | 1,103 | 1,110 | 1,143 | 600 |
+//! | 5 tags | `checkout.latency:12.5\|d\|#env:prod,region:eu-west-1,service:checkout,version:1.4.2,host:web-17` | 1,928 | 2,419 | 3,628 | 900 |
+//! | 4 packed values | `queue.wait:1:2.5:3:40\|h\|#env:prod` | 1,852 | 1,868 | 1,989 | 1,000 |
+//! | full line | `requests.total:100\|c\|@0.5\|#service:web,env:prod\|c:ci-3a88cafe\|T1700000000` | 2,286 | 2,299 | 2,407 | 1,000 |
+//! | Mastodon stream | 1 MB of nsa/statsd-ruby lines through [`Parser::packet`], samples read | 1,193 | | | |
 //!
-//! (`benches/scripts/callgrind-parse.sh reference` for the reference column; it
-//! collects into `Vec`s, so it includes allocator calls, as a nom parser built from
-//! `many0`/`separated_list0` does. Figures move by up to ±50 between builds after
-//! unrelated code changes, because fat LTO re-lays out the loop: compare runs of one
-//! build, and read differences below that as noise.)
+//! (The reference column parses and walks tags and samples only: the nom parser
+//! has no counters. It collects into `Vec`s, so it includes allocator calls, as a nom
+//! parser built from `many0`/`separated_list0` does. Figures move by up to ±50
+//! between builds after unrelated code changes, because fat LTO re-lays out the loop:
+//! compare runs of one build, and read differences below that as noise.)
 //!
-//! The targets are not met. Before this round the statsd_exporter-mode figures were
-//! 535 / 951 / 1,851 / 1,512 / 1,919 and 1,035 for the Mastodon stream; three changes
-//! were kept: the name scan flags possible tag delimiters (`#`, `,`, `[`, `]`) with one
-//! exact range test per word instead of four equality tests (the Mastodon stream's
-//! long names gain most), a `|#` list is walked in place up to the `|` that ends it
-//! (the tag walk used to search for the field's end first, a third pass over the tag
-//! block), and [`Metric::tags`] skips the fields without a look when the line had no
-//! `|#` list and no `|c:` id (timer + rate −80).
+//! **The targets are not met.** The previous design parsed lazily and left the
+//! counters to [`Metric::counts`], which split the tags again and re-parsed every
+//! value (twice more for [`Metric::sample_errors`]). Measured the same way (parse,
+//! counters, tags, samples), it cost 1,318 / 1,735 / 3,980 / 4,505 / 3,633
+//! (statsd_exporter mode) and 1,224 / 1,753 / 4,078 / 3,950 / 3,430 (DogStatsD mode):
+//! this round cuts a consumer that reads the counters, like the exporter, by a factor
+//! of 1.6 to 2.4. The price is paid by a consumer that reads only tags and samples
+//! (no counters): the old driver's
+//! measurement (parse, tags, samples; `callgrind_parse` of the commit before) went
+//! from 534 / 850 / 1,804 / 1,446 / 1,929 to 760 / 1,059 / 1,894 / 1,825 / 2,258 in
+//! statsd_exporter mode, and the Mastodon stream (samples only) from 957 to 1,193,
+//! because the counters' work is now done during every parse. The exporter, which
+//! reads the counters for every line, is the consumer this crate is tuned for.
+//!
 //! Where the instructions still go (`callgrind_annotate` on the `callgrind` profile,
-//! statsd_exporter mode):
+//! statsd_exporter mode): the word scan of the tag list (three byte classes per word,
+//! each flagged lane checked because only the lowest lane of the cheap SWAR test is
+//! exact) is about 60 per tag; writing the 256-byte `Metric` about 80 per line; reading
+//! a tag from the index about 20; the rest is spread thin (the name scan, the value,
+//! rate and timestamp parses at 30–50 each, the type lookup, the field checks). In
+//! DogStatsD mode the `|#` list is indexed by a second pass over the list (the field
+//! loop splits the fields first), hence its higher 5-tag figure.
 //!
-//! - `tags5`: walking the tags is 840 of the 1,804 (`no-tags` argument of the driver:
-//!   964 without the walk), about 170 per tag — `split_item`'s word loop (three byte
-//!   classes per word, each flagged lane checked because only the lowest flagged lane
-//!   of the cheap SWAR test is exact), the key/value checks, and the `Tags` state
-//!   machine. The SWAR comparisons (`eq`, four operations per byte class per word:
-//!   two classes after the name, three in the tag walk) are about 200, as
-//!   the tag block is scanned once for `|` by the line pass and again by the walk.
-//! - `plain`/`timer_rate`: no single hot spot; building the `Metric` (a blank one,
-//!   then the `Values::Shared` description, about 30 on its own), the scan state
-//!   (about 17), one `memcpy` call for the last partial word (about 17), the value and
-//!   rate parses (about 40 each) and the type lookup (about 17).
+//! Rewrites tried and not kept (measured worse or no better): a `load` that assembles
+//! a short tail byte by byte, returning a `Metric` built in a local (two 256-byte
+//! copies per line) or filled in place in the caller's `Result` (one), a tag walk
+//! that stops early for tagless lines (layout noise, no gain), a `split_item` that
+//! keeps only the lowest flagged lane of each mask (+110 for `tags5`), a plain byte
+//! loop with a delimiter table for the tag walk (+420 for `tags5`), and a
+//! length-first `MetricType::from_bytes` (no gain). For comparison, dogstatsd.md §3.2
+//! measured (parse and walk only) a `str::parse` floor at 773 / 1,023 / 1,777 / 1,744 /
+//! 1,473 and a saluki port at 735 / 1,368 / 1,714 / 2,284 / 2,654 for the same shapes.
 //!
-//! Rewrites tried and not kept (measured worse or no better): a `load` without the
-//! variable-length copy (two overlapping reads; +5 to +60 per shape), a `split_item`
-//! that keeps only the lowest flagged lane of each mask (+110 for `tags5`), a plain
-//! byte loop with a delimiter table for the tag walk (+420 for `tags5`), reading the
-//! flagged byte from the word instead of the slice, and a length-first
-//! `MetricType::from_bytes` (no gain). For comparison, dogstatsd.md §3.2
-//! measured (same method) a `str::parse` floor at 773 / 1,023 / 1,777 / 1,744 / 1,473
-//! and a saluki port at 735 / 1,368 / 1,714 / 2,284 / 2,654 for the same five shapes.
-//!
-//! Throughput (criterion, `cargo bench -p statsd-benches --bench parse -- parse_stream`):
-//! about 5.1 M lines/s for the 1 MB Mastodon stream on one core of a shared,
-//! loaded 2-core machine (noisy; re-measure on a quiet machine).
+//! Throughput (criterion, `cargo bench -p statsd-benches --bench parse --
+//! --warm-up-time 1 --measurement-time 3`, the same reads as above): 6.4 M lines/s for
+//! `foo.bar:1|c`, 3.6 M for the 5-tag line, 2.7 M for the full line, and 5.1 M lines/s
+//! for the 1 MB Mastodon stream (samples only), on one core of a shared, loaded 2-core
+//! machine (noisy; re-measure on a quiet machine).
 #![forbid(unsafe_code)]
 
 mod encode;

@@ -828,7 +828,7 @@ fn maybe_name_tag(w: u64) -> u64 {
 
 /// One pass over the rest of the line, word by word, visiting only `|` and `:`.
 #[inline(always)]
-fn scan_rest<'a>(rest: &'a [u8], list: &mut ListScan<'a>) -> Scan {
+fn scan_rest<'a>(rest: &'a [u8], list: &mut Option<ListScan<'a>>) -> Scan {
     let mut s = Scan {
         pipes: [0; 8],
         npipes: 0,
@@ -873,7 +873,7 @@ fn scan_rest<'a>(rest: &'a [u8], list: &mut ListScan<'a>) -> Scan {
                         let index = index_list(&rest[pos + 2..], false);
                         s.bits |= index.bits;
                         next = pos + 2 + index.list.len();
-                        *list = index;
+                        *list = Some(index);
                         pipes_in_sample += 1;
                         break;
                     }
@@ -1085,7 +1085,7 @@ impl Parser {
         let rest = &line[rest_at..];
         // The first `|#` list, indexed in the same pass (kept out of `Scan`, which is
         // returned by value).
-        let mut list = ListScan::default();
+        let mut list = None;
         let sc = scan_rest(rest, &mut list);
         // One non-ASCII byte anywhere: statsd_exporter wants the whole line to be UTF-8.
         if (name_bits | sc.bits) & HIGH != 0
@@ -1187,6 +1187,7 @@ impl Parser {
                     good == count && f.result.is_ok() && kind.is_some() && f.invalid_rates == 0;
                 // The indexed list counts if it lies in the processed fields.
                 if let Some(at) = sc.dog_tags
+                    && let Some(list) = &list
                     && self.dogstatsd_tags
                     && at >= kind_end
                     && at < kind_end + fields_seen.len()

@@ -23,10 +23,11 @@
 //!   that can never match because an earlier rule matches everything they match for
 //!   every metric type their `match_metric_type` allows, and observer options —
 //!   `observer_type`, `summary_options`, `histogram_options`, … — on a rule whose
-//!   `match_metric_type` only lets counters or gauges through). The mapper stops at the first
-//!   error; to report the errors of every broken rule, `check` blanks the rule holding
-//!   the error (keeping line numbers) and loads again, until the config loads or an error
-//!   lies outside a `mappings:` item (in `defaults:` or the YAML structure). Exit status 1
+//!   `match_metric_type` only lets counters or gauges through). The mapper reports the error of
+//!   every broken rule at once (`Error::all`), but a YAML shape error (unknown or duplicate
+//!   key, wrong value type) stops its load; past one, `check` blanks the rule holding it
+//!   (keeping line numbers) and loads again, until the config loads or an error lies
+//!   outside a `mappings:` item (in `defaults:` or the YAML structure). Exit status 1
 //!   on errors (or on warnings with `--deny-warnings`).
 //! - **explain** takes StatsD lines (`name:value|type|#tags`) or bare names (`name`, typed
 //!   by `--type`, default counter, or `name|ms`); `-` reads them from stdin, one a line.

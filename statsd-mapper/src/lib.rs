@@ -27,7 +27,8 @@
 //!   name: mastodon_sidekiq_worker_success_total
 //!   labels: {worker: "$1"}
 //! "#;
-//! // Load once (and again on reload); every error names line, column and text.
+//! // Load once (and again on reload); every error names line, column and text, and
+//! // `Error::all` lists the error of every broken mapping.
 //! let config = MapperConfig::from_yaml_str(yaml, Some("statsd-mapping.yml".as_ref()))?;
 //! for warning in config.warnings() {
 //!     eprintln!("statsd-mapping.yml:{warning}");

@@ -58,6 +58,23 @@ fn invariant(targets: &[Target], n: f64, r: f64) -> f64 {
     m
 }
 
+/// [`invariant`] with each target's `φn` precomputed in `ranks`.
+#[inline]
+fn invariant_at(targets: &[Target], ranks: &[f64], n: f64, r: f64) -> f64 {
+    let mut m = f64::MAX;
+    for (t, &rank) in targets.iter().zip(ranks) {
+        let f = if rank <= r {
+            t.above * r
+        } else {
+            t.below * (n - r)
+        };
+        if f < m {
+            m = f;
+        }
+    }
+    m
+}
+
 /// `x.floor()` for the invariant's values (never negative): baseline x86-64 has no
 /// rounding instruction, so `f64::floor` is a libm call that cost more than the rest of the
 /// merge step. Below 2^52 truncation is the floor; at or above it every float is whole.
@@ -175,11 +192,26 @@ impl Stream {
             return;
         };
         let mut x = last;
+        // `n` is fixed during the pass: each target's rank `φn` is computed once (the same
+        // product `invariant` forms, so every decision is bit-for-bit the same).
+        let n = self.n;
+        let mut ranks = [0.0f64; 8];
+        let fixed = targets.len() <= ranks.len();
+        if fixed {
+            for (rank, t) in ranks.iter_mut().zip(targets) {
+                *rank = t.quantile * n;
+            }
+        }
         // The rank just below `x`: the total width of everything before it.
-        let mut r = self.n - x.width;
+        let mut r = n - x.width;
         for &c in rest.iter().rev() {
             r -= c.width;
-            if c.width + x.width + x.delta <= invariant(targets, self.n, r) {
+            let allowed = if fixed {
+                invariant_at(targets, &ranks, n, r)
+            } else {
+                invariant(targets, n, r)
+            };
+            if c.width + x.width + x.delta <= allowed {
                 x.width += c.width;
             } else {
                 self.samples.push(x);

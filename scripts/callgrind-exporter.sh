@@ -42,5 +42,8 @@ curl -s -X POST "http://127.0.0.1:$web_port/-/quit" >/dev/null
 wait $pid || true
 trap - EXIT
 annotated=$(callgrind_annotate --inclusive=yes "$out" 2>/dev/null)
-awk -v n="$LINES" '/statsd_exporter::listener::tcp::serve \[/ { gsub(",", "", $1); printf "lines=%d instructions/line=%.0f (TCP read to store, Mastodon mapping)\n", n, $1 / n; exit }' <<<"$annotated"
+if ! awk -v n="$LINES" '/statsd_exporter::listener::tcp::serve \[/ { gsub(",", "", $1); printf "lines=%d instructions/line=%.0f (TCP read to store, Mastodon mapping)\n", n, $1 / n; found = 1; exit } END { exit !found }' <<<"$annotated"; then
+  echo "callgrind-exporter: statsd_exporter::listener::tcp::serve not in the profile ($out kept)" >&2
+  exit 1
+fi
 if [ -n "${KEEP:-}" ]; then mv "$out" "$KEEP"; echo "callgrind output kept in $KEEP"; else rm -f "$out"; fi

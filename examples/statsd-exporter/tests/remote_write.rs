@@ -4,109 +4,11 @@
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpListener};
-use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use crate::support::{
-    Exporter, TempDir, free_port, http, mastodon_mapping, require_program, sample_value, try_http,
-    url_encode,
-};
-
-/// A Prometheus server that only receives (`--web.enable-remote-write-receiver`, nothing
-/// to scrape), killed on drop.
-struct Receiver {
-    child: Child,
-    address: SocketAddr,
-    dir: TempDir,
-}
-
-impl Receiver {
-    fn start() -> Receiver {
-        let binary = require_program(
-            "prometheus",
-            &["prometheus", "/usr/bin/prometheus"],
-            "Debian package `prometheus`",
-        );
-        let dir = TempDir::new("rw-receiver");
-        let config = dir.join("prometheus.yml");
-        std::fs::write(&config, "global:\n  evaluation_interval: 1s\n").unwrap();
-        let address: SocketAddr = format!("127.0.0.1:{}", free_port()).parse().unwrap();
-        let child = Command::new(binary)
-            .arg(format!("--config.file={}", config.display()))
-            .arg(format!(
-                "--storage.tsdb.path={}",
-                dir.join("data").display()
-            ))
-            .arg(format!("--web.listen-address={address}"))
-            .arg("--web.enable-remote-write-receiver")
-            .stdout(Stdio::null())
-            .stderr(std::fs::File::create(dir.join("prometheus.log")).unwrap())
-            .spawn()
-            .expect("start prometheus");
-        let receiver = Receiver {
-            child,
-            address,
-            dir,
-        };
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while Instant::now() < deadline {
-            if try_http(address, "GET", "/-/ready").is_some_and(|(s, _)| s == 200) {
-                return receiver;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        panic!("prometheus not ready in 20 s: {}", receiver.log());
-    }
-
-    fn log(&self) -> String {
-        std::fs::read_to_string(self.dir.join("prometheus.log")).unwrap_or_default()
-    }
-
-    fn query(&self, expr: &str) -> String {
-        let (status, body) = http(
-            self.address,
-            "GET",
-            &format!("/api/v1/query?query={}", url_encode(expr)),
-        );
-        assert_eq!(status, 200, "query {expr}: {body}");
-        body
-    }
-
-    /// Polls until the first sample of `expr` is `want`.
-    fn expect_value(&self, expr: &str, want: f64) {
-        let deadline = Instant::now() + Duration::from_secs(20);
-        loop {
-            let body = self.query(expr);
-            if first_value(&body).is_some_and(|v| (v - want).abs() < 1e-9) {
-                return;
-            }
-            if Instant::now() > deadline {
-                panic!(
-                    "{expr} never became {want}; last answer: {body}\nprometheus log:\n{}",
-                    self.log()
-                );
-            }
-            std::thread::sleep(Duration::from_millis(200));
-        }
-    }
-}
-
-impl Drop for Receiver {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// The value of the first sample of an instant-query answer, if any.
-fn first_value(json: &str) -> Option<f64> {
-    let rest = &json[json.find("\"value\":[")?..];
-    let start = rest.find(",\"")? + 2;
-    let end = start + rest[start..].find('"')?;
-    rest[start..end].parse().ok()
-}
+use crate::support::{Exporter, Prometheus, mastodon_mapping, sample_value};
 
 /// What nsa + statsd-ruby send for a few Mastodon requests, jobs and queue gauges
 /// (namespace `Mastodon.production`), as newline-terminated stream lines.
@@ -130,7 +32,7 @@ fn mastodon_lines() -> String {
 
 #[test]
 fn mastodon_traffic_reaches_a_real_prometheus_through_remote_write() {
-    let receiver = Receiver::start();
+    let receiver = Prometheus::start_receiver();
     let exporter = Exporter::start(&[
         &format!("--statsd.mapping-config={}", mastodon_mapping().display()),
         &format!(

@@ -272,21 +272,32 @@ pub struct Prometheus {
 }
 
 impl Prometheus {
+    /// Scrapes `target` every second.
     pub fn start(target: SocketAddr) -> Prometheus {
+        let config = format!(
+            "global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\nscrape_configs:\n  - job_name: statsd-exporter\n    static_configs:\n      - targets: ['{target}']\n"
+        );
+        Prometheus::launch("prometheus", &config, &[])
+    }
+
+    /// Scrapes nothing; receives remote write (`--web.enable-remote-write-receiver`).
+    pub fn start_receiver() -> Prometheus {
+        Prometheus::launch(
+            "rw-receiver",
+            "global:\n  evaluation_interval: 1s\n",
+            &["--web.enable-remote-write-receiver"],
+        )
+    }
+
+    fn launch(name: &str, config_yaml: &str, extra_args: &[&str]) -> Prometheus {
         let binary = require_program(
             "prometheus",
             &["prometheus", "/usr/bin/prometheus"],
             "Debian package `prometheus`",
         );
-        let dir = TempDir::new("prometheus");
+        let dir = TempDir::new(name);
         let config = dir.join("prometheus.yml");
-        std::fs::write(
-            &config,
-            format!(
-                "global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\nscrape_configs:\n  - job_name: statsd-exporter\n    static_configs:\n      - targets: ['{target}']\n"
-            ),
-        )
-        .unwrap();
+        std::fs::write(&config, config_yaml).unwrap();
         let address: SocketAddr = format!("127.0.0.1:{}", free_port()).parse().unwrap();
         let child = Command::new(binary)
             .arg(format!("--config.file={}", config.display()))
@@ -295,6 +306,7 @@ impl Prometheus {
                 dir.join("data").display()
             ))
             .arg(format!("--web.listen-address={address}"))
+            .args(extra_args)
             .stdout(Stdio::null())
             .stderr(std::fs::File::create(dir.join("prometheus.log")).unwrap())
             .spawn()
@@ -329,6 +341,24 @@ impl Prometheus {
         body
     }
 
+    /// Polls until the first sample of `expr` is `want`.
+    pub fn expect_value(&self, expr: &str, want: f64) {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let body = self.query(expr);
+            if first_value(&body).is_some_and(|v| (v - want).abs() < 1e-9) {
+                return;
+            }
+            if Instant::now() > deadline {
+                panic!(
+                    "{expr} never became {want}; last answer: {body}\nprometheus log:\n{}",
+                    self.log()
+                );
+            }
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    }
+
     /// Polls an instant query until its result is non-empty and `accept` agrees; returns the JSON.
     pub fn wait_for(&self, expr: &str, accept: impl Fn(&str) -> bool) -> String {
         let deadline = Instant::now() + Duration::from_secs(20);
@@ -350,4 +380,12 @@ impl Drop for Prometheus {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// The value of the first sample of an instant-query answer, if any.
+pub fn first_value(json: &str) -> Option<f64> {
+    let rest = &json[json.find("\"value\":[")?..];
+    let start = rest.find(",\"")? + 2;
+    let end = start + rest[start..].find('"')?;
+    rest[start..end].parse().ok()
 }

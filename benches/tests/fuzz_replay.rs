@@ -126,9 +126,3 @@ fn mapper_match_inputs() {
 fn pipeline_inputs() {
     assert!(committed("pipeline") > 0);
 }
-
-#[test]
-#[ignore = "bug: a metric whose name starts with `_e{` once SignalFX brackets are removed (`_e[]{estst:1|h`) re-encodes to a line that parses as an event (found 25 Nov 2026 against 5e30530)"]
-fn open_parse_packet_bugs() {
-    assert!(open_bugs("parse_packet") > 0);
-}

@@ -103,10 +103,37 @@ fn write_tag(out: &mut Vec<u8>, tag: &Tag<'_>, sep: u8) {
     }
 }
 
+/// Writes a metric name. A name that begins `_e{` (possible once SignalFX brackets are
+/// removed: `_e[]{x:1|c`) would read back as a DogStatsD event line; it is written in
+/// SignalFX form with an empty tag section, `_e[]{x`, the one spelling that reads back as
+/// this metric (with SignalFX tags parsed, the default).
+fn write_name(out: &mut Vec<u8>, name: Name<'_>) {
+    const EVENT_START: &[u8] = b"_e{";
+    let (head, tail) = name.parts();
+    let mut start = [0u8; 3];
+    let starts_like_event = name.len() >= EVENT_START.len() && {
+        for (slot, byte) in start.iter_mut().zip(head.iter().chain(tail)) {
+            *slot = *byte;
+        }
+        start == *EVENT_START
+    };
+    if starts_like_event {
+        out.extend_from_slice(b"_e[]");
+        // The rest of the name after `_e`, which may straddle the two halves.
+        let skip_head = head.len().min(2);
+        out.extend_from_slice(&head[skip_head..]);
+        out.extend_from_slice(&tail[2 - skip_head..]);
+    } else {
+        out.extend_from_slice(head);
+        out.extend_from_slice(tail);
+    }
+}
+
 /// Writes one metric line (without a newline) and returns how many samples it wrote.
 ///
 /// `samples` is walked twice (to choose the form, then to write), hence `Clone`.
-/// Nothing is written when there are no samples.
+/// Nothing is written when there are no samples. A name that begins `_e{` is written as
+/// `_e[]{…` (SignalFX form with no tags), so that it is not read back as an event.
 ///
 /// ```
 /// use statsd_proto::{encode_metric, MetricFields, MetricType, Name, Sample, Tag};
@@ -142,9 +169,7 @@ where
     let packed = rest_count == 0
         || fields.compat == Compat::DogStatsd
         || (first.kind().is_observer() && iter.all(|s| same(&s)));
-    let (head, tail) = name.parts();
-    out.extend_from_slice(head);
-    out.extend_from_slice(tail);
+    write_name(out, name);
     if packed {
         out.push(b':');
         for (i, s) in samples.enumerate() {

@@ -1,4 +1,5 @@
 mod describe;
+mod event_like_names;
 mod exporter;
 mod line_ends;
 mod props;

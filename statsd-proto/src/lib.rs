@@ -295,6 +295,7 @@
 mod encode;
 mod error;
 mod event;
+mod fast;
 mod kind;
 mod metric;
 mod name;

@@ -1,6 +1,7 @@
 //! Metric lines: `name:value[:value…]|type[|field…]`.
 
 use crate::error::{Error, ErrorKind};
+use crate::fast::{Fast, FastSamples};
 use crate::kind::MetricType;
 use crate::name::Name;
 use crate::number::{parse_f64, parse_u64};
@@ -87,6 +88,26 @@ impl<'a> Sample<'a> {
         }
     }
 
+    /// A sample from every part (the fast path).
+    #[inline(always)]
+    pub(crate) fn from_parts(
+        raw: &'a [u8],
+        value: f64,
+        rate: f64,
+        timestamp: Option<u64>,
+        kind: MetricType,
+        relative: bool,
+    ) -> Sample<'a> {
+        Sample {
+            raw,
+            value,
+            rate,
+            timestamp,
+            kind,
+            relative,
+        }
+    }
+
     /// A sample from its parts (for the encoder and tests); `raw` must print `value`.
     pub fn new(raw: &'a [u8], value: f64, kind: MetricType) -> Sample<'a> {
         Sample {
@@ -170,6 +191,21 @@ pub struct LineCounts {
 /// ```
 #[derive(Clone, Debug, PartialEq)]
 pub struct Metric<'a> {
+    repr: Repr<'a>,
+}
+
+/// The two forms of a parsed line: the fast path's compact one for the lines real
+/// clients send (see `fast.rs`), and the general one for everything else.
+#[derive(Clone, Debug, PartialEq)]
+enum Repr<'a> {
+    Fast(Fast<'a>),
+    Full(Full<'a>),
+}
+
+/// The general form of a parsed metric line (any line, with statsd_exporter's
+/// bookkeeping for bad samples, name-embedded tags and multi-metric lines).
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct Full<'a> {
     line: &'a [u8],
     /// Offset of the line in the buffer given to the entry point.
     offset: usize,
@@ -205,13 +241,13 @@ pub struct Metric<'a> {
 
 /// A part of the line, as offsets; `Span::NONE` for an absent field.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-struct Span {
-    start: u32,
+pub(crate) struct Span {
+    pub(crate) start: u32,
     end: u32,
 }
 
 impl Span {
-    const NONE: Span = Span {
+    pub(crate) const NONE: Span = Span {
         start: u32::MAX,
         end: 0,
     };
@@ -219,7 +255,7 @@ impl Span {
 
     /// The span of `part`, a subslice of `line`.
     #[inline(always)]
-    fn of(line: &[u8], part: &[u8]) -> Span {
+    pub(crate) fn of(line: &[u8], part: &[u8]) -> Span {
         let start = (part.as_ptr() as usize).wrapping_sub(line.as_ptr() as usize);
         let start = u32::try_from(start).unwrap_or(u32::MAX);
         Span {
@@ -234,12 +270,12 @@ impl Span {
     }
 
     #[inline(always)]
-    fn is_some(self) -> bool {
+    pub(crate) fn is_some(self) -> bool {
         self.start != u32::MAX
     }
 
     #[inline(always)]
-    fn get(self, line: &[u8]) -> Option<&[u8]> {
+    pub(crate) fn get(self, line: &[u8]) -> Option<&[u8]> {
         line.get(self.start as usize..self.end as usize)
     }
 
@@ -327,7 +363,7 @@ impl FieldOutcome {
 /// Produces the samples of a metric, one [`Slot`] at a time.
 #[derive(Clone, Debug)]
 struct SlotIter<'m, 'a> {
-    metric: &'m Metric<'a>,
+    metric: &'m Full<'a>,
     pos: usize,
     /// Index of the next sample.
     k: u32,
@@ -513,12 +549,7 @@ impl<'a> Iterator for SampleIter<'_, 'a> {
 
 impl ExactSizeIterator for SampleIter<'_, '_> {}
 
-impl<'a> Metric<'a> {
-    /// The whole line (without line terminator).
-    pub fn line(&self) -> &'a [u8] {
-        self.line
-    }
-
+impl<'a> Full<'a> {
     /// The name, with name-embedded tags removed.
     pub fn name(&self) -> Name<'a> {
         Name::new(self.head, self.tail.slice(self.line))
@@ -528,7 +559,7 @@ impl<'a> Metric<'a> {
     /// offset for a bad one. A set (`s`) is `Ok` here: statsd_exporter counts it as
     /// `illegal_event` at event building, and that is the consumer's decision.
     #[inline]
-    pub fn samples(&self) -> impl ExactSizeIterator<Item = Result<Sample<'a>, Error>> + Clone + '_ {
+    fn sample_iter(&self) -> SampleIter<'_, 'a> {
         SampleIter {
             slots: self.slots(),
             base: self.offset,
@@ -544,16 +575,10 @@ impl<'a> Metric<'a> {
         }
     }
 
-    /// Where the line starts in the buffer given to the entry point (0 for
-    /// [`Parser::parse_line`], the line's offset for [`Parser::packet`]).
-    pub fn offset(&self) -> usize {
-        self.offset
-    }
-
     /// An empty metric for `line`, to be filled by the parser.
     #[inline(always)]
-    pub(crate) fn blank(line: &'a [u8], parser: Parser) -> Metric<'a> {
-        Metric {
+    pub(crate) fn blank(line: &'a [u8], parser: Parser) -> Full<'a> {
+        Full {
             line,
             offset: 0,
             head: &[],
@@ -573,10 +598,6 @@ impl<'a> Metric<'a> {
             summary: Summary::default(),
             parsed: [0; PARSED_CAP],
         }
-    }
-
-    pub(crate) fn set_offset(&mut self, offset: usize) {
-        self.offset = offset;
     }
 
     #[inline(always)]
@@ -707,12 +728,207 @@ impl<'a> Metric<'a> {
     pub fn cardinality(&self) -> Option<&'a [u8]> {
         self.cardinality.get(self.line)
     }
+}
+
+impl<'a> Metric<'a> {
+    #[inline(always)]
+    pub(crate) fn full(full: Full<'a>) -> Metric<'a> {
+        Metric {
+            repr: Repr::Full(full),
+        }
+    }
+
+    #[inline(always)]
+    pub(crate) fn fast(fast: Fast<'a>) -> Metric<'a> {
+        Metric {
+            repr: Repr::Fast(fast),
+        }
+    }
+
+    /// The whole line (without line terminator).
+    #[inline]
+    pub fn line(&self) -> &'a [u8] {
+        match &self.repr {
+            Repr::Fast(f) => f.line,
+            Repr::Full(m) => m.line,
+        }
+    }
+
+    /// The name, with name-embedded tags removed.
+    #[inline]
+    pub fn name(&self) -> Name<'a> {
+        match &self.repr {
+            Repr::Fast(f) => Name::new(f.name(), &[]),
+            Repr::Full(m) => m.name(),
+        }
+    }
+
+    /// The samples, in line order: `Ok` for a good one, `Err` with the reason and the
+    /// offset for a bad one. A set (`s`) is `Ok` here: statsd_exporter counts it as
+    /// `illegal_event` at event building, and that is the consumer's decision.
+    #[inline]
+    pub fn samples(&self) -> impl ExactSizeIterator<Item = Result<Sample<'a>, Error>> + Clone + '_ {
+        match &self.repr {
+            Repr::Fast(f) => Samples::Fast(f.samples()),
+            Repr::Full(m) => Samples::Full(m.sample_iter()),
+        }
+    }
+
+    /// Where the line starts in the buffer given to the entry point (0 for
+    /// [`Parser::parse_line`], the line's offset for [`Parser::packet`]).
+    #[inline]
+    pub fn offset(&self) -> usize {
+        match &self.repr {
+            Repr::Fast(f) => f.offset,
+            Repr::Full(m) => m.offset,
+        }
+    }
+
+    pub(crate) fn set_offset(&mut self, offset: usize) {
+        match &mut self.repr {
+            Repr::Fast(f) => f.offset = offset,
+            Repr::Full(m) => m.offset = offset,
+        }
+    }
+
+    /// Number of samples (good and bad).
+    #[inline]
+    pub fn sample_count(&self) -> usize {
+        match &self.repr {
+            Repr::Fast(f) => f.sample_count() as usize,
+            Repr::Full(m) => m.sample_count(),
+        }
+    }
+
+    /// Every sample error statsd_exporter counts for this line, in its order: for each
+    /// sample, one `invalid_sample_factor` per unparsable `@` field (the sample is kept),
+    /// then the sample's own error if it failed.
+    #[inline]
+    pub fn sample_errors(&self) -> impl Iterator<Item = ErrorKind> + '_ {
+        // A fast-path line has no sample errors.
+        match &self.repr {
+            Repr::Fast(_) => None,
+            Repr::Full(m) => Some(m.sample_errors()),
+        }
+        .into_iter()
+        .flatten()
+    }
+
+    /// The tags, lazily, in statsd_exporter's order (see [`Tags`]).
+    #[inline]
+    pub fn tags(&self) -> Tags<'a> {
+        match &self.repr {
+            Repr::Fast(f) => f.tags(),
+            Repr::Full(m) => m.tags(),
+        }
+    }
+
+    /// True when the line carries at least one valid tag (in statsd_exporter mode the
+    /// `|c:` container id counts, as it becomes the `container_id` label). Known from the
+    /// parse for lines with at most one `|#` list.
+    #[inline]
+    pub fn has_tags(&self) -> bool {
+        match &self.repr {
+            Repr::Fast(f) => f.has_tags(),
+            Repr::Full(m) => m.has_tags(),
+        }
+    }
+
+    /// The tag errors statsd_exporter counts for this line (empty, keyless or valueless
+    /// tags, a lone or reversed SignalFX bracket). Known from the parse for lines with
+    /// at most one `|#` list; otherwise the tags are scanned.
+    #[inline]
+    pub fn tag_errors(&self) -> u32 {
+        match &self.repr {
+            Repr::Fast(f) => f.tag_errors(),
+            Repr::Full(m) => m.tag_errors(),
+        }
+    }
+
+    /// What statsd_exporter's parser counts for this line. Worked out during the parse
+    /// (no second pass over values or tags) unless the line has several `|#` lists or
+    /// is a multi-metric line (`a:1|c:2|ms`).
+    #[inline]
+    pub fn counts(&self) -> LineCounts {
+        match &self.repr {
+            // Every sample of a fast-path line is good and processes its fields.
+            Repr::Fast(f) => LineCounts {
+                samples: f.sample_count(),
+                samples_with_tags: if f.has_tags() { f.sample_count() } else { 0 },
+                tag_errors: f.tag_errors(),
+            },
+            Repr::Full(m) => m.counts(),
+        }
+    }
+
+    /// The DogStatsD container id from `|c:<id>` (last one wins), raw: `abc`,
+    /// `ci-abc`, `in-123`, `ci-abc,in-123`. In statsd_exporter mode it is also the
+    /// `container_id` tag.
+    #[inline]
+    pub fn container_id(&self) -> Option<&'a [u8]> {
+        match &self.repr {
+            Repr::Fast(f) => f.container_id(),
+            Repr::Full(m) => m.container_id(),
+        }
+    }
+
+    /// DogStatsD 1.5 external data from `|e:…` (strict DogStatsD mode only).
+    #[inline]
+    pub fn external_data(&self) -> Option<&'a [u8]> {
+        match &self.repr {
+            Repr::Fast(_) => None,
+            Repr::Full(m) => m.external_data(),
+        }
+    }
+
+    /// DogStatsD 1.6 cardinality from `|card:…` (strict DogStatsD mode only), raw.
+    /// See [`Cardinality::from_bytes`] for the Agent's reading.
+    #[inline]
+    pub fn cardinality(&self) -> Option<&'a [u8]> {
+        match &self.repr {
+            Repr::Fast(_) => None,
+            Repr::Full(m) => m.cardinality(),
+        }
+    }
 
     /// The parser options this line was parsed with.
+    #[inline]
     pub fn parser(&self) -> Parser {
-        self.parser
+        match &self.repr {
+            Repr::Fast(f) => f.parser,
+            Repr::Full(m) => m.parser,
+        }
     }
 }
+
+/// The samples of either form of a [`Metric`].
+#[derive(Clone, Debug)]
+enum Samples<'m, 'a> {
+    Fast(FastSamples<'m, 'a>),
+    Full(SampleIter<'m, 'a>),
+}
+
+impl<'a> Iterator for Samples<'_, 'a> {
+    type Item = Result<Sample<'a>, Error>;
+
+    #[inline(always)]
+    fn next(&mut self) -> Option<Result<Sample<'a>, Error>> {
+        match self {
+            Samples::Fast(it) => it.next().map(Ok),
+            Samples::Full(it) => it.next(),
+        }
+    }
+
+    #[inline]
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        match self {
+            Samples::Fast(it) => it.size_hint(),
+            Samples::Full(it) => it.size_hint(),
+        }
+    }
+}
+
+impl ExactSizeIterator for Samples<'_, '_> {}
 
 /// DogStatsD 1.6 tag cardinality (`|card:`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -789,7 +1005,7 @@ struct Scan {
 /// The colon ending the name, whether the name holds a tag delimiter (`[ ] # ,`),
 /// and the OR of the words scanned (for the ASCII check).
 #[inline(always)]
-fn scan_name(line: &[u8]) -> (Option<usize>, bool, u64) {
+pub(crate) fn scan_name(line: &[u8]) -> (Option<usize>, bool, u64) {
     let colon = splat(b':');
     let mut bits = 0;
     let mut special = 0;
@@ -1047,8 +1263,23 @@ impl Parser {
         line: &'a [u8],
         wrap: impl FnOnce(Metric<'a>) -> T,
     ) -> Result<T, Error> {
+        if self.dogstatsd_tags
+            && let Some(fast) = self.fast_metric(line)
+        {
+            return Ok(wrap(Metric::fast(fast)));
+        }
+        self.metric_general(line, wrap)
+    }
+
+    /// Parses a metric line (without `\r`) on the general path.
+    #[inline(always)]
+    pub(crate) fn metric_general<'a, T>(
+        &self,
+        line: &'a [u8],
+        wrap: impl FnOnce(Metric<'a>) -> T,
+    ) -> Result<T, Error> {
         if self.strict() {
-            self.metric_strict(line).map(wrap)
+            self.metric_strict(line).map(|m| wrap(Metric::full(m)))
         } else {
             self.metric_compat(line, wrap)
         }
@@ -1216,7 +1447,7 @@ impl Parser {
             };
         }
         // Wrapped here, so that the metric is written once, into the caller's result.
-        Ok(wrap(Metric {
+        Ok(wrap(Metric::full(Full {
             line,
             offset: 0,
             head,
@@ -1243,12 +1474,12 @@ impl Parser {
             tag_index,
             summary,
             parsed,
-        }))
+        })))
     }
 
     #[inline(always)]
-    fn metric_strict<'a>(&self, line: &'a [u8]) -> Result<Metric<'a>, Error> {
-        let mut m = Metric::blank(line, *self);
+    fn metric_strict<'a>(&self, line: &'a [u8]) -> Result<Full<'a>, Error> {
+        let mut m = Full::blank(line, *self);
         let metric = &mut m;
         let (colon, head, tail, name_tags) = self.name_part(line)?;
         let rest_at = colon + 1;
@@ -1482,28 +1713,64 @@ mod name_scan_tests {
 mod summary_tests {
     use super::*;
 
-    /// The same metric with everything the parse worked out forgotten, so that the
-    /// counters walk the samples, fields and tags as they do without a summary.
+    /// The same metric on the general path with everything the parse worked out
+    /// forgotten, so that the counters walk the samples, fields and tags as they do
+    /// without a summary.
     fn walked<'a>(m: &Metric<'a>) -> Metric<'a> {
         let mut w = m.clone();
-        w.summary.exact = false;
-        w.summary.clean = false;
-        w.tag_index = TagIndex::default();
+        if let Repr::Full(f) = &mut w.repr {
+            f.summary.exact = false;
+            f.summary.clean = false;
+            f.tag_index = TagIndex::default();
+        }
         w
     }
 
-    fn check(parser: Parser, line: &[u8]) {
-        let Ok(m) = parser.parse_metric(line) else {
-            return;
-        };
-        let w = walked(&m);
-        let text = String::from_utf8_lossy(line);
+    /// Every accessor of `m` and `w` agrees.
+    fn same(m: &Metric<'_>, w: &Metric<'_>, text: &str) {
+        assert_eq!(m.line(), w.line(), "{text:?}");
+        assert_eq!(m.name(), w.name(), "{text:?}");
+        assert_eq!(m.offset(), w.offset(), "{text:?}");
+        assert_eq!(m.sample_count(), w.sample_count(), "{text:?}");
+        assert_eq!(m.samples().len(), w.samples().len(), "{text:?}");
         assert_eq!(m.counts(), w.counts(), "{text:?}");
         assert_eq!(m.has_tags(), w.has_tags(), "{text:?}");
         assert_eq!(m.tag_errors(), w.tag_errors(), "{text:?}");
         assert!(m.sample_errors().eq(w.sample_errors()), "{text:?}");
         assert!(m.tags().eq(w.tags()), "{text:?}");
-        assert!(m.samples().eq(w.samples()), "{text:?}");
+        // Bitwise, so that NaN values compare too.
+        let bits = |s: Result<Sample<'_>, Error>| {
+            s.map(|s| {
+                let parts = (
+                    s.raw_value().to_vec(),
+                    s.kind(),
+                    s.is_relative(),
+                    s.timestamp(),
+                );
+                (parts, s.value().to_bits(), s.sample_rate().to_bits())
+            })
+        };
+        assert!(m.samples().map(bits).eq(w.samples().map(bits)), "{text:?}");
+        assert_eq!(m.container_id(), w.container_id(), "{text:?}");
+        assert_eq!(m.external_data(), w.external_data(), "{text:?}");
+        assert_eq!(m.cardinality(), w.cardinality(), "{text:?}");
+        assert_eq!(m.parser(), w.parser(), "{text:?}");
+    }
+
+    /// The metric as parsed, the general path's and its walked form all agree, and
+    /// the fast path takes only lines the general path accepts. Returns whether the
+    /// fast path took the line.
+    fn check(parser: Parser, line: &[u8]) -> bool {
+        let text = String::from_utf8_lossy(line);
+        let general = parser.metric_general(line, |m| m);
+        let Ok(m) = parser.parse_metric(line) else {
+            assert!(general.is_err(), "{text:?}");
+            return false;
+        };
+        let general = general.unwrap();
+        same(&m, &general, &text);
+        same(&m, &walked(&general), &text);
+        matches!(m.repr, Repr::Fast(_))
     }
 
     #[test]
@@ -1541,6 +1808,82 @@ mod summary_tests {
                 check(parser, line.as_bytes());
             }
         }
+
+        /// Lines built from the fields the fast path reads, with the near misses it
+        /// must hand to the general path (bad values and rates, empty and unknown
+        /// fields, a second list or id, non-ASCII bytes, too many fields).
+        #[test]
+        fn fast_equals_general(
+            name in "[a-z.]{1,12}|[a-z]{1,3}[,#\\[\\]][a-z=]{0,4}|\u{e9}x",
+            values in proptest::collection::vec(
+                "[0-9]{1,20}|[+-]?[0-9]{0,6}\\.[0-9]{0,17}|[0-9]e-?[0-9]|NaN|-?inf|x|",
+                1..7,
+            ),
+            kind in "c|g|ms|h|d|s|m|cc|c:2",
+            fields in proptest::collection::vec(
+                "@(0|0\\.[0-9]{1,3}|1e-2|x|)|T[0-9]{0,12}|Tx|c:[a-z0-9:\u{e9}-]{0,10}|c|#([#a-z:]{0,6},?){0,10}|e:x|card:low|\u{e9}|",
+                0..6,
+            ),
+        ) {
+            let mut line = format!("{name}:{}|{kind}", values.join(":"));
+            for field in &fields {
+                line.push('|');
+                line.push_str(field);
+            }
+            for parser in [Parser::new(), Parser::dogstatsd(), Parser::new().signalfx_tags(false)] {
+                check(parser, line.as_bytes());
+            }
+        }
+    }
+
+    #[test]
+    fn fast_path_takes_the_common_shapes() {
+        for line in [
+            &b"foo.bar:1|c"[..],
+            b"api.request.duration:320|ms|@0.1",
+            b"checkout.latency:12.5|d|#env:prod,region:eu-west-1,service:checkout,version:1.4.2,host:web-17",
+            b"queue.wait:1:2.5:3:40|h|#env:prod",
+            b"requests.total:100|c|@0.5|#service:web,env:prod|c:ci-3a88cafe|T1700000000",
+            b"g:-3|g|@0.5|@0.5",
+            b"c:1|c|@0.5|@0|T7",
+            b"many:1:2:3:4:5:6:7:8|d",
+            b"tags:1|ms|#a:1,b:2,c:3,d:4,e:5,f:6,g:7,h:8,i:9,j:10",
+            b"bad.tags:1|c|#,a,:b,c:,#d:e",
+            b"f:1e-05|ms|#k:v|c:x:y",
+        ] {
+            let text = String::from_utf8_lossy(line);
+            assert!(check(Parser::new(), line), "{text}");
+            assert!(check(Parser::dogstatsd(), line), "{text}");
+        }
+        // Lines only the general path reads in statsd_exporter mode.
+        for line in [
+            &b"a,k=v:1|c"[..],
+            b"a:1|c:2|ms",
+            b"a:1:2|c",
+            b"a:x|c",
+            b"a:1|C",
+            b"a:1|c||T5",
+            b"a:1|c|",
+            b"a:1|c|@x",
+            b"a:1|c|#a:b|#c:d",
+            b"a:1|c|c:",
+            b"a:1|c|cx",
+            b"a:1|c|Tx",
+            b"a:1|c|\xff",
+            b"a:1|c|#k:\xc3\xa9",
+            b"a:1|c|@1|@1|@1|@1|@1",
+            b"\xc3\xa9:1|c",
+        ] {
+            let text = String::from_utf8_lossy(line);
+            assert!(!check(Parser::new(), line), "{text}");
+        }
+        // Strict DogStatsD mode: a zero timestamp and set members are line errors or text.
+        assert!(check(Parser::new(), b"c:1|c|T0"));
+        assert!(!check(Parser::dogstatsd(), b"c:1|c|T0"));
+        assert!(check(Parser::new(), b"s:7|s"));
+        assert!(!check(Parser::dogstatsd(), b"s:7|s"));
+        // Not read by the fast path without DogStatsD tags.
+        assert!(!check(Parser::new().dogstatsd_tags(false), b"foo.bar:1|c"));
     }
 }
 #[cfg(test)]

@@ -1,0 +1,306 @@
+//! The fast path: the metric lines real clients send, in one pass and a compact form.
+//!
+//! A line qualifies when nothing about it needs statsd_exporter's error bookkeeping:
+//! a name without tag delimiters, values that all parse, a known type, and at most
+//! four well-formed fields after it (`@rate`, one `#` tag list, one `c:` container
+//! id, `T` timestamp), ASCII only in statsd_exporter mode. Such a line has no sample
+//! errors, every sample reaches the fields, and the counters follow from the tag
+//! list alone, so [`Fast`] stores what the accessors return instead of the general
+//! form's bookkeeping (and is written and read with half the stores and loads).
+//! Anything else returns `None` here and takes the general path, which gives the
+//! same answers for these lines (the `fast_equals_general` tests compare the two).
+
+use crate::kind::MetricType;
+use crate::metric::{Sample, Span, scan_name};
+use crate::number::{parse_f64, parse_u64};
+use crate::options::Parser;
+use crate::scan::{HIGH, find, find2};
+use crate::tags::{TagIndex, Tags, index_list};
+
+/// How many values of a line are kept parsed (the others are parsed again, and are
+/// known to parse, when the samples are walked).
+const KEPT: usize = 4;
+
+/// A metric line that took the fast path (see the module docs).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) struct Fast<'a> {
+    pub(crate) line: &'a [u8],
+    pub(crate) offset: usize,
+    /// `f64::to_bits` of the first `KEPT` values.
+    parsed: [u64; KEPT],
+    rate: f64,
+    timestamp: u64,
+    tag_index: TagIndex,
+    container_id: Span,
+    /// The name is `line[..name_end]`; the values follow its `:`.
+    name_end: u32,
+    /// The `|` after the values.
+    values_end: u32,
+    /// Where the fields after the type start (a `|`, or the line's end).
+    fields_start: u32,
+    count: u32,
+    /// statsd_exporter's tag errors for the whole line (list errors × samples).
+    tag_errors: u32,
+    pub(crate) parser: Parser,
+    kind: MetricType,
+    has_timestamp: bool,
+    has_tags: bool,
+    /// The fields hold a `#` list or a `c:` id, which the tag walk visits.
+    field_tags: bool,
+}
+
+impl Parser {
+    /// Parses `line` (without `\r`) on the fast path, or returns `None` when the line
+    /// needs the general one. Only for parsers that read DogStatsD tags.
+    #[inline(always)]
+    pub(crate) fn fast_metric<'a>(&self, line: &'a [u8]) -> Option<Fast<'a>> {
+        let strict = self.strict();
+        // The name: no tag delimiters (then every tag style leaves it whole).
+        let (colon, special, name_bits) = scan_name(line);
+        let colon = colon?;
+        if colon == 0 || special || (!strict && name_bits & HIGH != 0) {
+            return None;
+        }
+        // The values, each up to a `:` or the `|` before the type; all must parse.
+        let mut parsed = [0u64; KEPT];
+        let mut count = 0usize;
+        let mut pos = colon + 1;
+        loop {
+            let rest = line.get(pos..)?;
+            let end = find2(rest, b':', b'|')?;
+            let value = parse_f64(&rest[..end])?;
+            if let Some(slot) = parsed.get_mut(count) {
+                *slot = value.to_bits();
+            }
+            count += 1;
+            pos += end + 1;
+            if rest[end] == b'|' {
+                break;
+            }
+        }
+        let values_end = pos - 1;
+        // The type, ended by a `|` or the line's end (`c:` would be a multi-metric line).
+        let (kind, len) = match (line.get(pos), line.get(pos + 1)) {
+            (Some(b'c'), _) => (MetricType::Counter, 1),
+            (Some(b'g'), _) => (MetricType::Gauge, 1),
+            (Some(b'm'), Some(b's')) => (MetricType::Timer, 2),
+            (Some(b'h'), _) => (MetricType::Histogram, 1),
+            (Some(b'd'), _) => (MetricType::Distribution, 1),
+            // Strict mode keeps set members as text: the general path handles them.
+            (Some(b's'), _) if !strict => (MetricType::Set, 1),
+            _ => return None,
+        };
+        let fields_start = pos + len;
+        if !matches!(line.get(fields_start), None | Some(b'|')) {
+            return None;
+        }
+        // statsd_exporter packs only observer types (else a line error).
+        if count > 1 && !strict && !kind.is_observer() {
+            return None;
+        }
+        // The fields: `|@rate`, `|#tags`, `|c:id`, `|T<unix>`, at most four.
+        let mut rate = 1.0;
+        let mut timestamp = None;
+        let mut list = None;
+        let mut container_id = Span::NONE;
+        let mut fields = 0;
+        let mut p = fields_start;
+        while p < line.len() {
+            fields += 1;
+            if fields > 4 {
+                return None; // statsd_exporter: more than 6 components
+            }
+            let f = p + 1;
+            let rest = line.get(f + 1..)?;
+            match line[f] {
+                b'#' => {
+                    if list.is_some() {
+                        return None; // the counters then walk every list
+                    }
+                    let scan = index_list(rest, strict);
+                    if !strict && scan.bits & HIGH != 0 {
+                        return None; // statsd_exporter checks UTF-8
+                    }
+                    p = f + 1 + scan.list.len();
+                    list = Some(scan);
+                }
+                b'@' => {
+                    let end = find(rest, b'|').unwrap_or(rest.len());
+                    let r = parse_f64(&rest[..end])?;
+                    let r = if r == 0.0 { 1.0 } else { r };
+                    // statsd_exporter multiplies a counter's rates; otherwise the last wins.
+                    if !strict && kind == MetricType::Counter {
+                        rate *= r;
+                    } else {
+                        rate = r;
+                    }
+                    p = f + 1 + end;
+                }
+                b'T' => {
+                    let end = find(rest, b'|').unwrap_or(rest.len());
+                    match parse_u64(&rest[..end]) {
+                        Some(t) if t > 0 || !strict => timestamp = Some(t),
+                        _ => return None,
+                    }
+                    p = f + 1 + end;
+                }
+                b'c' if rest.first() == Some(&b':') => {
+                    let id = &rest[1..];
+                    let end = find(id, b'|').unwrap_or(id.len());
+                    // statsd_exporter wants an id, and UTF-8 (checked by the general path).
+                    if container_id.is_some() || (!strict && (end == 0 || !id[..end].is_ascii())) {
+                        return None;
+                    }
+                    container_id = Span::of(line, &id[..end]);
+                    p = f + 2 + end;
+                }
+                // An empty or unknown field, or a malformed container id.
+                _ => return None,
+            }
+        }
+        let field_tags = list.is_some() || container_id.is_some();
+        let (tag_index, dog_tagged, dog_errors) = match list {
+            Some(scan) => {
+                let mut index = scan.index;
+                index.start = Span::of(line, scan.list).start;
+                (index, scan.valid > 0, scan.errors)
+            }
+            None => (TagIndex::default(), false, 0),
+        };
+        let count = u32::try_from(count).ok()?;
+        Some(Fast {
+            line,
+            offset: 0,
+            parsed,
+            rate,
+            timestamp: timestamp.unwrap_or(0),
+            tag_index,
+            container_id,
+            name_end: colon as u32,
+            values_end: values_end as u32,
+            fields_start: fields_start as u32,
+            count,
+            // statsd_exporter parses the list once per sample.
+            tag_errors: dog_errors.saturating_mul(count),
+            parser: *self,
+            kind,
+            has_timestamp: timestamp.is_some(),
+            has_tags: dog_tagged || (!strict && container_id.is_some()),
+            field_tags,
+        })
+    }
+}
+
+impl<'a> Fast<'a> {
+    #[inline(always)]
+    pub(crate) fn name(&self) -> &'a [u8] {
+        self.line.get(..self.name_end as usize).unwrap_or_default()
+    }
+
+    #[inline(always)]
+    pub(crate) fn sample_count(&self) -> u32 {
+        self.count
+    }
+
+    #[inline(always)]
+    pub(crate) fn has_tags(&self) -> bool {
+        self.has_tags
+    }
+
+    #[inline(always)]
+    pub(crate) fn tag_errors(&self) -> u32 {
+        self.tag_errors
+    }
+
+    #[inline(always)]
+    pub(crate) fn container_id(&self) -> Option<&'a [u8]> {
+        self.container_id.get(self.line)
+    }
+
+    #[inline(always)]
+    pub(crate) fn tags(&self) -> Tags<'a> {
+        let fields = if self.field_tags {
+            self.line
+                .get(self.fields_start as usize..)
+                .unwrap_or_default()
+        } else {
+            &[]
+        };
+        let strict = self.parser.strict();
+        Tags::with_index(
+            &[],
+            fields,
+            true,
+            !strict,
+            strict,
+            self.tag_index,
+            self.tag_index.list(self.line),
+        )
+    }
+
+    #[inline(always)]
+    pub(crate) fn samples(&self) -> FastSamples<'_, 'a> {
+        FastSamples {
+            metric: self,
+            pos: self.name_end as usize + 1,
+            k: 0,
+        }
+    }
+}
+
+/// The samples of a [`Fast`] line: all good, sharing rate, timestamp and type.
+#[derive(Clone, Debug)]
+pub(crate) struct FastSamples<'m, 'a> {
+    metric: &'m Fast<'a>,
+    /// Start of the next value in the line.
+    pos: usize,
+    k: u32,
+}
+
+impl<'a> Iterator for FastSamples<'_, 'a> {
+    type Item = Sample<'a>;
+
+    #[inline(always)]
+    fn next(&mut self) -> Option<Sample<'a>> {
+        let m = self.metric;
+        if self.k == m.count {
+            return None;
+        }
+        let k = self.k as usize;
+        self.k += 1;
+        let values = m.line.get(..m.values_end as usize).unwrap_or_default();
+        let start = self.pos;
+        let rest = values.get(start..).unwrap_or_default();
+        let end = if m.count == 1 {
+            rest.len()
+        } else {
+            find(rest, b':').unwrap_or(rest.len())
+        };
+        self.pos = start + end + 1;
+        let raw = &rest[..end];
+        let value = match m.parsed.get(k) {
+            Some(&bits) => f64::from_bits(bits),
+            // Past `KEPT`: parsed again (it parsed during the parse).
+            None => parse_f64(raw).unwrap_or(f64::NAN),
+        };
+        let relative = !m.parser.strict()
+            && m.kind == MetricType::Gauge
+            && matches!(raw.first(), Some(b'+' | b'-'));
+        Some(Sample::from_parts(
+            raw,
+            value,
+            m.rate,
+            m.has_timestamp.then_some(m.timestamp),
+            m.kind,
+            relative,
+        ))
+    }
+
+    #[inline]
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        let left = (self.metric.count - self.k) as usize;
+        (left, Some(left))
+    }
+}
+
+impl ExactSizeIterator for FastSamples<'_, '_> {}

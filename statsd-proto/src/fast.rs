@@ -47,6 +47,8 @@ pub(crate) struct Fast<'a> {
     has_tags: bool,
     /// The fields hold a `#` list or a `c:` id, which the tag walk visits.
     field_tags: bool,
+    /// The tags are the indexed list's, then the container id's: no field walk.
+    indexed_tags: bool,
 }
 
 impl Parser {
@@ -159,13 +161,15 @@ impl Parser {
             }
         }
         let field_tags = list.is_some() || container_id.is_some();
-        let (tag_index, dog_tagged, dog_errors) = match list {
+        let (tag_index, dog_tagged, dog_errors, indexed_tags) = match list {
             Some(scan) => {
                 let mut index = scan.index;
                 index.start = Span::of(line, scan.list).start;
-                (index, scan.valid > 0, scan.errors)
+                let container_after = !container_id.is_some() || container_id.start > index.start;
+                let indexed = index.complete && container_after;
+                (index, scan.valid > 0, scan.errors, indexed)
             }
-            None => (TagIndex::default(), false, 0),
+            None => (TagIndex::default(), false, 0, true),
         };
         let count = u32::try_from(count).ok()?;
         Some(Fast {
@@ -187,6 +191,7 @@ impl Parser {
             has_timestamp: timestamp.is_some(),
             has_tags: dog_tagged || (!strict && container_id.is_some()),
             field_tags,
+            indexed_tags,
         })
     }
 }
@@ -219,6 +224,12 @@ impl<'a> Fast<'a> {
 
     #[inline(always)]
     pub(crate) fn tags(&self) -> Tags<'a> {
+        let strict = self.parser.strict();
+        if self.indexed_tags {
+            // statsd_exporter mode: the container id is the `container_id` tag.
+            let container = if strict { None } else { self.container_id() };
+            return Tags::indexed(self.tag_index, self.tag_index.list(self.line), container);
+        }
         let fields = if self.field_tags {
             self.line
                 .get(self.fields_start as usize..)
@@ -226,7 +237,6 @@ impl<'a> Fast<'a> {
         } else {
             &[]
         };
-        let strict = self.parser.strict();
         Tags::with_index(
             &[],
             fields,

@@ -62,7 +62,7 @@ pub(crate) fn first(mask: u64) -> usize {
 
 /// Position of the first `a` or `b` in `s`: whole words, then a byte loop for the
 /// last 0–7 bytes (cheaper than building a padded word).
-#[inline]
+#[inline(always)]
 pub(crate) fn find2(s: &[u8], a: u8, b: u8) -> Option<usize> {
     let (pa, pb) = (splat(a), splat(b));
     let mut i = 0;
@@ -117,7 +117,7 @@ pub(crate) fn split_item(s: &[u8], sep: u8) -> (usize, Option<usize>, bool) {
 }
 
 /// Position of the first `a` in `s`.
-#[inline]
+#[inline(always)]
 pub(crate) fn find(s: &[u8], a: u8) -> Option<usize> {
     find2(s, a, a)
 }

@@ -302,6 +302,47 @@ impl<'a> ListIter<'a> {
 /// ```
 #[derive(Clone, Debug)]
 pub struct Tags<'a> {
+    repr: TagsRepr<'a>,
+}
+
+/// The two ways to walk tags: the valid tags of one indexed `|#` list (then an
+/// optional `container_id` tag), or a walk over the name's tags and the fields.
+#[derive(Clone, Debug)]
+enum TagsRepr<'a> {
+    Indexed(Indexed<'a>),
+    Walk(Walk<'a>),
+}
+
+/// The tags of a fast-path line: its indexed list, then the container id tag.
+#[derive(Clone, Debug)]
+struct Indexed<'a> {
+    list: &'a [u8],
+    index: TagIndex,
+    next: u8,
+    /// The `container_id` tag to yield after the list (statsd_exporter mode).
+    container: Option<&'a [u8]>,
+}
+
+impl<'a> Iterator for Indexed<'a> {
+    type Item = Tag<'a>;
+
+    #[inline(always)]
+    fn next(&mut self) -> Option<Tag<'a>> {
+        if self.next < self.index.count {
+            let k = self.next as usize;
+            self.next += 1;
+            return Some(self.index.tag(self.list, k));
+        }
+        self.container.take().map(|id| Tag {
+            key: b"container_id",
+            value: Some(id),
+        })
+    }
+}
+
+/// The general walk over the name's tags and the fields after the type.
+#[derive(Clone, Debug)]
+struct Walk<'a> {
     name: ListIter<'a>,
     dog: ListIter<'a>,
     fields: &'a [u8],
@@ -324,6 +365,94 @@ impl<'a> Tags<'a> {
         strict: bool,
     ) -> Tags<'a> {
         Tags {
+            repr: TagsRepr::Walk(Walk::new(
+                name_section,
+                fields,
+                dogstatsd,
+                container_tag,
+                strict,
+            )),
+        }
+    }
+
+    /// [`Tags::new`] with the `|#` list `index` describes (when complete).
+    #[inline(always)]
+    pub(crate) fn with_index(
+        name_section: &'a [u8],
+        fields: &'a [u8],
+        dogstatsd: bool,
+        container_tag: bool,
+        strict: bool,
+        index: TagIndex,
+        list: &'a [u8],
+    ) -> Tags<'a> {
+        Tags {
+            repr: TagsRepr::Walk(Walk::with_index(
+                name_section,
+                fields,
+                dogstatsd,
+                container_tag,
+                strict,
+                index,
+                list,
+            )),
+        }
+    }
+
+    /// The valid tags of the `|#` list `index` describes (`complete`, or empty), then
+    /// a `container_id` tag when `container` is given.
+    #[inline(always)]
+    pub(crate) fn indexed(
+        index: TagIndex,
+        list: &'a [u8],
+        container: Option<&'a [u8]>,
+    ) -> Tags<'a> {
+        Tags {
+            repr: TagsRepr::Indexed(Indexed {
+                list,
+                index,
+                next: 0,
+                container,
+            }),
+        }
+    }
+
+    /// The same walk without the `container_id` tags made from `|c:` fields.
+    pub(crate) fn without_container(mut self) -> Tags<'a> {
+        match &mut self.repr {
+            TagsRepr::Indexed(it) => it.container = None,
+            TagsRepr::Walk(it) => it.container_tag = false,
+        }
+        self
+    }
+
+    /// An iterator that yields nothing.
+    pub fn empty() -> Tags<'a> {
+        Tags::indexed(TagIndex::default(), &[], None)
+    }
+}
+
+impl<'a> Iterator for Tags<'a> {
+    type Item = Tag<'a>;
+
+    #[inline]
+    fn next(&mut self) -> Option<Tag<'a>> {
+        match &mut self.repr {
+            TagsRepr::Indexed(it) => it.next(),
+            TagsRepr::Walk(it) => it.next(),
+        }
+    }
+}
+
+impl<'a> Walk<'a> {
+    fn new(
+        name_section: &'a [u8],
+        fields: &'a [u8],
+        dogstatsd: bool,
+        container_tag: bool,
+        strict: bool,
+    ) -> Walk<'a> {
+        Walk {
             name: ListIter { rest: name_section },
             dog: ListIter::default(),
             fields,
@@ -337,10 +466,10 @@ impl<'a> Tags<'a> {
         }
     }
 
-    /// [`Tags::new`] with the `|#` list `index` describes (when complete), built in
+    /// [`Walk::new`] with the `|#` list `index` describes (when complete), built in
     /// one go (a builder step would move the whole iterator once more).
     #[inline(always)]
-    pub(crate) fn with_index(
+    fn with_index(
         name_section: &'a [u8],
         fields: &'a [u8],
         dogstatsd: bool,
@@ -348,7 +477,7 @@ impl<'a> Tags<'a> {
         strict: bool,
         index: TagIndex,
         list: &'a [u8],
-    ) -> Tags<'a> {
+    ) -> Walk<'a> {
         // The common line: no name tags, and the fields start with the indexed list.
         let (fields, indexed_left) = match fields {
             [b'|', b'#', after @ ..]
@@ -361,7 +490,7 @@ impl<'a> Tags<'a> {
             }
             _ => (fields, 0),
         };
-        Tags {
+        Walk {
             name: ListIter { rest: name_section },
             dog: ListIter::default(),
             fields,
@@ -373,17 +502,6 @@ impl<'a> Tags<'a> {
             next_indexed: 0,
             indexed_left,
         }
-    }
-
-    /// The same walk without the `container_id` tags made from `|c:` fields.
-    pub(crate) fn without_container(mut self) -> Tags<'a> {
-        self.container_tag = false;
-        self
-    }
-
-    /// An iterator that yields nothing.
-    pub fn empty() -> Tags<'a> {
-        Tags::new(&[], &[], false, false, false)
     }
 
     #[inline(always)]
@@ -437,7 +555,7 @@ impl<'a> Tags<'a> {
     }
 }
 
-impl<'a> Iterator for Tags<'a> {
+impl<'a> Iterator for Walk<'a> {
     type Item = Tag<'a>;
 
     #[inline]

@@ -12,7 +12,7 @@
 
 use crate::kind::MetricType;
 use crate::metric::{Sample, Span, scan_name};
-use crate::number::{parse_f64, parse_u64};
+use crate::number::{parse_f64, parse_f64_prefix, parse_u64_prefix};
 use crate::options::Parser;
 use crate::scan::{HIGH, find, find2};
 use crate::tags::{TagIndex, Tags, index_list};
@@ -69,8 +69,15 @@ impl Parser {
         let mut pos = colon + 1;
         loop {
             let rest = line.get(pos..)?;
-            let end = find2(rest, b':', b'|')?;
-            let value = parse_f64(&rest[..end])?;
+            // Parsed and delimited in one pass; an exotic value (`1e-05`, `NaN`) stops
+            // the pass early and is delimited, then parsed, on its own.
+            let (end, value) = match parse_f64_prefix(rest) {
+                (end, value) if matches!(rest.get(end), Some(b':' | b'|')) => (end, value?),
+                _ => {
+                    let end = find2(rest, b':', b'|')?;
+                    (end, parse_f64(&rest[..end])?)
+                }
+            };
             if let Some(slot) = parsed.get_mut(count) {
                 *slot = value.to_bits();
             }
@@ -127,8 +134,13 @@ impl Parser {
                     list = Some(scan);
                 }
                 b'@' => {
-                    let end = find(rest, b'|').unwrap_or(rest.len());
-                    let r = parse_f64(&rest[..end])?;
+                    let (end, r) = match parse_f64_prefix(rest) {
+                        (end, r) if matches!(rest.get(end), None | Some(b'|')) => (end, r?),
+                        _ => {
+                            let end = find(rest, b'|').unwrap_or(rest.len());
+                            (end, parse_f64(&rest[..end])?)
+                        }
+                    };
                     let r = if r == 0.0 { 1.0 } else { r };
                     // statsd_exporter multiplies a counter's rates; otherwise the last wins.
                     if !strict && kind == MetricType::Counter {
@@ -139,8 +151,12 @@ impl Parser {
                     p = f + 1 + end;
                 }
                 b'T' => {
-                    let end = find(rest, b'|').unwrap_or(rest.len());
-                    match parse_u64(&rest[..end]) {
+                    // Anything but 1 to 19 digits takes the general path.
+                    let (end, t) = parse_u64_prefix(rest);
+                    if !matches!(rest.get(end), None | Some(b'|')) {
+                        return None;
+                    }
+                    match t {
                         Some(t) if t > 0 || !strict => timestamp = Some(t),
                         _ => return None,
                     }

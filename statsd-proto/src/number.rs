@@ -19,16 +19,28 @@ const EXACT: u64 = 1 << 53;
 /// spaces). Returns `None` on error.
 #[inline]
 pub(crate) fn parse_f64(text: &[u8]) -> Option<f64> {
-    let (negative, digits) = match text.first() {
-        Some(b'-') => (true, &text[1..]),
-        Some(b'+') => (false, &text[1..]),
-        _ => (false, text),
+    match parse_f64_prefix(text) {
+        (end, value) if end == text.len() => value,
+        _ => parse_slow(text),
+    }
+}
+
+/// Reads the plain decimal at the start of `text` (a sign, digits, one `.`) up to the
+/// first byte that cannot continue it, so that a caller can parse a value and find
+/// its end in one pass: returns that position `end` and `parse_f64(&text[..end])`.
+#[inline(always)]
+pub(crate) fn parse_f64_prefix(text: &[u8]) -> (usize, Option<f64>) {
+    let (negative, start) = match text.first() {
+        Some(b'-') => (true, 1),
+        Some(b'+') => (false, 1),
+        _ => (false, 0),
     };
     let mut mantissa: u64 = 0;
     let mut count = 0usize;
     let mut fraction = 0usize;
     let mut dot = false;
-    for &b in digits {
+    let mut end = start;
+    while let Some(&b) = text.get(end) {
         let d = b.wrapping_sub(b'0');
         if d < 10 {
             mantissa = mantissa.wrapping_mul(10).wrapping_add(u64::from(d));
@@ -37,16 +49,35 @@ pub(crate) fn parse_f64(text: &[u8]) -> Option<f64> {
         } else if b == b'.' && !dot {
             dot = true;
         } else {
-            return parse_slow(text);
+            break;
         }
+        end += 1;
     }
     // At most 19 digits cannot overflow u64; the mantissa must be an exact f64.
     if count == 0 || count > 19 || mantissa > EXACT {
-        return parse_slow(text);
+        return (end, parse_slow(&text[..end]));
     }
     // Both operands are exact, so the quotient is correctly rounded.
     let value = mantissa as f64 / POW10[fraction];
-    Some(if negative { -value } else { value })
+    (end, Some(if negative { -value } else { value }))
+}
+
+/// Reads the unsigned decimal integer at the start of `text` up to the first
+/// non-digit: returns that position and `parse_u64` of the digits (`None` for no
+/// digits or more than 19, which the caller hands to [`parse_u64`]).
+#[inline(always)]
+pub(crate) fn parse_u64_prefix(text: &[u8]) -> (usize, Option<u64>) {
+    let mut n: u64 = 0;
+    let mut end = 0;
+    while let Some(&b) = text.get(end) {
+        let d = b.wrapping_sub(b'0');
+        if d >= 10 {
+            break;
+        }
+        n = n.wrapping_mul(10).wrapping_add(u64::from(d));
+        end += 1;
+    }
+    (end, (1..=19).contains(&end).then_some(n))
 }
 
 #[cold]
@@ -152,6 +183,66 @@ mod tests {
                 parse_f64(text.as_bytes()).map(f64::to_bits),
                 text.parse::<f64>().ok().map(f64::to_bits)
             );
+        }
+
+        #[test]
+        fn prefix_matches_std(text in "[+-]?[0-9]{0,21}(\\.[0-9]{0,21})?[|:.e]?[0-9|]{0,3}") {
+            let bytes = text.as_bytes();
+            let (end, value) = parse_f64_prefix(bytes);
+            proptest::prop_assert_eq!(
+                value.map(f64::to_bits),
+                text[..end].parse::<f64>().ok().map(f64::to_bits)
+            );
+        }
+    }
+
+    #[test]
+    fn prefixes_stop_at_the_first_other_byte() {
+        for text in [
+            "1|c",
+            "12.5:3",
+            "-0.5|",
+            "+4",
+            "1.2.3",
+            "1e5|",
+            "",
+            "-",
+            ".",
+            "x",
+            "9007199254740993|",
+            "12345678901234567890:",
+            "0.000001|@",
+        ] {
+            let bytes = text.as_bytes();
+            let (end, value) = parse_f64_prefix(bytes);
+            let naive = bytes
+                .iter()
+                .enumerate()
+                .position(|(i, &b)| {
+                    !(b.is_ascii_digit()
+                        || ((b == b'+' || b == b'-') && i == 0)
+                        || (b == b'.' && !bytes[..i].contains(&b'.')))
+                })
+                .unwrap_or(bytes.len());
+            assert_eq!(end, naive, "{text}");
+            assert_eq!(
+                value.map(f64::to_bits),
+                parse_f64(&bytes[..end]).map(f64::to_bits),
+                "{text}"
+            );
+        }
+        for (text, expected) in [
+            ("1700000000|c", (10, Some(1_700_000_000))),
+            ("0", (1, Some(0))),
+            ("", (0, None)),
+            ("x1", (0, None)),
+            (
+                "9999999999999999999|",
+                (19, Some(9_999_999_999_999_999_999)),
+            ),
+            ("18446744073709551615", (20, None)),
+        ] {
+            assert_eq!(parse_u64_prefix(text.as_bytes()), expected, "{text}");
         }
     }
 

@@ -5,11 +5,21 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 
 use smallvec::SmallVec;
-use statsd_mapper::{Action, Captures, Mapper, MetricKind, ObserverType, escape_metric_name_into};
+use statsd_mapper::{
+    Action, Captures, DEFAULT_HELP, Mapper, MetricKind, ObserverType, Rule, escape_metric_name_into,
+};
 use statsd_proto::{ErrorKind, Item, Metric, MetricType, Parser, line_count};
 
 use crate::sink::{Event, Label, Observer, Rejection, Sink, Value};
 use crate::stats::{EVENT_ERROR_REASONS, EVENT_TYPES, SERIES_DROPPED_REASONS, Stats};
+
+mod resolved;
+
+use resolved::Resolved;
+
+/// Most finished mappings one pipeline keeps (fewer when the mapper's cache is smaller):
+/// one pipeline runs per receive thread and per TCP connection.
+const RESOLVED_CAPACITY: usize = 1024;
 
 /// What every clone of a pipeline shares.
 #[derive(Debug)]
@@ -29,6 +39,13 @@ struct Shared {
 /// [`clone`](Clone::clone): clones share the parser options, the mapper (swapped for all of
 /// them by [`set_mapper`](Pipeline::set_mapper)) and the [`Stats`]. After warm-up, a packet
 /// whose series already exist is processed without allocating.
+///
+/// Each clone also keeps the *finished* mapping of the StatsD names it has seen (escaped
+/// metric name, expanded mapping labels), so that a repeated name costs one hash and one
+/// byte comparison instead of a UTF-8 check, a mapper lookup, template expansion and
+/// escaping. It holds at most the mapper's cache capacity (`--statsd.cache-size`) or 1024
+/// names, whichever is smaller, names up to 256 bytes, and is emptied when the mapper
+/// changes; a mapper without a cache turns it off too.
 ///
 /// ```
 /// use std::sync::Arc;
@@ -67,6 +84,8 @@ pub struct Pipeline {
     /// A templated name before escaping; a SignalFX-split StatsD name.
     scratch: String,
     name: String,
+    /// Finished mappings of names seen before.
+    resolved: Resolved,
 }
 
 impl Clone for Pipeline {
@@ -180,6 +199,7 @@ impl Pipeline {
 
     fn from_shared(shared: Arc<Shared>) -> Self {
         let (mapper, generation) = Self::current(&shared);
+        let resolved = Resolved::new(mapper.cache_capacity().min(RESOLVED_CAPACITY));
         Pipeline {
             shared,
             mapper,
@@ -188,6 +208,7 @@ impl Pipeline {
             arena: String::new(),
             scratch: String::new(),
             name: String::new(),
+            resolved,
         }
     }
 
@@ -232,6 +253,9 @@ impl Pipeline {
     fn refresh_mapper(&mut self) {
         if self.shared.generation.load(Ordering::Acquire) != self.generation {
             (self.mapper, self.generation) = Self::current(&self.shared);
+            // Finished mappings belong to the old mapper.
+            self.resolved
+                .reset(self.mapper.cache_capacity().min(RESOLVED_CAPACITY));
         }
     }
 
@@ -343,25 +367,11 @@ impl Pipeline {
             scratch,
             name: name_buffer,
             shared,
+            resolved,
             ..
         } = self;
-        let statsd_name: &str = match metric.name().as_contiguous() {
-            Some(bytes) => match std::str::from_utf8(bytes) {
-                Ok(text) => text,
-                Err(_) => {
-                    name_buffer.clear();
-                    name_buffer.push_str(&String::from_utf8_lossy(bytes));
-                    name_buffer
-                }
-            },
-            None => {
-                let (head, tail) = metric.name().parts();
-                name_buffer.clear();
-                name_buffer.push_str(&String::from_utf8_lossy(head));
-                name_buffer.push_str(&String::from_utf8_lossy(tail));
-                name_buffer
-            }
-        };
+        let mapper: &Mapper = mapper;
+        let raw_name = metric.name().as_contiguous();
 
         for sample in metric.samples() {
             let Ok(sample) = sample else {
@@ -375,28 +385,39 @@ impl Pipeline {
             let Some(kind) = MetricKind::of(sample.kind()) else {
                 continue;
             };
-            let mapping = mapper.map(statsd_name, kind, captures);
+            // The finished mapping: kept by this pipeline when the name was seen before
+            // (no UTF-8 check, lookup, expansion or escaping), else resolved and kept.
+            let key = raw_name.and_then(|bytes| resolved.key(kind, bytes));
+            let found = match (key, raw_name) {
+                (Some(key), Some(bytes)) => resolved.find(key, bytes),
+                _ => None,
+            };
+            let index = match found {
+                Some(index) => index,
+                None => resolve(
+                    resolved,
+                    key,
+                    mapper,
+                    captures,
+                    scratch,
+                    name_buffer,
+                    metric,
+                    kind,
+                ),
+            };
+            let entry = resolved.entry(index);
+            let rule = entry
+                .rule
+                .and_then(|r| mapper.config().rules().get(r as usize));
             arena.clear();
 
-            // The metric name, escaped.
-            let action = mapping.action();
+            let action = rule.map_or(Action::Unmapped, Rule::action);
             if action == Action::Drop {
                 tally.drop += 1;
                 continue;
             }
-            let name = match mapping.name().as_str() {
-                // A mapping's constant name passed the mapper's load-time check
-                // (`[A-Za-z_][A-Za-z0-9_]*`), which escaping leaves unchanged: borrow it.
-                // The unmapped default name is the StatsD name, which needs escaping.
-                Some(constant) if action == Action::Map => Text::Borrowed(constant),
-                Some(constant) => escaped(constant, arena),
-                None => {
-                    scratch.clear();
-                    mapping.name().write_to(scratch);
-                    escaped(scratch, arena)
-                }
-            };
-            if name.get(arena).is_empty() {
+            let name = entry.name();
+            if name.is_empty() {
                 tally.event_error("empty_metric_name");
                 continue;
             }
@@ -407,33 +428,35 @@ impl Pipeline {
 
             // Labels: tags (keys escaped, last one wins), then the mapping's labels, which
             // override tags unless `honor_labels` makes them defaults.
+            let honor = rule.is_some_and(Rule::honor_labels);
             let mut labels: SmallVec<[(Text<'_>, Text<'_>); 16]> = SmallVec::new();
-            for tag in metric.tags() {
-                let (Ok(key), Ok(value)) = (tag.key_str(), tag.value_str()) else {
-                    // Only possible in strict DogStatsD mode, which does not check UTF-8.
-                    tally.tag_errors += 1;
-                    continue;
-                };
-                let key = escaped(key, arena);
-                let value = Text::Borrowed(value);
-                upsert(&mut labels, arena, key, value, true);
-            }
-            let honor = mapping.honor_labels();
-            for (key, value) in mapping.labels() {
-                let value = match value.as_str() {
-                    Some(constant) => Text::Borrowed(constant),
-                    None => {
-                        let start = arena.len() as u32;
-                        value.write_to(arena);
-                        Text::Arena(start, arena.len() as u32)
-                    }
-                };
-                upsert(&mut labels, arena, Text::Borrowed(key), value, !honor);
+            let tagged = metric.has_tags();
+            if tagged {
+                for tag in metric.tags() {
+                    let (Ok(key), Ok(value)) = (tag.key_str(), tag.value_str()) else {
+                        // Only possible in strict DogStatsD mode, which does not check UTF-8.
+                        tally.tag_errors += 1;
+                        continue;
+                    };
+                    let key = escaped(key, arena);
+                    let value = Text::Borrowed(value);
+                    upsert(&mut labels, arena, key, value, true);
+                }
+                for (key, value) in entry.labels() {
+                    upsert(
+                        &mut labels,
+                        arena,
+                        Text::Borrowed(key),
+                        Text::Borrowed(value),
+                        !honor,
+                    );
+                }
             }
 
             // The value, as statsd_exporter computes it.
-            let scale = mapping.scale().unwrap_or(1.0);
-            let observer = mapping.observer();
+            let defaults = mapper.config().defaults();
+            let scale = rule.and_then(Rule::scale).unwrap_or(1.0);
+            let observer = rule.map_or(defaults.observer(), Rule::observer);
             let value = match kind {
                 MetricKind::Counter => {
                     let v = sample.value() / sample.sample_rate() * scale;
@@ -473,23 +496,32 @@ impl Pipeline {
             };
 
             let arena: &str = arena;
-            let resolved: SmallVec<[Label<'_>; 16]> = labels
-                .iter()
-                .map(|(k, v)| Label::new(k.get(arena), v.get(arena)))
-                .collect();
+            let mut event_labels: SmallVec<[Label<'_>; 16]> = SmallVec::new();
+            if tagged {
+                for (k, v) in &labels {
+                    event_labels.push(Label::new(k.get(arena), v.get(arena)));
+                }
+            } else {
+                // Without tags the mapping's labels are the event's, as kept.
+                for (k, v) in entry.labels() {
+                    event_labels.push(Label::new(k, v));
+                }
+            }
             let event = Event {
-                name: name.get(arena),
-                labels: &resolved,
+                name,
+                labels: &event_labels,
                 value,
-                help: mapping.help(),
-                ttl: mapping.ttl(),
+                help: rule.and_then(Rule::help).unwrap_or(DEFAULT_HELP),
+                ttl: rule.map_or(defaults.ttl(), Rule::ttl),
             };
             match sink.record(&event) {
                 Ok(()) => {
-                    let i = EVENT_TYPES
-                        .iter()
-                        .position(|t| *t == value.event_type())
-                        .unwrap_or(0);
+                    // Indexed like EVENT_TYPES.
+                    let i = match value {
+                        Value::Counter(_) => 0,
+                        Value::GaugeSet(_) | Value::GaugeAdd(_) => 1,
+                        Value::Observe { .. } => 2,
+                    };
                     tally.events[i] += 1;
                 }
                 Err(Rejection::Conflict) => {
@@ -504,6 +536,67 @@ impl Pipeline {
             }
         }
     }
+}
+
+/// Maps a name not kept in `resolved` and builds its finished mapping there (kept when
+/// `key` is `Some`): the escaped metric name and the expanded mapping labels. Returns its
+/// index for [`Resolved::entry`]. Out of line: the common case is a hit.
+#[allow(clippy::too_many_arguments)]
+#[inline(never)]
+fn resolve(
+    resolved: &mut Resolved,
+    key: Option<resolved::Key>,
+    mapper: &Mapper,
+    captures: &mut Captures,
+    scratch: &mut String,
+    name_buffer: &mut String,
+    metric: &Metric<'_>,
+    kind: MetricKind,
+) -> usize {
+    let mut key = key;
+    let statsd_name: &str = match metric.name().as_contiguous() {
+        Some(bytes) => match std::str::from_utf8(bytes) {
+            Ok(text) => text,
+            Err(_) => {
+                // Kept under the raw bytes, a lossy name would never be found again.
+                key = None;
+                name_buffer.clear();
+                name_buffer.push_str(&String::from_utf8_lossy(bytes));
+                name_buffer
+            }
+        },
+        None => {
+            let (head, tail) = metric.name().parts();
+            name_buffer.clear();
+            name_buffer.push_str(&String::from_utf8_lossy(head));
+            name_buffer.push_str(&String::from_utf8_lossy(tail));
+            name_buffer
+        }
+    };
+    let mapping = mapper.map(statsd_name, kind, captures);
+    let (index, entry) = resolved.slot(key);
+    entry.start(statsd_name, mapping.rule().map(|r| r.index() as u32));
+    let action = mapping.action();
+    if action != Action::Drop {
+        let out = entry.name_buffer();
+        match mapping.name().as_str() {
+            // A mapping's constant name passed the mapper's load-time check
+            // (`[A-Za-z_][A-Za-z0-9_]*`), which escaping leaves unchanged.
+            // The unmapped default name is the StatsD name, which needs escaping.
+            Some(constant) if action == Action::Map => out.push_str(constant),
+            Some(constant) => escape_metric_name_into(constant, out),
+            None => {
+                scratch.clear();
+                mapping.name().write_to(scratch);
+                escape_metric_name_into(scratch, out);
+            }
+        }
+        for (label, value) in mapping.labels() {
+            entry.push_label(label, |out| value.write_to(out));
+        }
+    }
+    resolved.commit(index, key);
+    index
 }
 
 /// Sets `key` to `value`: replaces an existing label of that name when `replace`, keeps it

@@ -496,3 +496,78 @@ mappings:
     owned.process_packets(vecs.iter(), &mut owned_sink.recorder());
     assert_eq!(expose(&owned_sink), text);
 }
+
+/// Each pipeline keeps the finished mapping of names it has seen (name, labels): repeats,
+/// tags merged with kept labels, evictions, a reload and a disabled cache all give the same
+/// series as the first sight of a name.
+#[test]
+fn kept_mappings_give_the_same_series_and_follow_reloads() {
+    let yaml = r#"
+mappings:
+- match: "app.*.hits"
+  name: "hits_$1"
+  labels: { page: "$1", env: prod }
+- match: "app.*.seen"
+  name: seen
+  honor_labels: true
+  labels: { page: "$1" }
+"#;
+    for cache_size in [0, 8, 1000] {
+        let clock = ManualClock::new();
+        let sink =
+            PrometheusSink::with_clock(PrometheusOptions::default(), Arc::new(clock.clone()));
+        let config = MapperConfig::from_yaml_str(yaml, None).unwrap();
+        let mut p = Pipeline::new(
+            Arc::new(Mapper::new(config, cache_size)),
+            Parser::new().events(false),
+            sink.stats().clone(),
+        );
+        // 50 names, sent three times each: more than the small caches hold.
+        for _ in 0..3 {
+            for i in 0..50 {
+                send(
+                    &sink,
+                    &mut p,
+                    &format!("app.p{i}.hits:1|c\napp.p{i}.seen:1|c|#page:tag"),
+                );
+                send(
+                    &sink,
+                    &mut p,
+                    &format!("app.p{i}.hits:1|c|#env:dev,code:200"),
+                );
+            }
+        }
+        for i in [0, 7, 49] {
+            assert_eq!(
+                value(&sink, &format!("hits_p{i}{{env=\"prod\",page=\"p{i}\"}}")).as_deref(),
+                Some("3"),
+                "cache size {cache_size}"
+            );
+            // The mapping's label overrides the tag of the same name.
+            assert_eq!(
+                value(
+                    &sink,
+                    &format!("hits_p{i}{{code=\"200\",env=\"prod\",page=\"p{i}\"}}")
+                )
+                .as_deref(),
+                Some("3"),
+                "cache size {cache_size}"
+            );
+        }
+        // honor_labels: the tag wins over the kept label.
+        assert_eq!(value(&sink, "seen{page=\"tag\"}").as_deref(), Some("150"));
+        // A reload: the same pipeline maps the names it has kept the new way.
+        let config = MapperConfig::from_yaml_str(
+            "mappings:\n- match: \"app.*.hits\"\n  name: renamed\n",
+            None,
+        )
+        .unwrap();
+        p.set_mapper(Arc::new(Mapper::new(config, cache_size)));
+        send(&sink, &mut p, "app.p0.hits:1|c");
+        assert_eq!(value(&sink, "renamed").as_deref(), Some("1"));
+        assert_eq!(
+            value(&sink, "hits_p0{env=\"prod\",page=\"p0\"}").as_deref(),
+            Some("3")
+        );
+    }
+}

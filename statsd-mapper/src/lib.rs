@@ -174,6 +174,12 @@
 //!   set is a sequence lock (read the set's counter, read the entry, check the counter),
 //!   so hits on different cores never contend. A miss inserts with one compare-and-swap
 //!   and no allocation.
+//! * A caller that turns mappings into finished strings can skip even the hit: the rule's
+//!   options are public ([`Rule::help`], [`Rule::ttl`], [`Rule::scale`],
+//!   [`Rule::honor_labels`], [`Rule::observer`]), so the escaped name and expanded labels
+//!   can be kept next to the rule's index and reused while the mapper stays the same.
+//!   statsd-exporter-core's pipeline keeps such a per-thread table, bounded by
+//!   [`Mapper::cache_capacity`]; a repeated Mastodon name then costs no lookup at all.
 //! * [`escape_metric_name_into`] classifies bytes through a 256-entry table; dotted ASCII
 //!   names (the common case) are translated in one pass, other names are copied by runs
 //!   of valid bytes.

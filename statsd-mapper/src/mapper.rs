@@ -43,6 +43,7 @@ use crate::template::Template;
 pub struct Mapper {
     config: MapperConfig,
     cache: Option<Cache>,
+    cache_capacity: usize,
 }
 
 impl Mapper {
@@ -50,7 +51,11 @@ impl Mapper {
     /// (class, name) results; `0` disables the cache (statsd_exporter's default is 1000).
     pub fn new(config: MapperConfig, cache_capacity: usize) -> Mapper {
         let cache = (cache_capacity > 0).then(|| Cache::new(cache_capacity));
-        Mapper { config, cache }
+        Mapper {
+            config,
+            cache,
+            cache_capacity,
+        }
     }
 
     /// No rules, no cache: every metric is unmapped (the exporter without a config file).
@@ -61,6 +66,13 @@ impl Mapper {
     /// The compiled config.
     pub fn config(&self) -> &MapperConfig {
         &self.config
+    }
+
+    /// The `cache_capacity` this mapper was created with (0: no cache). Callers that keep
+    /// per-thread caches of their own on top of the mapper (statsd-exporter-core's
+    /// pipeline does) bound them by it too, so that one setting turns all caching off.
+    pub fn cache_capacity(&self) -> usize {
+        self.cache_capacity
     }
 
     /// Number of names currently cached (0 without a cache).
@@ -261,9 +273,7 @@ impl<'a> Mapping<'a> {
     /// HELP text: the rule's `help`, or statsd_exporter's default text.
     #[inline]
     pub fn help(&self) -> &'a str {
-        self.rule
-            .and_then(|r| r.help.as_deref())
-            .unwrap_or(DEFAULT_HELP)
+        self.rule.and_then(Rule::help).unwrap_or(DEFAULT_HELP)
     }
 
     /// Series TTL (rule, else `defaults.ttl`); `None` means never expire.

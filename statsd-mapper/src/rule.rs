@@ -51,6 +51,7 @@ pub(crate) enum Pattern {
 /// assert_eq!(web.name_template(), "web_requests_total");
 /// assert_eq!(web.label_templates().collect::<Vec<_>>(), [("app", "$1")]);
 /// assert_eq!((debug.match_type(), debug.action()), (MatchType::Regex, Action::Drop));
+/// assert_eq!((web.help(), web.ttl(), web.scale(), web.honor_labels()), (None, None, None, false));
 /// # Ok::<(), statsd_mapper::Error>(())
 /// ```
 #[derive(Debug)]
@@ -117,6 +118,32 @@ impl Rule {
     /// 1-based column of the rule's `match`.
     pub fn column(&self) -> u64 {
         self.position.column
+    }
+
+    /// The `help` text, if the rule sets one (else statsd_exporter's
+    /// [`DEFAULT_HELP`](crate::DEFAULT_HELP) applies).
+    pub fn help(&self) -> Option<&str> {
+        self.help.as_deref()
+    }
+
+    /// Series TTL, `defaults.ttl` already applied; `None` means never expire.
+    pub fn ttl(&self) -> Option<Duration> {
+        self.ttl
+    }
+
+    /// `scale`: multiply every value by it.
+    pub fn scale(&self) -> Option<f64> {
+        self.scale
+    }
+
+    /// `honor_labels`: tags from the line win over the rule's labels of the same name.
+    pub fn honor_labels(&self) -> bool {
+        self.honor_labels
+    }
+
+    /// Observer type and options, `defaults` already applied.
+    pub fn observer(&self) -> &ObserverOptions {
+        &self.observer
     }
 
     pub(crate) fn accepts(&self, kind: MetricKind) -> bool {

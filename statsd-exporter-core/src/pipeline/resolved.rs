@@ -1,0 +1,329 @@
+//! Each pipeline's cache of finished mappings: for a (class, StatsD name) seen before, the
+//! escaped metric name and the expanded mapping labels, ready to go into an event.
+//!
+//! The mapper's cache says which rule matched and where the captures are; turning that
+//! into an event still took a UTF-8 check of the name, the expansion of the name and
+//! every label template, and escaping: about a third of the cost of a Mastodon line.
+//! StatsD names repeat (a Mastodon instance sends a few hundred distinct ones), so each
+//! pipeline (one per receive thread or TCP connection) keeps the finished strings.
+//! Lookups compare the raw bytes of the name with the stored one, which was valid UTF-8
+//! when it was stored, so a hit skips the UTF-8 check too.
+//!
+//! A 4-way set-associative table, grown on demand up to its capacity; when a set is full
+//! one way is overwritten and its buffers are reused, so after warm-up nothing is
+//! allocated. Emptied when the pipeline picks up a new mapper.
+
+use statsd_mapper::MetricKind;
+
+const WAYS: usize = 4;
+/// Sets allocated at the first insert.
+const FIRST_SETS: usize = 16;
+/// Longest StatsD name kept (longer ones are resolved every time): bounds the memory a
+/// sender of huge distinct names can pin in every pipeline.
+pub(crate) const MAX_NAME: usize = 256;
+/// Most bytes of strings one entry keeps.
+const MAX_TEXT: usize = 1024;
+
+/// One finished mapping. Every string has a buffer of its own, so that building an event
+/// from it is copying pointers; an overwritten entry reuses them.
+#[derive(Debug, Default)]
+pub(crate) struct Entry {
+    /// `hash | 1`; 0 marks an empty way.
+    tag: u64,
+    kind: u8,
+    /// The key.
+    statsd_name: String,
+    /// The escaped metric name (empty when the mapping expanded to nothing).
+    name: String,
+    /// Label names and values; only the first `label_count` are this entry's.
+    labels: Vec<(String, String)>,
+    label_count: usize,
+    /// The matching rule's index; `None` when unmapped.
+    pub(crate) rule: Option<u32>,
+}
+
+impl Entry {
+    /// Starts filling this entry for `name` (the cache key).
+    pub(crate) fn start(&mut self, name: &str, rule: Option<u32>) {
+        self.statsd_name.clear();
+        self.statsd_name.push_str(name);
+        self.name.clear();
+        self.label_count = 0;
+        self.rule = rule;
+    }
+
+    /// The buffer the escaped metric name is written to.
+    pub(crate) fn name_buffer(&mut self) -> &mut String {
+        &mut self.name
+    }
+
+    /// Appends a label: `key`, then whatever `value` writes into the value's buffer.
+    pub(crate) fn push_label(&mut self, key: &str, value: impl FnOnce(&mut String)) {
+        if self.label_count == self.labels.len() {
+            self.labels.push(Default::default());
+        }
+        let (k, v) = &mut self.labels[self.label_count];
+        k.clear();
+        k.push_str(key);
+        v.clear();
+        value(v);
+        self.label_count += 1;
+    }
+
+    /// The escaped metric name (empty when the mapping expanded to nothing).
+    #[inline]
+    pub(crate) fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The mapping's labels, in rule order.
+    #[inline]
+    pub(crate) fn labels(&self) -> &[(String, String)] {
+        &self.labels[..self.label_count.min(self.labels.len())]
+    }
+
+    /// Bytes kept in the strings.
+    fn text_len(&self) -> usize {
+        self.statsd_name.len()
+            + self.name.len()
+            + self
+                .labels()
+                .iter()
+                .map(|(k, v)| k.len() + v.len())
+                .sum::<usize>()
+    }
+
+    #[inline]
+    fn is(&self, tag: u64, kind: u8, name: &[u8]) -> bool {
+        self.tag == tag && self.kind == kind && self.statsd_name.as_bytes() == name
+    }
+}
+
+/// The cache; see the module docs.
+#[derive(Debug, Default)]
+pub(crate) struct Resolved {
+    ways: Vec<Entry>,
+    /// Sets in `ways` minus one (`ways.len() / WAYS - 1`), when there are any.
+    mask: usize,
+    /// Most entries (rounded down to whole sets); 0 disables the cache.
+    capacity: usize,
+    filled: usize,
+    /// Where mappings that are not kept are built.
+    spare: Entry,
+}
+
+/// A name's place in the cache: its tag and class.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Key {
+    tag: u64,
+    kind: u8,
+}
+
+impl Resolved {
+    pub(crate) fn new(capacity: usize) -> Resolved {
+        Resolved {
+            capacity: capacity / WAYS * WAYS,
+            ..Resolved::default()
+        }
+    }
+
+    /// Forgets every entry (the mapper changed); keeps the buffers when the capacity
+    /// stays the same.
+    pub(crate) fn reset(&mut self, capacity: usize) {
+        if capacity / WAYS * WAYS != self.capacity {
+            *self = Resolved::new(capacity);
+            return;
+        }
+        for way in &mut self.ways {
+            way.tag = 0;
+        }
+        self.filled = 0;
+    }
+
+    /// The key of `name` of class `kind`; `None` when such a name is never kept.
+    #[inline]
+    pub(crate) fn key(&self, kind: MetricKind, name: &[u8]) -> Option<Key> {
+        if self.capacity == 0 || name.len() > MAX_NAME {
+            return None;
+        }
+        Some(Key {
+            tag: hash(name, kind as u64) | 1,
+            kind: kind as u8,
+        })
+    }
+
+    #[inline]
+    fn set(&self, tag: u64) -> usize {
+        ((tag >> 32) as usize & self.mask) * WAYS
+    }
+
+    /// Where the finished mapping of `name` is kept, if it is.
+    #[inline]
+    pub(crate) fn find(&self, key: Key, name: &[u8]) -> Option<usize> {
+        if self.ways.is_empty() {
+            return None;
+        }
+        let set = self.set(key.tag);
+        self.ways[set..set + WAYS]
+            .iter()
+            .position(|way| way.is(key.tag, key.kind, name))
+            .map(|way| set + way)
+    }
+
+    /// The entry at `index` (from [`find`](Self::find) or [`slot`](Self::slot)).
+    #[inline]
+    pub(crate) fn entry(&self, index: usize) -> &Entry {
+        self.ways.get(index).unwrap_or(&self.spare)
+    }
+
+    /// An entry to fill for `key` (`None`: build in the spare entry, not kept). Call
+    /// [`commit`](Self::commit) once it is filled.
+    pub(crate) fn slot(&mut self, key: Option<Key>) -> (usize, &mut Entry) {
+        let Some(key) = key else {
+            return (usize::MAX, &mut self.spare);
+        };
+        let total = self.ways.len();
+        if total < self.capacity && self.filled >= total / 2 {
+            self.grow();
+        }
+        let set = self.set(key.tag);
+        let ways = &self.ways[set..set + WAYS];
+        let way = ways
+            .iter()
+            .position(|w| w.tag == 0)
+            // A full set: overwrite the way chosen by other bits of the hash.
+            .unwrap_or((key.tag >> 1) as usize % WAYS);
+        let index = set + way;
+        let entry = &mut self.ways[index];
+        if entry.tag != 0 {
+            self.filled -= 1;
+        }
+        entry.tag = 0;
+        entry.kind = key.kind;
+        (index, entry)
+    }
+
+    /// Makes a filled slot visible to [`find`](Self::find).
+    pub(crate) fn commit(&mut self, index: usize, key: Option<Key>) {
+        if let (Some(entry), Some(key)) = (self.ways.get_mut(index), key)
+            && entry.text_len() <= MAX_TEXT
+        {
+            entry.tag = key.tag;
+            self.filled += 1;
+        }
+    }
+
+    /// Twice as many sets (the first call allocates [`FIRST_SETS`]); entries move to
+    /// their new sets.
+    fn grow(&mut self) {
+        let sets = (self.ways.len() / WAYS * 2)
+            .max(FIRST_SETS)
+            .min((self.capacity / WAYS).max(1))
+            .next_power_of_two();
+        let old = std::mem::take(&mut self.ways);
+        self.ways = (0..sets * WAYS).map(|_| Entry::default()).collect();
+        self.mask = sets - 1;
+        self.filled = 0;
+        for entry in old.into_iter().filter(|e| e.tag != 0) {
+            let set = self.set(entry.tag);
+            if let Some(slot) = self.ways[set..set + WAYS].iter_mut().find(|w| w.tag == 0) {
+                *slot = entry;
+                self.filled += 1;
+            }
+        }
+    }
+}
+
+/// Folded-multiply hash of a name (16 bytes per multiply), as in wyhash and foldhash.
+#[inline]
+fn hash(bytes: &[u8], seed: u64) -> u64 {
+    const K0: u64 = 0x243f_6a88_85a3_08d3;
+    const K1: u64 = 0x1319_8a2e_0370_7344;
+    const K2: u64 = 0xa409_3822_299f_31d0;
+    let fold = |a: u64, b: u64| {
+        let product = u128::from(a) * u128::from(b);
+        (product as u64) ^ ((product >> 64) as u64)
+    };
+    let word = |chunk: &[u8]| {
+        let mut w = [0u8; 8];
+        w[..chunk.len()].copy_from_slice(chunk);
+        u64::from_le_bytes(w)
+    };
+    let mut h = seed ^ K2 ^ (bytes.len() as u64).wrapping_mul(K0);
+    let (pairs, rest) = bytes.as_chunks::<16>();
+    for pair in pairs {
+        let (a, b) = pair.split_at(8);
+        h = fold(word(a) ^ h ^ K0, word(b) ^ K1);
+    }
+    if !rest.is_empty() {
+        let (a, b) = rest.split_at(rest.len().min(8));
+        h = fold(word(a) ^ h ^ K0, word(b) ^ K1);
+    }
+    fold(h ^ K2, K0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fill(cache: &mut Resolved, name: &str, rule: u32) {
+        let key = cache.key(MetricKind::Counter, name.as_bytes());
+        let (index, entry) = cache.slot(key);
+        entry.start(name, Some(rule));
+        entry.name_buffer().push_str("metric");
+        entry.push_label("k", |out| out.push_str(name));
+        cache.commit(index, key);
+        assert_eq!(cache.entry(index).name(), "metric");
+    }
+
+    #[test]
+    fn entries_come_back_and_stay_bounded() {
+        let mut cache = Resolved::new(64);
+        for i in 0..1000 {
+            fill(&mut cache, &format!("name.{i}"), i);
+        }
+        assert_eq!(cache.ways.len(), 64);
+        assert!(cache.filled <= 64);
+        let mut hits = 0;
+        for i in 0..1000 {
+            let name = format!("name.{i}");
+            let key = cache.key(MetricKind::Counter, name.as_bytes()).unwrap();
+            if let Some(index) = cache.find(key, name.as_bytes()) {
+                let entry = cache.entry(index);
+                hits += 1;
+                assert_eq!(entry.rule, Some(i));
+                assert_eq!(entry.name(), "metric");
+                assert_eq!(entry.labels(), [("k".to_string(), name.clone())]);
+            }
+        }
+        assert!(hits > 32 && hits <= 64, "{hits}");
+        // The class is part of the key.
+        let key = cache.key(MetricKind::Gauge, b"name.999").unwrap();
+        assert!(cache.find(key, b"name.999").is_none());
+        cache.reset(64);
+        assert_eq!(cache.ways.len(), 64);
+        let key = cache.key(MetricKind::Counter, b"name.999").unwrap();
+        assert!(cache.find(key, b"name.999").is_none());
+    }
+
+    #[test]
+    fn long_names_and_a_zero_capacity_are_not_kept() {
+        let mut cache = Resolved::new(64);
+        assert!(
+            cache
+                .key(MetricKind::Counter, &[b'a'; MAX_NAME + 1])
+                .is_none()
+        );
+        assert!(cache.key(MetricKind::Counter, &[b'a'; MAX_NAME]).is_some());
+        let (index, entry) = cache.slot(None);
+        entry.start("x", None);
+        cache.commit(index, None);
+        assert_eq!(cache.entry(index).name(), "");
+        assert!(cache.ways.is_empty());
+        assert!(
+            Resolved::new(0)
+                .key(MetricKind::Counter, b"short")
+                .is_none()
+        );
+    }
+}

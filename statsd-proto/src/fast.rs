@@ -240,6 +240,9 @@ impl<'a> Fast<'a> {
 
     #[inline(always)]
     pub(crate) fn tags(&self) -> Tags<'a> {
+        if !self.field_tags {
+            return Tags::empty();
+        }
         let strict = self.parser.strict();
         if self.indexed_tags {
             // statsd_exporter mode: the container id is the `container_id` tag.

@@ -198,13 +198,14 @@ pub(crate) fn index_list(s: &[u8], strict: bool) -> ListScan<'_> {
         errors: 0,
         bits: 0,
     };
-    let (mut item, mut colon, mut bits) = (0, usize::MAX, 0);
+    let (mut item, mut colon, mut bits) = (0usize, usize::MAX, 0);
     let mut i = 0;
     let end = 'scan: loop {
-        if i >= s.len() {
-            break s.len();
-        }
-        let w = load(s, i);
+        let w = match s.get(i..i + 8) {
+            Some(chunk) => u64::from_le_bytes(chunk.try_into().unwrap_or_default()),
+            None if i < s.len() => load(s, i),
+            None => break s.len(),
+        };
         bits |= w;
         let mut m = eq(w, pc) | eq(w, pk) | eq(w, pp);
         while m != 0 {
@@ -676,4 +677,56 @@ pub(crate) fn split_name<'a>(
         }
     }
     (name, &[], NameTags::default())
+}
+
+#[cfg(test)]
+mod index_tests {
+    use super::*;
+
+    #[test]
+    fn index_list_like_count_list() {
+        let lists: [&[u8]; 16] = [
+            b"env:prod,region:eu-west-1,service:checkout,version:1.4.2,host:web-17",
+            b"a:b,,c,#d:e,f:,:g,#,#:x",
+            b"k:v,-x:y,:;:z,|}",
+            b"a:;b,c:d|e:f",
+            b"very_long_key_name_here:value,another_long_key:v2:v3,x",
+            b"abcdefg,:abcdefg:,abcdefgh:i,jklmnopq",
+            b"",
+            b",",
+            b":",
+            b"#",
+            b"a:1,b:2,c:3,d:4,e:5,f:6,g:7,h:8,i:9",
+            b"env:prod|c:abc",
+            b",-,-,-,-:-,-",
+            b"k:v,",
+            b"k:v,,",
+            b"x:y:z,#k:,#:v,ok:1",
+        ];
+        for list in lists {
+            for strict in [false, true] {
+                let scan = index_list(list, strict);
+                let end = list.iter().position(|&b| b == b'|').unwrap_or(list.len());
+                assert_eq!(scan.list, &list[..end]);
+                let (valid, errors) = count_list(&list[..end], b':', true, strict);
+                let text = String::from_utf8_lossy(list);
+                assert_eq!(
+                    (scan.valid, scan.errors),
+                    (valid, errors),
+                    "{text} {strict}"
+                );
+                if scan.index.complete {
+                    let mut walk = Tags::new(&[], list, true, false, strict);
+                    if let TagsRepr::Walk(w) = &mut walk.repr {
+                        w.fields = &[];
+                        w.dog = ListIter { rest: &list[..end] };
+                    }
+                    let indexed: Vec<_> = (0..scan.index.count as usize)
+                        .map(|k| scan.index.tag(scan.list, k))
+                        .collect();
+                    assert_eq!(indexed, walk.collect::<Vec<_>>(), "{text} {strict}");
+                }
+            }
+        }
+    }
 }

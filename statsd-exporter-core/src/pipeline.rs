@@ -268,10 +268,7 @@ impl Pipeline {
             lines: line_count(packet) as u64,
             ..Tally::default()
         };
-        let parser = self.shared.parser;
-        for item in parser.packet(packet) {
-            self.item(item, sink, &mut tally);
-        }
+        self.lines(packet, sink, &mut tally);
         tally.flush(&self.shared.stats);
     }
 
@@ -304,13 +301,10 @@ impl Pipeline {
     {
         self.refresh_mapper();
         let mut tally = Tally::default();
-        let parser = self.shared.parser;
         for packet in packets {
             let packet = packet.as_ref();
             tally.lines += line_count(packet) as u64;
-            for item in parser.packet(packet) {
-                self.item(item, sink, &mut tally);
-            }
+            self.lines(packet, sink, &mut tally);
         }
         tally.flush(&self.shared.stats);
     }
@@ -327,20 +321,34 @@ impl Pipeline {
         // `parse_line` removes the one `\r` of a `\r\n` end itself, as for packets.
         if !matches!(line, [] | [b'\r']) {
             let item = self.shared.parser.parse_line(line);
-            self.item(item, sink, &mut tally);
+            self.item(&item, sink, &mut tally);
         }
         tally.flush(&self.shared.stats);
+    }
+
+    /// Every line of `packet`, as `Parser::packet` splits it (empty lines skipped).
+    #[inline]
+    fn lines<S: Sink + ?Sized>(&mut self, packet: &[u8], sink: &mut S, tally: &mut Tally) {
+        let parser = self.shared.parser;
+        let mut lines = parser.packet(packet);
+        // `next_line` + `parse_line` rather than the iterator: its items carry the line's
+        // offset in the packet, set by moving the (large) `Metric`, which is a copy per
+        // line; the pipeline never reports offsets.
+        while let Some((_, line)) = lines.next_line() {
+            let item = parser.parse_line(line);
+            self.item(&item, sink, tally);
+        }
     }
 
     #[inline]
     fn item<S: Sink + ?Sized>(
         &mut self,
-        item: Result<Item<'_>, statsd_proto::Error>,
+        item: &Result<Item<'_>, statsd_proto::Error>,
         sink: &mut S,
         tally: &mut Tally,
     ) {
         match item {
-            Ok(Item::Metric(metric)) => self.metric(&metric, sink, tally),
+            Ok(Item::Metric(metric)) => self.metric(metric, sink, tally),
             // statsd_exporter has no events or service checks; a Prometheus sink has no
             // place for them either.
             Ok(Item::Event(_) | Item::ServiceCheck(_)) => {}

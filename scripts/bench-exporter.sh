@@ -4,12 +4,19 @@
 #
 #   scripts/bench-exporter.sh                 # the default table (about a minute)
 #   LINES=2000000 RATES="100000 500000" scripts/bench-exporter.sh
+#   SERIES=100000 scripts/bench-exporter.sh     # resident memory per series (0: skip)
 #
 # It builds the release binaries, starts one exporter on free loopback ports, and for each
 # run sends a bounded number of Mastodon-shaped lines with statsd-loadgen (loopback only,
 # stops by itself). CPU per line = the exporter's user+system CPU time (from /proc, 10 ms
 # ticks) over the lines it counted (statsd_exporter_lines_total); loss = 1 - received/sent.
 # The machine is shared and noisy: read the numbers as orders of magnitude, run twice.
+#
+# Memory: for each series type (counters, then timers, which become summaries) a fresh
+# exporter gets 10 000 Mastodon lines and one scrape, then SERIES distinct series over TCP
+# (statsd-loadgen --series) and another scrape; RSS per series = the growth of VmRSS over
+# SERIES. statsd_exporter is not measured here (Debian 12 has no package for it); feed it
+# the same `statsd-loadgen --series` traffic to compare.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -18,6 +25,7 @@ LINES=${LINES:-2000000}
 TCP_LINES=${TCP_LINES:-10000000}
 RATES=${RATES:-"100000 250000 500000"}
 SENDERS=${SENDERS:-4}
+SERIES=${SERIES:-100000}
 LINES_PER_DATAGRAM=${LINES_PER_DATAGRAM:-"1 10"}
 
 cargo build --release -q -p statsd-exporter -p statsd-loadgen
@@ -72,3 +80,37 @@ for lpd in $LINES_PER_DATAGRAM; do
   for rate in $RATES; do run udp "$LINES" "$rate" "$lpd"; done
 done
 echo "# series: $(curl -s "http://127.0.0.1:$web_port/metrics" | grep -c '^mastodon_')  udp_packet_drops_total: $(metric statsd_exporter_udp_packet_drops_total)"
+kill $pid 2>/dev/null || true
+wait $pid 2>/dev/null || true
+
+memory() { # c | ms
+  statsd_port=$(free_port)
+  web_port=$(free_port)
+  "$exporter" --statsd.mapping-config=examples/mastodon/statsd-mapping.yml --statsd.listen-udp= \
+    --statsd.listen-tcp="127.0.0.1:$statsd_port" --web.listen-address="127.0.0.1:$web_port" \
+    --log.level=warn ${EXPORTER_FLAGS:-} &
+  pid=$!
+  for _ in $(seq 50); do curl -sf "http://127.0.0.1:$web_port/-/ready" >/dev/null && break; sleep 0.1; done
+  "$loadgen" --target="127.0.0.1:$statsd_port" --transport=tcp --lines=10000 --senders=1 >/dev/null
+  settle
+  curl -s "http://127.0.0.1:$web_port/metrics" >/dev/null
+  local before series0 after series1
+  before=$(rss_kib)
+  series0=$(curl -s "http://127.0.0.1:$web_port/metrics" | grep -c '^mastodon_')
+  "$loadgen" --target="127.0.0.1:$statsd_port" --transport=tcp --lines="$SERIES" --senders=1 \
+    --series="$SERIES" --series-type="$1" >/dev/null
+  settle
+  series1=$(curl -s "http://127.0.0.1:$web_port/metrics" | grep -c '^mastodon_')
+  after=$(rss_kib)
+  awk -v t="$1" -v n="$SERIES" -v a="$before" -v b="$after" -v s0="$series0" -v s1="$series1" 'BEGIN {
+    printf "rss  type=%-3s new_series=%-8d exposed_lines=%d->%d  rss=%d->%d KiB  per_series=%.0f bytes\n",
+      t, n, s0, s1, a, b, (b - a) * 1024 / n
+  }'
+  kill $pid 2>/dev/null || true
+  wait $pid 2>/dev/null || true
+}
+
+if [ "$SERIES" -gt 0 ]; then
+  memory c
+  memory ms
+fi

@@ -11,6 +11,11 @@
 //! 300) whatever happens. UDP uses `sendmmsg(2)` in batches of 64 datagrams, one socket (one
 //! source port) per sender thread, so a `SO_REUSEPORT` receiver sees several flows, as it does
 //! with many Puma and Sidekiq processes. The output is one `key=value` line for scripts.
+//!
+//! `--series=N` replaces the Mastodon mix by N distinct lines, each its own series under
+//! the Mastodon mapping (a controller named `Bench<i>Controller`): counters, or timers
+//! (summaries) with `--series-type=ms`. With `--lines=N` every series is created once, which
+//! is how `scripts/bench-exporter.sh` measures resident memory per series.
 
 mod mastodon;
 
@@ -38,6 +43,8 @@ struct Options {
     max_seconds: u64,
     seed: u64,
     pool: usize,
+    series: usize,
+    series_timers: bool,
 }
 
 fn parse(args: impl Iterator<Item = String>) -> Result<Options, String> {
@@ -51,6 +58,8 @@ fn parse(args: impl Iterator<Item = String>) -> Result<Options, String> {
         max_seconds: 60,
         seed: 1,
         pool: 50_000,
+        series: 0,
+        series_timers: false,
     };
     for arg in args {
         let (key, value) = arg
@@ -81,6 +90,14 @@ fn parse(args: impl Iterator<Item = String>) -> Result<Options, String> {
             "--max-seconds" => options.max_seconds = number()?,
             "--seed" => options.seed = number()?,
             "--pool" => options.pool = number()?.clamp(100, 1_000_000) as usize,
+            "--series" => options.series = number()?.min(10_000_000) as usize,
+            "--series-type" => {
+                options.series_timers = match value {
+                    "c" => false,
+                    "ms" => true,
+                    _ => return Err(format!("--series-type: c or ms, got {value:?}")),
+                }
+            }
             _ => return Err(format!("unknown flag {key}")),
         }
     }
@@ -115,7 +132,11 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let lines = mastodon::lines(options.seed, options.pool);
+    let lines = if options.series > 0 {
+        mastodon::distinct_series(options.series, options.series_timers)
+    } else {
+        mastodon::lines(options.seed, options.pool)
+    };
     // Whole datagrams (or TCP chunks) of `lines_per_datagram` lines each.
     let payloads: Vec<Vec<u8>> = lines
         .chunks(options.lines_per_datagram)

@@ -212,9 +212,42 @@ pub fn lines(seed: u64, count: usize) -> Vec<String> {
     out
 }
 
+/// `count` lines, each its own series under the Mastodon mapping: the status counter of a
+/// controller `Bench<i>Controller`, or with `timers` its request duration (a summary).
+pub fn distinct_series(count: usize, timers: bool) -> Vec<String> {
+    (0..count)
+        .map(|i| {
+            if timers {
+                format!(
+                    "{NS}.web.Bench{i}Controller.index.json.total_duration:{}|ms",
+                    1 + i % 300
+                )
+            } else {
+                format!("{NS}.web.Bench{i}Controller.index.json.status.200:1|c")
+            }
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn distinct_series_lines_are_distinct_and_well_formed() {
+        for timers in [false, true] {
+            let lines = distinct_series(1000, timers);
+            let names: std::collections::HashSet<&str> =
+                lines.iter().map(|l| l.split(':').next().unwrap()).collect();
+            assert_eq!(names.len(), 1000);
+            let kind = if timers { "|ms" } else { "|c" };
+            assert!(
+                lines
+                    .iter()
+                    .all(|l| l.starts_with("Mastodon.production.web.Bench") && l.ends_with(kind))
+            );
+        }
+    }
 
     #[test]
     fn every_pattern_appears_and_lines_are_well_formed() {

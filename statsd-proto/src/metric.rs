@@ -1877,6 +1877,14 @@ mod summary_tests {
             let text = String::from_utf8_lossy(line);
             assert!(!check(Parser::new(), line), "{text}");
         }
+        // Packed values ending past byte 255 of the values (their ends are searched).
+        for n in [14, 15, 16, 17, 40] {
+            let values = vec!["12345678901.2345"; n].join(":");
+            for line in [format!("p:{values}|d"), format!("p:{values}:7|ms|#k:v")] {
+                assert!(check(Parser::new(), line.as_bytes()), "{line}");
+                assert!(check(Parser::dogstatsd(), line.as_bytes()), "{line}");
+            }
+        }
         // Strict DogStatsD mode: a zero timestamp and set members are line errors or text.
         assert!(check(Parser::new(), b"c:1|c|T0"));
         assert!(!check(Parser::dogstatsd(), b"c:1|c|T0"));

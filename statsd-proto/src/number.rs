@@ -69,6 +69,17 @@ pub(crate) fn parse_f64_prefix(text: &[u8]) -> (usize, Option<f64>) {
 pub(crate) fn parse_u64_prefix(text: &[u8]) -> (usize, Option<u64>) {
     let mut n: u64 = 0;
     let mut end = 0;
+    // Eight digits at a time while they last (Unix timestamps have ten).
+    while let Some(chunk) = text.get(end..end + 8) {
+        let w = u64::from_le_bytes(chunk.try_into().unwrap_or_default());
+        if !eight_digits(w) {
+            break;
+        }
+        n = n
+            .wrapping_mul(100_000_000)
+            .wrapping_add(eight_digits_value(w));
+        end += 8;
+    }
     while let Some(&b) = text.get(end) {
         let d = b.wrapping_sub(b'0');
         if d >= 10 {
@@ -78,6 +89,26 @@ pub(crate) fn parse_u64_prefix(text: &[u8]) -> (usize, Option<u64>) {
         end += 1;
     }
     (end, (1..=19).contains(&end).then_some(n))
+}
+
+/// True when all 8 bytes of `w` are ASCII digits: each high nibble is 3, also after
+/// adding 6 (a lane that carries into the next fails its own test first).
+#[inline(always)]
+fn eight_digits(w: u64) -> bool {
+    const HIGH_NIBBLES: u64 = 0xF0F0_F0F0_F0F0_F0F0;
+    (w & HIGH_NIBBLES) | ((w.wrapping_add(0x0606_0606_0606_0606) & HIGH_NIBBLES) >> 4)
+        == 0x3333_3333_3333_3333
+}
+
+/// The number 8 ASCII digits spell (first digit in the lowest byte), in three
+/// multiplications: pairs, then quads, then the whole.
+#[inline(always)]
+fn eight_digits_value(w: u64) -> u64 {
+    let v = w.wrapping_sub(0x3030_3030_3030_3030);
+    let v = v.wrapping_mul(10).wrapping_add(v >> 8);
+    let low = (v & 0x0000_00FF_0000_00FF).wrapping_mul(100 + (1_000_000 << 32));
+    let high = ((v >> 16) & 0x0000_00FF_0000_00FF).wrapping_mul(1 + (10_000 << 32));
+    low.wrapping_add(high) >> 32
 }
 
 #[cold]
@@ -243,6 +274,45 @@ mod tests {
             ("18446744073709551615", (20, None)),
         ] {
             assert_eq!(parse_u64_prefix(text.as_bytes()), expected, "{text}");
+        }
+    }
+
+    #[test]
+    fn eight_digits_at_once() {
+        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+        for _ in 0..20_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let digits = format!("{:08}", x % 100_000_000);
+            let w = u64::from_le_bytes(digits.as_bytes().try_into().unwrap());
+            assert!(eight_digits(w), "{digits}");
+            assert_eq!(eight_digits_value(w), x % 100_000_000, "{digits}");
+            // Any other byte in any lane fails the test.
+            let lane = (x >> 40) as usize % 8;
+            let byte = (x >> 48) as u8;
+            if !byte.is_ascii_digit() {
+                let mut bytes = digits.into_bytes();
+                bytes[lane] = byte;
+                assert!(!eight_digits(u64::from_le_bytes(bytes.try_into().unwrap())));
+            }
+        }
+        for b in 0..=255u8 {
+            for lane in 0..8 {
+                let mut bytes = *b"12345678";
+                bytes[lane] = b;
+                assert_eq!(eight_digits(u64::from_le_bytes(bytes)), b.is_ascii_digit());
+            }
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn u64_prefix_like_a_loop(text in "[0-9]{0,24}[|x:]?[0-9]{0,3}") {
+            let bytes = text.as_bytes();
+            let end = bytes.iter().position(|b| !b.is_ascii_digit()).unwrap_or(bytes.len());
+            let expected = if (1..=19).contains(&end) { text[..end].parse::<u64>().ok() } else { None };
+            proptest::prop_assert_eq!(parse_u64_prefix(bytes), (end, expected));
         }
     }
 

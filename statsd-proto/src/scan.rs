@@ -116,6 +116,27 @@ pub(crate) fn split_item(s: &[u8], sep: u8) -> (usize, Option<usize>, bool) {
     (s.len(), key_end, false)
 }
 
+/// Position of the first `a` in `s` (or `s.len()`), and the OR of the bytes before
+/// it: its high bits show a non-ASCII byte. One pass for a field that must be ASCII.
+#[inline(always)]
+pub(crate) fn find_or_end_with_bits(s: &[u8], a: u8) -> (usize, u64) {
+    let pattern = splat(a);
+    let mut bits = 0;
+    let mut i = 0;
+    while i < s.len() {
+        let w = load(s, i);
+        let m = eq(w, pattern);
+        if m != 0 {
+            // The lowest flagged lane is exact; only the bytes below it count.
+            let lane = first(m);
+            return (i + lane, bits | (w & ((1u64 << (8 * lane)) - 1)));
+        }
+        bits |= w;
+        i += 8;
+    }
+    (s.len(), bits)
+}
+
 /// Position of the first `a` in `s`.
 #[inline(always)]
 pub(crate) fn find(s: &[u8], a: u8) -> Option<usize> {
@@ -141,6 +162,20 @@ mod tests {
         }
         assert_eq!(find2(b"aaaa:aaaa,", b',', b':'), Some(4));
         assert_eq!(find2(b"", b',', b':'), None);
+    }
+
+    #[test]
+    fn find_with_bits_like_a_loop() {
+        let hay = b"ci-3a88cafe|T17\xc3\xa9|x|abcdefghijklmnop\xff|";
+        for start in 0..hay.len() {
+            for end in start..=hay.len() {
+                let s = &hay[start..end];
+                let at = s.iter().position(|&b| b == b'|').unwrap_or(s.len());
+                let (found, bits) = find_or_end_with_bits(s, b'|');
+                assert_eq!(found, at);
+                assert_eq!(bits & HIGH == 0, s[..at].is_ascii(), "{start} {end}");
+            }
+        }
     }
 
     #[test]

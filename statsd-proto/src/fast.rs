@@ -269,9 +269,14 @@ impl<'a> Fast<'a> {
 
     #[inline(always)]
     pub(crate) fn samples(&self) -> FastSamples<'_, 'a> {
+        let start = self.name_end as usize + 1;
         FastSamples {
             metric: self,
-            pos: self.name_end as usize + 1,
+            values: self
+                .line
+                .get(start..self.values_end as usize)
+                .unwrap_or_default(),
+            pos: 0,
             k: 0,
         }
     }
@@ -281,7 +286,9 @@ impl<'a> Fast<'a> {
 #[derive(Clone, Debug)]
 pub(crate) struct FastSamples<'m, 'a> {
     metric: &'m Fast<'a>,
-    /// Start of the next value in the line.
+    /// The values (`1:2.5:3`).
+    values: &'a [u8],
+    /// Start of the next value in `values`.
     pos: usize,
     k: u32,
 }
@@ -297,15 +304,13 @@ impl<'a> Iterator for FastSamples<'_, 'a> {
         }
         let k = self.k as usize;
         self.k += 1;
-        let values = m.line.get(..m.values_end as usize).unwrap_or_default();
-        let start = self.pos;
-        let rest = values.get(start..).unwrap_or_default();
+        let rest = self.values.get(self.pos..).unwrap_or_default();
         let end = if m.count == 1 {
             rest.len()
         } else {
             find(rest, b':').unwrap_or(rest.len())
         };
-        self.pos = start + end + 1;
+        self.pos += end + 1;
         let raw = &rest[..end];
         let value = match m.parsed.get(k) {
             Some(&bits) => f64::from_bits(bits),

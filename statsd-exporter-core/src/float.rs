@@ -22,28 +22,79 @@ pub(crate) fn write_go_float(out: &mut Vec<u8>, v: f64) {
     } else if v.fract() == 0.0 && v.abs() < 1e6 {
         // Integers below 10^6 print as plain digits in Go's `%g` too; most counters and
         // counts are such integers, and this skips the float formatting machinery.
-        write_integer(out, v as i64);
-    } else {
+        if v < 0.0 {
+            out.push(b'-');
+        }
+        write_integer(out, v.abs() as u64);
+    } else if !write_short_decimal(out, v) {
         write_shortest_g(out, v);
     }
 }
 
-fn write_integer(out: &mut Vec<u8>, n: i64) {
-    if n < 0 {
-        out.push(b'-');
-    }
+/// Writes `n` in decimal.
+pub(crate) fn write_integer(out: &mut Vec<u8>, n: u64) {
     let mut digits = [0u8; 20];
+    let at = put_digits(&mut digits, n);
+    out.extend_from_slice(&digits[at..]);
+}
+
+/// Writes `n`'s digits at the end of `digits`; returns where they start.
+fn put_digits(digits: &mut [u8; 20], mut n: u64) -> usize {
     let mut at = digits.len();
-    let mut rest = n.unsigned_abs();
     loop {
         at -= 1;
-        digits[at] = b'0' + (rest % 10) as u8;
-        rest /= 10;
-        if rest == 0 {
-            break;
+        digits[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            return at;
         }
     }
-    out.extend_from_slice(&digits[at..]);
+}
+
+/// Powers of ten that `f64` holds exactly.
+const POW10: [f64; 16] = [
+    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+];
+
+/// Writes `v` in the fixed notation of Go's `%g` when `1e-4 <= |v| < 1e6` and `v` is
+/// `m / 10^k` for an integer `m` below 10^15, without the `{:e}` round trip (sums of
+/// observations, gauges and bucket bounds are mostly such values). Returns `false`, having
+/// written nothing, for other values.
+///
+/// Why this is the shortest representation: `m` and `10^k` are exact in `f64` and IEEE
+/// division rounds correctly, so `m / 10^k == v` means the decimal `m·10^-k` parses to `v`.
+/// Decimals of at most 15 significant digits map to distinct doubles (`DBL_DIG`), so the
+/// smallest such `k` gives the only candidate with that few digits: the shortest one.
+/// `round(|v|·10^k)` finds it: the product is off by at most 1/8 below 10^15, and the
+/// candidate lies within 0.12 of the exact product.
+fn write_short_decimal(out: &mut Vec<u8>, v: f64) -> bool {
+    let a = v.abs();
+    if !(1e-4..1e6).contains(&a) {
+        return false;
+    }
+    for (k, &scale) in POW10.iter().enumerate().skip(1) {
+        let scaled = a * scale;
+        if scaled >= 1e15 {
+            return false;
+        }
+        let m = scaled.round();
+        if m / scale != a {
+            continue;
+        }
+        let m = m as u64;
+        let unit = 10u64.pow(k as u32);
+        if v < 0.0 {
+            out.push(b'-');
+        }
+        write_integer(out, m / unit);
+        out.push(b'.');
+        let mut digits = [0u8; 20];
+        let at = put_digits(&mut digits, m % unit + unit);
+        // `m % unit + unit` is `1` followed by the k fraction digits, zero-padded.
+        out.extend_from_slice(&digits[at + 1..]);
+        return true;
+    }
+    false
 }
 
 /// Writes `v` the way client_golang's OpenMetrics encoder does: like [`write_go_float`], but
@@ -171,6 +222,62 @@ mod tests {
         ];
         for (v, want) in table {
             assert_eq!(go(*v), *want, "formatting {v:?}");
+        }
+    }
+
+    fn slow(v: f64) -> String {
+        let mut out = Vec::new();
+        write_shortest_g(&mut out, v);
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn short_decimals_match_the_general_formatter() {
+        // Values of the fast path's shape (m / 10^k, sums of such), values near its limits
+        // and arbitrary bit patterns: every one must print as the `{:e}`-based formatter
+        // prints it, or be left to it.
+        let mut values = vec![
+            1e-4,
+            0.000123,
+            0.0001000000000001,
+            999999.5,
+            999999.9999999999,
+            0.1 + 0.2,
+            0.3,
+            2.675,
+            1.005,
+            0.07,
+            123456.789012,
+            9.999999999999999e-5,
+            5.5,
+            0.25,
+            0.005,
+        ];
+        let mut state = 0x2545_f491_4f6c_dd1du64;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        for _ in 0..200_000 {
+            let k = (next() % 16) as i32;
+            let m = (next() % 1_000_000_000_000_000) as f64;
+            values.push(m / 10f64.powi(k));
+            values.push((next() % 100_000) as f64 * 0.001 + (next() % 1000) as f64 * 0.25);
+            values.push(f64::from_bits(next()));
+            values.push(f64::from_bits(0x3f1a_0000_0000_0000 + next() % (1 << 50)));
+        }
+        for v in values {
+            if !v.is_finite() || v == 0.0 || (v.fract() == 0.0 && v.abs() < 1e6) {
+                continue;
+            }
+            for v in [v, -v] {
+                let mut out = Vec::new();
+                if write_short_decimal(&mut out, v) {
+                    assert_eq!(String::from_utf8(out).unwrap(), slow(v), "{v:e}");
+                }
+            }
         }
     }
 

@@ -4,8 +4,8 @@ use std::path::PathBuf;
 use std::process::Command;
 
 use statsd_exporter_core::{
-    Event, Format, HistogramOptions, Label, Observer, PrometheusSink, Quantile, Sink,
-    SummaryOptions, Value,
+    Event, Format, HistogramOptions, Label, Observer, PrometheusOptions, PrometheusSink, Quantile,
+    Sink, SummaryOptions, Value,
 };
 
 use crate::support::*;
@@ -176,6 +176,122 @@ fn exposition_is_deterministic() {
     let a = expose(&populated(), Format::Text);
     let b = expose(&populated(), Format::Text);
     assert_eq!(a, b);
+}
+
+/// Counter values by (name, label pairs sorted by name).
+type SeriesTable = std::collections::BTreeMap<(String, Vec<(String, String)>), u64>;
+
+/// The text exposition's user lines as a reference implementation writes them: families
+/// by name, series by label pairs (name, then value, pair by pair; a shorter list first).
+fn reference_lines(series: &SeriesTable) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut family = "";
+    for ((name, labels), value) in series {
+        if name != family {
+            family = name;
+            lines.push(format!("# HELP {name} {HELP}"));
+            lines.push(format!("# TYPE {name} counter"));
+        }
+        let rendered: Vec<String> = labels
+            .iter()
+            .map(|(n, v)| {
+                let v = v
+                    .replace('\\', "\\\\")
+                    .replace('"', "\\\"")
+                    .replace('\n', "\\n");
+                format!("{n}=\"{v}\"")
+            })
+            .collect();
+        if rendered.is_empty() {
+            lines.push(format!("{name} {value}"));
+        } else {
+            lines.push(format!("{name}{{{}}} {value}", rendered.join(",")));
+        }
+    }
+    lines
+}
+
+#[test]
+fn series_order_matches_a_reference_sort_through_expiry_and_reuse() {
+    // Label values that stress the sort key: shared prefixes longer than 8 bytes, NUL,
+    // bytes that escape, prefixes of each other, non-ASCII; label sets of 0 to 3 pairs.
+    // Half of the series expire and new ones take their slots and label-text space.
+    use std::collections::BTreeMap;
+    use std::time::Duration;
+    let values = [
+        "",
+        "a",
+        "a\0",
+        "a\0b",
+        "ab",
+        "aaaaaaaaaaaaaaaa1",
+        "aaaaaaaaaaaaaaaa",
+        "aaaaaaaaaaaaaaab",
+        "x\"y",
+        "back\\slash",
+        "new\nline",
+        "é",
+        "z",
+        "0",
+        "10",
+        "9",
+    ];
+    // One shard, so that the expired series' label text is most of its arena and gets
+    // compacted away.
+    let (sink, clock) = sink_with_clock(PrometheusOptions {
+        shards: 1,
+        ..Default::default()
+    });
+    let mut expected = SeriesTable::new();
+    let mut state = 0x9e37_79b9_7f4a_7c15u64;
+    let mut next = move |n: usize| {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        (state % n as u64) as usize
+    };
+    for round in 0..2 {
+        for i in 0..3000 {
+            let name = ["m_a", "m_b", "m", "m_aa"][next(4)];
+            let mut labels: Vec<(String, String)> = Vec::new();
+            for label in ["code", "instance", "path"] {
+                if next(3) > 0 {
+                    labels.push((label.to_string(), values[next(values.len())].to_string()));
+                }
+            }
+            let ttl = (round == 0 && i % 4 != 0).then_some(Duration::from_secs(10));
+            let pairs: Vec<(&str, &str)> = labels
+                .iter()
+                .map(|(n, v)| (n.as_str(), v.as_str()))
+                .collect();
+            record(&sink, name, &pairs, Value::Counter(1.0), ttl).unwrap();
+            *expected.entry((name.to_string(), labels)).or_default() += 1;
+        }
+        if round == 0 {
+            // Series touched with a TTL go; the others stay (a series recorded both ways
+            // keeps the TTL of its last sample).
+            clock.advance(Duration::from_secs(11));
+            let before = sink.series_count();
+            let expired = sink.expire();
+            assert!(
+                expired * 2 > before,
+                "only {expired} of {before} series expired"
+            );
+        }
+        let _ = expose(&sink, Format::Text);
+        if round == 0 {
+            let live: std::collections::HashSet<String> = user_lines(&sink)
+                .into_iter()
+                .filter(|l| !l.starts_with('#'))
+                .map(|l| l.rsplit_once(' ').unwrap().0.to_string())
+                .collect();
+            expected.retain(|(name, labels), _| {
+                let line = reference_lines(&BTreeMap::from([((name.clone(), labels.clone()), 0)]));
+                live.contains(line[2].rsplit_once(' ').unwrap().0)
+            });
+        }
+    }
+    assert_eq!(user_lines(&sink), reference_lines(&expected));
 }
 
 #[test]

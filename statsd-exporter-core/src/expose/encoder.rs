@@ -1,6 +1,6 @@
 //! The two text formats: Prometheus 0.0.4 and OpenMetrics 1.0.
 
-use crate::float::{write_go_float, write_openmetrics_float};
+use crate::float::{write_go_float, write_integer, write_openmetrics_float};
 
 /// An exposition format.
 ///
@@ -108,30 +108,33 @@ impl Encoder {
     }
 
     /// One sample line: `<family><suffix>{labels[,extra]} value`, with `labels` already
-    /// rendered (`name="value",...`). Counters get `_total` in OpenMetrics.
+    /// rendered (`name="value",...`) and `extra` too (see [`label`](Self::label)). Counters
+    /// get `_total` in OpenMetrics.
+    #[inline]
     pub(crate) fn sample(
         &mut self,
         suffix: &str,
         labels: &[u8],
-        extra: Option<(&str, f64)>,
+        extra: Option<&[u8]>,
         value: Number,
     ) {
+        let extra = extra.unwrap_or_default();
+        // One capacity check for the whole line but the value (at most 24 bytes).
+        self.out
+            .reserve(self.family.len() + suffix.len() + labels.len() + extra.len() + 40);
         self.out.extend_from_slice(self.family.as_bytes());
         self.out.extend_from_slice(suffix.as_bytes());
         if self.is_counter && self.format == Format::OpenMetrics {
             self.out.extend_from_slice(b"_total");
         }
-        if !labels.is_empty() || extra.is_some() {
+        if !labels.is_empty() || !extra.is_empty() {
             self.out.push(b'{');
             self.out.extend_from_slice(labels);
-            if let Some((name, bound)) = extra {
+            if !extra.is_empty() {
                 if !labels.is_empty() {
                     self.out.push(b',');
                 }
-                self.out.extend_from_slice(name.as_bytes());
-                self.out.extend_from_slice(b"=\"");
-                self.float(bound);
-                self.out.push(b'"');
+                self.out.extend_from_slice(extra);
             }
             self.out.push(b'}');
         }
@@ -141,13 +144,24 @@ impl Encoder {
             Number::Count(n) => match self.format {
                 // client_golang's text encoder writes counts as floats (`1e+06`).
                 Format::Text => write_go_float(&mut self.out, n as f64),
-                Format::OpenMetrics => {
-                    use std::io::Write;
-                    let _ = write!(self.out, "{n}");
-                }
+                Format::OpenMetrics => write_integer(&mut self.out, n),
             },
         }
         self.out.push(b'\n');
+    }
+
+    /// `name="value"` for a bucket bound or quantile, with `value` written as this format
+    /// writes floats.
+    pub(crate) fn label(&self, name: &str, value: f64) -> Vec<u8> {
+        let mut out = Vec::with_capacity(name.len() + 26);
+        out.extend_from_slice(name.as_bytes());
+        out.extend_from_slice(b"=\"");
+        match self.format {
+            Format::Text => write_go_float(&mut out, value),
+            Format::OpenMetrics => write_openmetrics_float(&mut out, value),
+        }
+        out.push(b'"');
+        out
     }
 
     fn float(&mut self, v: f64) {

@@ -1,48 +1,99 @@
 //! A series' labels as bytes, built once when the series is created so that a scrape only
-//! copies them: the rendered exposition block and an order-preserving sort key.
+//! copies them: the rendered exposition block and an order-preserving sort key, kept per
+//! shard in one arena.
 
 /// Byte that ends each string of a sort key (after escaping, see [`push_key_string`]).
 const KEY_END: [u8; 2] = [0x00, 0x01];
 /// How a NUL byte inside a label value is written in a sort key.
 const KEY_NUL: [u8; 2] = [0x00, 0xFF];
 
-/// A series' labels in the two byte forms a scrape needs, in one allocation:
-/// `key ++ rendered`.
-#[derive(Debug)]
+/// Where a series' labels sit in its shard's label arena ([`LabelArena`]), in the two byte
+/// forms a scrape needs, one after the other: the sort key, then the rendered block.
+#[derive(Debug, Clone, Copy)]
 pub(crate) struct LabelText {
-    bytes: Box<[u8]>,
+    at: usize,
     key_len: u32,
+    rendered_len: u32,
 }
 
 impl LabelText {
-    /// Builds both forms from labels sorted by name.
-    pub(crate) fn new<'a>(labels: impl Iterator<Item = (&'a str, &'a str)> + Clone) -> Self {
-        let mut bytes = Vec::new();
+    /// Where the key starts in the arena.
+    pub(crate) fn at(&self) -> usize {
+        self.at
+    }
+
+    pub(crate) fn key_len(&self) -> usize {
+        self.key_len as usize
+    }
+
+    pub(crate) fn rendered_len(&self) -> usize {
+        self.rendered_len as usize
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.key_len() + self.rendered_len()
+    }
+}
+
+/// The label texts of one shard's series, back to back, so that a scrape copies them with
+/// one `memcpy` instead of chasing a pointer per series. Removed series leave garbage,
+/// compacted away once it is half of the arena (amortised O(1) per removal).
+#[derive(Debug, Default)]
+pub(crate) struct LabelArena {
+    bytes: Vec<u8>,
+    garbage: usize,
+}
+
+impl LabelArena {
+    /// Appends both forms of labels sorted by name.
+    pub(crate) fn push<'a>(
+        &mut self,
+        labels: impl Iterator<Item = (&'a str, &'a str)> + Clone,
+    ) -> LabelText {
+        let at = self.bytes.len();
         for (name, value) in labels.clone() {
-            push_key_string(&mut bytes, name);
-            push_key_string(&mut bytes, value);
+            push_key_string(&mut self.bytes, name);
+            push_key_string(&mut self.bytes, value);
         }
-        let key_len = bytes.len() as u32;
-        render_labels(&mut bytes, labels);
+        let key_len = self.bytes.len() - at;
+        render_labels(&mut self.bytes, labels);
         LabelText {
-            bytes: bytes.into_boxed_slice(),
-            key_len,
+            at,
+            key_len: key_len as u32,
+            rendered_len: (self.bytes.len() - at - key_len) as u32,
         }
     }
 
-    /// Bytes whose lexicographic order is the exposition order of label sets: pair by
-    /// pair, name then value, a shorter list first when one is a prefix of the other.
-    pub(crate) fn key(&self) -> &[u8] {
-        &self.bytes[..self.key_len as usize]
+    /// Marks a series' text as garbage; returns whether the arena should be compacted.
+    pub(crate) fn release(&mut self, text: LabelText) -> bool {
+        self.garbage += text.len();
+        self.garbage >= 4096 && self.garbage * 2 >= self.bytes.len()
     }
 
-    /// `name="value",...` with exposition escaping, without braces.
-    pub(crate) fn rendered(&self) -> &[u8] {
-        &self.bytes[self.key_len as usize..]
+    /// Rewrites the arena with only the texts `live` yields, updating them in place.
+    pub(crate) fn compact<'t>(&mut self, live: impl Iterator<Item = &'t mut LabelText>) {
+        let mut bytes = Vec::with_capacity(self.bytes.len() - self.garbage);
+        for text in live {
+            let at = bytes.len();
+            bytes.extend_from_slice(&self.bytes[text.at..text.at + text.len()]);
+            text.at = at;
+        }
+        self.bytes = bytes;
+        self.garbage = 0;
+    }
+
+    /// Every text, live or garbage: what a scrape copies.
+    pub(crate) fn bytes(&self) -> &[u8] {
+        &self.bytes
+    }
+
+    #[cfg(test)]
+    fn key(&self, text: LabelText) -> &[u8] {
+        &self.bytes[text.at..text.at + text.key_len()]
     }
 
     pub(crate) fn heap_bytes(&self) -> usize {
-        self.bytes.len()
+        self.bytes.capacity()
     }
 }
 
@@ -117,18 +168,47 @@ mod tests {
                 }
             }
         }
-        for a in &sets {
-            let ka = LabelText::new(a.iter().copied());
-            for b in &sets {
-                let kb = LabelText::new(b.iter().copied());
-                assert_eq!(ka.key().cmp(kb.key()), pairs_cmp(a, b), "{a:?} vs {b:?}");
+        let mut arena = LabelArena::default();
+        let texts: Vec<LabelText> = sets.iter().map(|s| arena.push(s.iter().copied())).collect();
+        for (a, ka) in sets.iter().zip(&texts) {
+            for (b, kb) in sets.iter().zip(&texts) {
+                let order = arena.key(*ka).cmp(arena.key(*kb));
+                assert_eq!(order, pairs_cmp(a, b), "{a:?} vs {b:?}");
             }
         }
     }
 
     #[test]
     fn rendered_block_escapes_values() {
-        let t = LabelText::new([("a", "x\"y\\z\nw"), ("b", "plain")].into_iter());
-        assert_eq!(t.rendered(), br#"a="x\"y\\z\nw",b="plain""#);
+        let mut arena = LabelArena::default();
+        arena.push([("z", "first")].into_iter());
+        let t = arena.push([("a", "x\"y\\z\nw"), ("b", "plain")].into_iter());
+        let rendered = &arena.bytes()[t.at() + t.key_len()..t.at() + t.len()];
+        assert_eq!(rendered, br#"a="x\"y\\z\nw",b="plain""#);
+    }
+
+    #[test]
+    fn compaction_keeps_live_texts() {
+        let mut arena = LabelArena::default();
+        let mut texts: Vec<(String, LabelText)> = (0..2000)
+            .map(|i| {
+                let value = format!("value-{i}");
+                let text = arena.push([("name", value.as_str())].into_iter());
+                (value, text)
+            })
+            .collect();
+        let mut compact = false;
+        for (_, text) in texts.drain(..1500) {
+            compact |= arena.release(text);
+        }
+        assert!(compact);
+        arena.compact(texts.iter_mut().map(|(_, t)| t));
+        assert!(arena.bytes().len() < 500 * 40);
+        for (value, text) in &texts {
+            let mut expected = Vec::new();
+            render_labels(&mut expected, [("name", value.as_str())].into_iter());
+            let rendered = &arena.bytes()[text.at() + text.key_len()..text.at() + text.len()];
+            assert_eq!(rendered, &expected[..]);
+        }
     }
 }

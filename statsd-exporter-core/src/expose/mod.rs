@@ -11,8 +11,8 @@ use std::sync::Arc;
 
 pub use encoder::Format;
 use encoder::{Encoder, Number, TypeName};
-pub(crate) use label_text::LabelText;
 use label_text::render_labels;
+pub(crate) use label_text::{LabelArena, LabelText};
 pub use visit::SampleRef;
 
 use crate::PrometheusSink;
@@ -24,29 +24,236 @@ use crate::store::shard::SeriesValue;
 /// Bytes buffered before they are handed to the writer.
 const FLUSH_AT: usize = 1 << 16;
 
-enum Snapshot {
-    Scalar(f64),
-    Summary { count: u64, sum: f64, at: usize },
-    Histogram { count: u64, sum: f64, at: usize },
-}
-
+/// A series as copied out under its shard lock.
+#[derive(Clone, Copy)]
 struct SeriesSnapshot {
-    family: Arc<Family>,
-    /// Where the series' [`LabelText`] bytes start in the scrape's label arena, where its
-    /// sort key ends, and where the rendered labels end.
+    /// Where the series' [`LabelText`] bytes (sort key, then rendered labels) start in the
+    /// scrape's label arena.
     at: usize,
-    key_end: usize,
-    end: usize,
-    value: Snapshot,
+    key_len: u32,
+    rendered_len: u32,
+    /// Index of the series' family in the scrape's family table.
+    family: u32,
+    /// Where its quantile values (summary) or bucket counts (histogram) start.
+    values_at: u32,
+    /// The counter or gauge value, or the observations' sum.
+    value: f64,
+    /// Observations (summaries and histograms).
+    count: u64,
 }
 
 impl SeriesSnapshot {
     fn key<'a>(&self, arena: &'a [u8]) -> &'a [u8] {
-        &arena[self.at..self.key_end]
+        &arena[self.at..self.at + self.key_len as usize]
     }
 
     fn rendered<'a>(&self, arena: &'a [u8]) -> &'a [u8] {
-        &arena[self.key_end..self.end]
+        let start = self.at + self.key_len as usize;
+        &arena[start..start + self.rendered_len as usize]
+    }
+}
+
+/// A family seen during a scrape, with what sorting its series needs.
+struct ScrapeFamily {
+    family: Arc<Family>,
+    /// The sort key of its first series (arena range), and how many leading bytes every
+    /// key of the family shares with it.
+    first_key: std::ops::Range<usize>,
+    shared: usize,
+}
+
+/// Numbers the families met during a scrape: a small direct-mapped cache on the family's
+/// address in front of a map, because most stores have few families and every series
+/// asks.
+struct FamilyIndex {
+    cache: [(usize, u32); 256],
+    map: HashMap<usize, u32, BuildHasherDefault<PointerHasher>>,
+}
+
+impl Default for FamilyIndex {
+    fn default() -> Self {
+        FamilyIndex {
+            cache: [(0, 0); 256],
+            map: HashMap::default(),
+        }
+    }
+}
+
+impl FamilyIndex {
+    /// The family's index in `families`, adding it (with `first_key`) if it is new.
+    #[inline]
+    fn get(
+        &mut self,
+        family: &Arc<Family>,
+        families: &mut Vec<ScrapeFamily>,
+        first_key: std::ops::Range<usize>,
+    ) -> u32 {
+        let pointer = Arc::as_ptr(family) as usize;
+        // Families are heap blocks of more than 64 bytes: the bits above 6 tell them apart.
+        let slot = (pointer >> 6) & 255;
+        if self.cache[slot].0 == pointer {
+            return self.cache[slot].1;
+        }
+        let next = families.len() as u32;
+        let index = *self.map.entry(pointer).or_insert(next);
+        if index == next {
+            families.push(ScrapeFamily {
+                family: family.clone(),
+                shared: first_key.len(),
+                first_key,
+            });
+        }
+        self.cache[slot] = (pointer, index);
+        index
+    }
+}
+
+/// Everything a scrape copies out of the shards.
+#[derive(Default)]
+struct Scrape {
+    series: Vec<SeriesSnapshot>,
+    families: Vec<ScrapeFamily>,
+    /// Every series' sort key and rendered labels.
+    arena: Vec<u8>,
+    quantiles: Vec<f64>,
+    buckets: Vec<u64>,
+}
+
+impl Scrape {
+    /// Copies every series out of the store, one shard lock at a time.
+    fn collect(sink: &PrometheusSink) -> Scrape {
+        let now = sink.now_for_scrape();
+        let mut scrape = Scrape::default();
+        // Reserve once: growing these buffers shard by shard would copy them again and again.
+        let (series, bytes) = sink.shards().iter().fold((0, 0), |(series, bytes), shard| {
+            let shard = lock(shard);
+            (series + shard.live(), bytes + shard.label_bytes().len())
+        });
+        scrape.series.reserve(series + series / 8);
+        scrape.arena.reserve(bytes + bytes / 8);
+        let mut families = FamilyIndex::default();
+        for shard in sink.shards() {
+            let mut shard = lock(shard);
+            let base = scrape.arena.len();
+            scrape.arena.extend_from_slice(shard.label_bytes());
+            let mut scratch = std::mem::take(&mut shard.scratch);
+            for s in shard.series_mut() {
+                let (value, count, values_at) = match (&mut s.value, &s.family.kind) {
+                    (SeriesValue::Counter(v), FamilyKind::Counter)
+                    | (SeriesValue::Gauge(v), FamilyKind::Gauge) => (*v, 0, 0),
+                    (SeriesValue::Summary(state), FamilyKind::Summary(config)) => {
+                        let at = scrape.quantiles.len();
+                        let (count, sum) =
+                            state.snapshot(config, now, &mut scrape.quantiles, &mut scratch);
+                        (sum, count, at)
+                    }
+                    (SeriesValue::Histogram(state), FamilyKind::Histogram(_)) => {
+                        let at = scrape.buckets.len();
+                        let (count, sum) = state.snapshot(&mut scrape.buckets);
+                        (sum, count, at)
+                    }
+                    // A series' value always matches its family's kind.
+                    _ => continue,
+                };
+                let at = base + s.text.at();
+                let key = at..at + s.text.key_len();
+                let family = families.get(&s.family, &mut scrape.families, key.clone());
+                let entry = &mut scrape.families[family as usize];
+                let first = &scrape.arena[entry.first_key.clone()];
+                entry.shared = common_prefix(first, &scrape.arena[key], entry.shared);
+                scrape.series.push(SeriesSnapshot {
+                    at,
+                    key_len: s.text.key_len() as u32,
+                    rendered_len: s.text.rendered_len() as u32,
+                    family,
+                    values_at: values_at as u32,
+                    value,
+                    count,
+                });
+            }
+            shard.scratch = scratch;
+        }
+        scrape
+    }
+
+    /// Family indexes in name order (families of one name, possible when a name released by
+    /// TTL comes back during the scrape, in the order they were met) and the series in
+    /// exposition order: by family, then label pairs.
+    ///
+    /// One integer sort does most of the work: each series is keyed by its family's rank,
+    /// the 8 bytes of its label sort key after the prefix all keys of its family share, and
+    /// its index. Series whose rank and 8 bytes tie are then ordered by the rest of their
+    /// keys.
+    fn order(&self) -> (Vec<u32>, Vec<u32>) {
+        let mut by_name: Vec<u32> = (0..self.families.len() as u32).collect();
+        by_name.sort_by(|a, b| {
+            let (a, b) = (&self.families[*a as usize], &self.families[*b as usize]);
+            a.family.name.cmp(&b.family.name)
+        });
+        let mut rank = vec![0u32; self.families.len()];
+        for (r, &f) in by_name.iter().enumerate() {
+            rank[f as usize] = r as u32;
+        }
+        let mut keys: Vec<u128> = self
+            .series
+            .iter()
+            .enumerate()
+            .map(|(i, s)| {
+                let shared = self.families[s.family as usize].shared;
+                let prefix = key_prefix(s.key(&self.arena), shared);
+                (u128::from(rank[s.family as usize]) << 96) | (u128::from(prefix) << 32) | i as u128
+            })
+            .collect();
+        keys.sort_unstable();
+        let mut start = 0;
+        while start < keys.len() {
+            let tie = keys[start] >> 32;
+            let end = keys[start..]
+                .iter()
+                .position(|k| k >> 32 != tie)
+                .map_or(keys.len(), |n| start + n);
+            if end - start > 1 {
+                let shared = {
+                    let s = &self.series[keys[start] as u32 as usize];
+                    self.families[s.family as usize].shared
+                };
+                keys[start..end].sort_unstable_by(|a, b| {
+                    let x = &self.series[*a as u32 as usize].key(&self.arena)[shared..];
+                    let y = &self.series[*b as u32 as usize].key(&self.arena)[shared..];
+                    x.cmp(y)
+                });
+            }
+            start = end;
+        }
+        (by_name, keys.into_iter().map(|k| k as u32).collect())
+    }
+}
+
+impl Scrape {
+    /// The series in `order`, with their rendered labels copied next to each other in that
+    /// order (sort keys left behind), so that the writing pass reads memory front to back.
+    /// The random reads happen here instead, in a tight loop whose cache misses overlap;
+    /// spread over the much longer loop that formats lines, they would not.
+    fn into_sorted(self, order: &[u32]) -> Scrape {
+        let mut arena = Vec::with_capacity(self.arena.len());
+        let series = order
+            .iter()
+            .map(|&i| {
+                let s = &self.series[i as usize];
+                let at = arena.len();
+                arena.extend_from_slice(s.rendered(&self.arena));
+                SeriesSnapshot {
+                    at,
+                    key_len: 0,
+                    ..*s
+                }
+            })
+            .collect();
+        Scrape {
+            series,
+            arena,
+            ..self
+        }
     }
 }
 
@@ -62,76 +269,38 @@ impl PrometheusSink {
     ///
     /// Returns the writer's error; what was written before it stays written.
     pub fn expose_metrics(&self, writer: &mut impl io::Write, format: Format) -> io::Result<()> {
-        let now = self.now_for_scrape();
-        let mut series = Vec::new();
-        let mut quantiles: Vec<f64> = Vec::new();
-        let mut buckets: Vec<u64> = Vec::new();
-        // Every series' sort key and rendered labels, copied out under the shard lock.
-        let mut arena: Vec<u8> = Vec::new();
-        for shard in self.shards() {
-            let mut shard = lock(shard);
-            let mut scratch = std::mem::take(&mut shard.scratch);
-            for s in shard.series_mut() {
-                let value = match (&mut s.value, &s.family.kind) {
-                    (SeriesValue::Counter(v) | SeriesValue::Gauge(v), _) => Snapshot::Scalar(*v),
-                    (SeriesValue::Summary(state), FamilyKind::Summary(config)) => {
-                        let at = quantiles.len();
-                        let (count, sum) =
-                            state.snapshot(config, now, &mut quantiles, &mut scratch);
-                        Snapshot::Summary { count, sum, at }
-                    }
-                    (SeriesValue::Histogram(state), _) => {
-                        let at = buckets.len();
-                        let (count, sum) = state.snapshot(&mut buckets);
-                        Snapshot::Histogram { count, sum, at }
-                    }
-                    // A summary value always belongs to a summary family.
-                    (SeriesValue::Summary(_), _) => continue,
-                };
-                let at = arena.len();
-                arena.extend_from_slice(s.text.key());
-                let key_end = arena.len();
-                arena.extend_from_slice(s.text.rendered());
-                series.push(SeriesSnapshot {
-                    family: s.family.clone(),
-                    at,
-                    key_end,
-                    end: arena.len(),
-                    value,
-                });
-            }
-            shard.scratch = scratch;
-        }
-        let series = sorted_series(&series, &arena);
+        let scrape = Scrape::collect(self);
+        let (by_name, order) = scrape.order();
+        let scrape = scrape.into_sorted(&order);
         let stats = self.stats().families(self.vectors_by_type());
 
         let mut encoder = Encoder::new(format);
         let mut stats = stats.into_iter().peekable();
-        let mut rest = &series[..];
-        while !rest.is_empty() || stats.peek().is_some() {
-            let next_series_name = rest.first().map(|s| &*s.family.name);
-            let stat_first = match (stats.peek(), next_series_name) {
-                (Some(stat), Some(name)) => stat.name < name,
-                (Some(_), None) => true,
-                _ => false,
-            };
-            if stat_first {
-                if let Some(stat) = stats.next() {
-                    write_stat_family(&mut encoder, &stat);
-                }
-            } else {
-                let family = &rest[0].family;
-                let len = rest
-                    .iter()
-                    .position(|s| s.family.name != family.name)
-                    .unwrap_or(rest.len());
-                write_family(&mut encoder, &rest[..len], &quantiles, &buckets, &arena);
-                rest = &rest[len..];
+        let mut rest = &scrape.series[..];
+        let mut written: Option<&str> = None;
+        for &f in &by_name {
+            let family = &scrape.families[f as usize].family;
+            let len = rest
+                .iter()
+                .position(|s| s.family != f)
+                .unwrap_or(rest.len());
+            let (group, next) = rest.split_at(len);
+            rest = next;
+            // A name released by TTL and re-created with another type during this scrape
+            // could put two families under one name: keep only the first one's series.
+            if written == Some(&*family.name) {
+                continue;
             }
-            if encoder.out.len() >= FLUSH_AT {
-                writer.write_all(&encoder.out)?;
-                encoder.out.clear();
+            while let Some(stat) = stats.next_if(|stat| stat.name < &*family.name) {
+                write_stat_family(&mut encoder, &stat);
+                flush_if_full(&mut encoder, writer)?;
             }
+            written = Some(&family.name);
+            write_family(&mut encoder, family, group, &scrape, writer)?;
+        }
+        for stat in stats {
+            write_stat_family(&mut encoder, &stat);
+            flush_if_full(&mut encoder, writer)?;
         }
         encoder.finish();
         writer.write_all(&encoder.out)?;
@@ -139,74 +308,49 @@ impl PrometheusSink {
     }
 }
 
-/// The series in exposition order: by metric name, then label pairs. Series are first
-/// bucketed by metric (a counting sort on each metric's rank by name), then each metric's
-/// series are sorted by their label sort keys: by the 8 bytes after the prefix all keys of
-/// the metric share (one integer comparison), the rest of the key only on a tie.
-fn sorted_series<'s>(series: &'s [SeriesSnapshot], arena: &[u8]) -> Vec<&'s SeriesSnapshot> {
-    let mut ranks: HashMap<usize, usize, BuildHasherDefault<PointerHasher>> = HashMap::default();
-    let mut families: Vec<&Arc<Family>> = Vec::new();
-    for s in series {
-        ranks
-            .entry(Arc::as_ptr(&s.family) as usize)
-            .or_insert_with(|| {
-                families.push(&s.family);
-                0
-            });
+fn flush_if_full(encoder: &mut Encoder, writer: &mut impl io::Write) -> io::Result<()> {
+    if encoder.out.len() >= FLUSH_AT {
+        writer.write_all(&encoder.out)?;
+        encoder.out.clear();
     }
-    families.sort_by(|a, b| a.name.cmp(&b.name));
-    let mut starts = vec![0usize; families.len() + 1];
-    for (rank, family) in families.iter().enumerate() {
-        ranks.insert(Arc::as_ptr(family) as usize, rank);
-    }
-    let rank_of: Vec<usize> = series
-        .iter()
-        .map(|s| ranks[&(Arc::as_ptr(&s.family) as usize)])
-        .collect();
-    for &rank in &rank_of {
-        starts[rank + 1] += 1;
-    }
-    for i in 1..starts.len() {
-        starts[i] += starts[i - 1];
-    }
-    let mut next = starts.clone();
-    let mut ordered: Vec<(u64, usize)> = vec![(0, 0); series.len()];
-    for (index, &rank) in rank_of.iter().enumerate() {
-        ordered[next[rank]] = (0, index);
-        next[rank] += 1;
-    }
-    for window in starts.windows(2) {
-        let group = &mut ordered[window[0]..window[1]];
-        let Some(&(_, first)) = group.first() else {
-            continue;
-        };
-        let first = series[first].key(arena);
-        let shared = group.iter().fold(first.len(), |shared, &(_, i)| {
-            let key = series[i].key(arena);
-            shared.min(first.iter().zip(key).take_while(|(a, b)| a == b).count())
-        });
-        for (prefix, i) in group.iter_mut() {
-            *prefix = key_prefix(series[*i].key(arena), shared);
+    Ok(())
+}
+
+/// How many leading bytes `a` and `b` share, at most `limit`; compares 8 bytes at a time.
+fn common_prefix(a: &[u8], b: &[u8], limit: usize) -> usize {
+    let n = a.len().min(b.len()).min(limit);
+    let (a, b) = (&a[..n], &b[..n]);
+    let mut at = 0;
+    for (x, y) in a.chunks_exact(8).zip(b.chunks_exact(8)) {
+        let diff = read_word(x) ^ read_word(y);
+        if diff != 0 {
+            return at + (diff.trailing_zeros() / 8) as usize;
         }
-        group.sort_unstable_by(|a, b| {
-            a.0.cmp(&b.0).then_with(|| {
-                let x = &series[a.1].key(arena)[shared..];
-                let y = &series[b.1].key(arena)[shared..];
-                x.cmp(y)
-            })
-        });
+        at += 8;
     }
-    ordered.into_iter().map(|(_, i)| &series[i]).collect()
+    at + a[at..]
+        .iter()
+        .zip(&b[at..])
+        .take_while(|(x, y)| x == y)
+        .count()
+}
+
+fn read_word(bytes: &[u8]) -> u64 {
+    let mut word = [0u8; 8];
+    word.copy_from_slice(&bytes[..8]);
+    u64::from_le_bytes(word)
 }
 
 /// The 8 key bytes from `from` as a big-endian integer, zero-padded: a smaller integer
 /// means a smaller key (a key that ends early is a prefix of the other, hence smaller; equal
 /// integers are resolved by comparing the keys).
 fn key_prefix(key: &[u8], from: usize) -> u64 {
-    let mut word = [0u8; 8];
     let rest = key.get(from..).unwrap_or_default();
-    let n = rest.len().min(8);
-    word[..n].copy_from_slice(&rest[..n]);
+    if rest.len() >= 8 {
+        return read_word(rest).swap_bytes();
+    }
+    let mut word = [0u8; 8];
+    word[..rest.len()].copy_from_slice(rest);
     u64::from_be_bytes(word)
 }
 
@@ -247,12 +391,11 @@ fn write_stat_family(encoder: &mut Encoder, family: &StatFamily) {
 
 fn write_family(
     encoder: &mut Encoder,
-    series: &[&SeriesSnapshot],
-    quantiles: &[f64],
-    buckets: &[u64],
-    arena: &[u8],
-) {
-    let family = &series[0].family;
+    family: &Family,
+    series: &[SeriesSnapshot],
+    scrape: &Scrape,
+    writer: &mut impl io::Write,
+) -> io::Result<()> {
     let kind = match family.kind {
         FamilyKind::Counter => TypeName::Counter,
         FamilyKind::Gauge => TypeName::Gauge,
@@ -260,34 +403,47 @@ fn write_family(
         FamilyKind::Histogram(_) => TypeName::Histogram,
     };
     encoder.family(&family.name, &family.help, kind);
-    // A name released by TTL and re-created with another type during this scrape could put
-    // two families under one name: keep only the first one's series.
-    for s in series.iter().filter(|s| Arc::ptr_eq(&s.family, family)) {
-        let labels = s.rendered(arena);
-        match (&s.value, &family.kind) {
-            (Snapshot::Scalar(v), _) => encoder.sample("", labels, None, Number::Float(*v)),
-            (Snapshot::Summary { count, sum, at }, FamilyKind::Summary(config)) => {
-                for (i, q) in config.quantiles.iter().enumerate() {
-                    let value = quantiles.get(at + i).copied().unwrap_or(f64::NAN);
-                    encoder.sample("", labels, Some(("quantile", *q)), Number::Float(value));
-                }
-                encoder.sample("_sum", labels, None, Number::Float(*sum));
-                encoder.sample("_count", labels, None, Number::Count(*count));
+    // `quantile="0.5"` and `le="0.005"`, rendered once per family instead of per sample.
+    let extra: Vec<Vec<u8>> = match &family.kind {
+        FamilyKind::Summary(config) => config
+            .quantiles
+            .iter()
+            .map(|q| encoder.label("quantile", *q))
+            .collect(),
+        FamilyKind::Histogram(config) => config
+            .bounds
+            .iter()
+            .chain([&f64::INFINITY])
+            .map(|bound| encoder.label("le", *bound))
+            .collect(),
+        FamilyKind::Counter | FamilyKind::Gauge => Vec::new(),
+    };
+    for s in series {
+        let labels = s.rendered(&scrape.arena);
+        match &family.kind {
+            FamilyKind::Counter | FamilyKind::Gauge => {
+                encoder.sample("", labels, None, Number::Float(s.value));
             }
-            (Snapshot::Histogram { count, sum, at }, FamilyKind::Histogram(config)) => {
-                for (i, bound) in config.bounds.iter().chain([&f64::INFINITY]).enumerate() {
-                    let cumulative = buckets.get(at + i).copied().unwrap_or(0);
-                    encoder.sample(
-                        "_bucket",
-                        labels,
-                        Some(("le", *bound)),
-                        Number::Count(cumulative),
-                    );
+            FamilyKind::Summary(_) => {
+                let at = s.values_at as usize;
+                for (i, quantile) in extra.iter().enumerate() {
+                    let value = scrape.quantiles.get(at + i).copied().unwrap_or(f64::NAN);
+                    encoder.sample("", labels, Some(quantile), Number::Float(value));
                 }
-                encoder.sample("_sum", labels, None, Number::Float(*sum));
-                encoder.sample("_count", labels, None, Number::Count(*count));
+                encoder.sample("_sum", labels, None, Number::Float(s.value));
+                encoder.sample("_count", labels, None, Number::Count(s.count));
             }
-            _ => {}
+            FamilyKind::Histogram(_) => {
+                let at = s.values_at as usize;
+                for (i, le) in extra.iter().enumerate() {
+                    let cumulative = scrape.buckets.get(at + i).copied().unwrap_or(0);
+                    encoder.sample("_bucket", labels, Some(le), Number::Count(cumulative));
+                }
+                encoder.sample("_sum", labels, None, Number::Float(s.value));
+                encoder.sample("_count", labels, None, Number::Count(s.count));
+            }
         }
+        flush_if_full(encoder, writer)?;
     }
+    Ok(())
 }

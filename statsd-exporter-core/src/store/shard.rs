@@ -5,7 +5,7 @@ use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap};
 use std::sync::Arc;
 
-use crate::expose::LabelText;
+use crate::expose::{LabelArena, LabelText};
 use crate::histogram::HistogramState;
 use crate::sink::{Label, Value};
 use crate::store::SortedLabels;
@@ -42,7 +42,8 @@ pub(crate) struct Series {
     next: u32,
     pub(crate) family: Arc<Family>,
     pub(crate) labels: Arc<[OwnedLabel]>,
-    /// The labels as the exposition writes and sorts them, built once.
+    /// The labels as the exposition writes and sorts them, built once, in the shard's
+    /// [`LabelArena`].
     pub(crate) text: LabelText,
     pub(crate) value: SeriesValue,
     last_seen: u64,
@@ -168,7 +169,6 @@ impl Series {
             .sum();
         labels
             + 16
-            + self.text.heap_bytes()
             + match &self.value {
                 SeriesValue::Counter(_) | SeriesValue::Gauge(_) => 0,
                 SeriesValue::Summary(s) => std::mem::size_of::<SummaryState>() + s.heap_bytes(),
@@ -234,6 +234,8 @@ pub(crate) struct Shard {
     expiry: BinaryHeap<Reverse<(u64, u32, u32)>>,
     pub(crate) scratch: Vec<Sample>,
     live: usize,
+    /// The live series' label texts (and garbage of removed ones, up to half of it).
+    texts: LabelArena,
 }
 
 impl Shard {
@@ -310,7 +312,7 @@ impl Shard {
                 SeriesValue::Histogram(Box::new(HistogramState::new(config)))
             }
         };
-        let text = LabelText::new(labels.iter().map(|l| (l.name, l.value)));
+        let text = self.texts.push(labels.iter().map(|l| (l.name, l.value)));
         let order = labels.event_order();
         let labels: Arc<[OwnedLabel]> = labels
             .iter()
@@ -409,6 +411,10 @@ impl Shard {
         }
         self.free.push(slot);
         self.live -= 1;
+        if self.texts.release(series.text) {
+            let live = self.slots.iter_mut().filter_map(|s| s.series.as_mut());
+            self.texts.compact(live.map(|s| &mut s.text));
+        }
         series
     }
 
@@ -421,12 +427,19 @@ impl Shard {
         self.live
     }
 
+    /// The label texts of this shard's series ([`Series::text`] points into it), with
+    /// some garbage: what a scrape copies.
+    pub(crate) fn label_bytes(&self) -> &[u8] {
+        self.texts.bytes()
+    }
+
     /// Approximate heap bytes of this shard's own structures plus its series.
     pub(crate) fn heap_bytes(&self) -> usize {
         self.index.capacity() * (std::mem::size_of::<(u64, u32)>() + 1)
             + self.slots.capacity() * std::mem::size_of::<Slot>()
             + self.free.capacity() * 4
             + self.expiry.capacity() * std::mem::size_of::<(u64, u32, u32)>()
+            + self.texts.heap_bytes()
             + self
                 .slots
                 .iter()

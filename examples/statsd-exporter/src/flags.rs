@@ -129,7 +129,7 @@ const SPECS: &[Spec] = &[
     value(
         "statsd.read-buffer",
         "0",
-        "Size (in bytes) of the operating system's receive buffer (SO_RCVBUF) of the UDP and unixgram sockets. 0: UDP asks for 8 MiB (the kernel caps it at net.core.rmem_max), unixgram keeps the system default.",
+        "Size (in bytes) of the operating system's receive buffer (SO_RCVBUF) of the UDP and unixgram sockets. 0: UDP asks for 8 MiB (with SO_RCVBUFFORCE when the process has CAP_NET_ADMIN, else capped by the kernel at net.core.rmem_max), unixgram keeps the system default.",
     ),
     value(
         "statsd.cache-size",

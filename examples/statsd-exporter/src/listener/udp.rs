@@ -21,7 +21,9 @@ use nix::sys::socket::{
 use super::{BATCH, DATAGRAM, Ingest, bump, strip_carriage_returns};
 use crate::log;
 
-/// SO_RCVBUF asked for when `--statsd.read-buffer` is 0 (capped by `net.core.rmem_max`).
+/// Receive buffer asked for when `--statsd.read-buffer` is 0: with `SO_RCVBUFFORCE` when the
+/// process may (CAP_NET_ADMIN), else with `SO_RCVBUF`, which the kernel caps at
+/// `net.core.rmem_max`.
 pub const DEFAULT_READ_BUFFER: usize = 8 << 20;
 
 /// Pause after a short batch; see `receive_loop`.
@@ -59,9 +61,12 @@ fn open(address: SocketAddr, read_buffer: usize) -> Result<UdpSocket, Errno> {
     if read_buffer > 0 {
         setsockopt(&fd, sockopt::RcvBuf, &read_buffer)?;
     } else {
-        // Unset: ask for a buffer that rides out scheduling hiccups at high rates; the
-        // kernel silently caps it at net.core.rmem_max (statsd_exporter keeps the default).
-        let _ = setsockopt(&fd, sockopt::RcvBuf, &DEFAULT_READ_BUFFER);
+        // Unset: ask for a buffer that rides out scheduling hiccups at high rates
+        // (statsd_exporter keeps the default). SO_RCVBUFFORCE goes past net.core.rmem_max
+        // (often 208 KiB) but needs CAP_NET_ADMIN; SO_RCVBUF is silently capped at it.
+        if setsockopt(&fd, sockopt::RcvBufForce, &DEFAULT_READ_BUFFER).is_err() {
+            let _ = setsockopt(&fd, sockopt::RcvBuf, &DEFAULT_READ_BUFFER);
+        }
     }
     bind(fd.as_raw_fd(), &SockaddrStorage::from(address))?;
     Ok(UdpSocket::from(fd))
@@ -83,7 +88,9 @@ fn receive_loop(socket: &UdpSocket, ingest: &Ingest) {
     let fd = socket.as_raw_fd();
     // One reusable buffer per thread; pages the kernel never writes stay unresident.
     let mut buffer = vec![0u8; BATCH * DATAGRAM];
-    let mut headers = MultiHeaders::<SockaddrStorage>::preallocate(BATCH, None);
+    // No source addresses (`()`): nothing uses them, and the kernel copies one out per
+    // datagram when asked.
+    let mut headers = MultiHeaders::<()>::preallocate(BATCH, None);
     let mut lengths = [0usize; BATCH];
     let mut worker = ingest.worker();
     let mut logged_error = false;

@@ -3,9 +3,7 @@
 //! client_golang's text encoder special-cases 0, 1, -1, NaN and the infinities and otherwise
 //! uses Go's `strconv.FormatFloat(v, 'g', -1, 64)`: the shortest digits that round-trip, in
 //! scientific form when the decimal exponent is below -4 or at least 6 (`1e+06`, `1.5e-05`).
-//! Rust's `{:e}` gives the same shortest digits, so only the layout is re-done here.
-
-use std::io::Write;
+//! zmij gives the same shortest digits, so only the layout is re-done here.
 
 /// Writes `v` the way client_golang's 0.0.4 text encoder does.
 pub(crate) fn write_go_float(out: &mut Vec<u8>, v: f64) {
@@ -26,7 +24,7 @@ pub(crate) fn write_go_float(out: &mut Vec<u8>, v: f64) {
             out.push(b'-');
         }
         write_integer(out, v.abs() as u64);
-    } else if !write_short_decimal(out, v) {
+    } else {
         write_shortest_g(out, v);
     }
 }
@@ -51,52 +49,6 @@ fn put_digits(digits: &mut [u8; 20], mut n: u64) -> usize {
     }
 }
 
-/// Powers of ten that `f64` holds exactly.
-const POW10: [f64; 16] = [
-    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
-];
-
-/// Writes `v` in the fixed notation of Go's `%g` when `1e-4 <= |v| < 1e6` and `v` is
-/// `m / 10^k` for an integer `m` below 10^15, without the `{:e}` round trip (sums of
-/// observations, gauges and bucket bounds are mostly such values). Returns `false`, having
-/// written nothing, for other values.
-///
-/// Why this is the shortest representation: `m` and `10^k` are exact in `f64` and IEEE
-/// division rounds correctly, so `m / 10^k == v` means the decimal `m·10^-k` parses to `v`.
-/// Decimals of at most 15 significant digits map to distinct doubles (`DBL_DIG`), so the
-/// smallest such `k` gives the only candidate with that few digits: the shortest one.
-/// `round(|v|·10^k)` finds it: the product is off by at most 1/8 below 10^15, and the
-/// candidate lies within 0.12 of the exact product.
-fn write_short_decimal(out: &mut Vec<u8>, v: f64) -> bool {
-    let a = v.abs();
-    if !(1e-4..1e6).contains(&a) {
-        return false;
-    }
-    for (k, &scale) in POW10.iter().enumerate().skip(1) {
-        let scaled = a * scale;
-        if scaled >= 1e15 {
-            return false;
-        }
-        let m = scaled.round();
-        if m / scale != a {
-            continue;
-        }
-        let m = m as u64;
-        let unit = 10u64.pow(k as u32);
-        if v < 0.0 {
-            out.push(b'-');
-        }
-        write_integer(out, m / unit);
-        out.push(b'.');
-        let mut digits = [0u8; 20];
-        let at = put_digits(&mut digits, m % unit + unit);
-        // `m % unit + unit` is `1` followed by the k fraction digits, zero-padded.
-        out.extend_from_slice(&digits[at + 1..]);
-        return true;
-    }
-    false
-}
-
 /// Writes `v` the way client_golang's OpenMetrics encoder does: like [`write_go_float`], but
 /// an integral value without exponent gets a `.0` so it reads as a float.
 pub(crate) fn write_openmetrics_float(out: &mut Vec<u8>, v: f64) {
@@ -111,29 +63,11 @@ pub(crate) fn write_openmetrics_float(out: &mut Vec<u8>, v: f64) {
 
 /// Go's `FormatFloat(v, 'g', -1, 64)` for finite, non-zero `v`.
 fn write_shortest_g(out: &mut Vec<u8>, v: f64) {
-    // `{:e}` prints the shortest round-trip digits as `d[.ddd]e<exp>`.
-    let mut scratch = [0u8; 40];
-    let len = {
-        let mut cursor = std::io::Cursor::new(&mut scratch[..]);
-        // 40 bytes always hold an f64 in `{:e}` form (at most 17 digits, sign, exponent).
-        let _ = write!(cursor, "{:e}", v.abs());
-        cursor.position() as usize
-    };
-    let text = &scratch[..len];
-    let e_at = text.iter().position(|b| *b == b'e').unwrap_or(len);
-    let mut digits = [0u8; 24];
-    let mut digit_count = 0;
-    for &b in &text[..e_at] {
-        if b.is_ascii_digit() && digit_count < digits.len() {
-            digits[digit_count] = b;
-            digit_count += 1;
-        }
-    }
-    let digits = &digits[..digit_count];
-    let exp: i32 = std::str::from_utf8(&text[(e_at + 1).min(len)..])
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(0);
+    // zmij (Schubfach) prints the shortest round-trip digits, as Go does, about ten times
+    // faster than `{:e}`; only its layout is re-done.
+    let mut buffer = zmij::Buffer::new();
+    let (digits, exp) = Digits::parse(buffer.format_finite(v.abs()).as_bytes());
+    let digits = digits.as_slice();
     if v < 0.0 {
         out.push(b'-');
     }
@@ -149,7 +83,7 @@ fn write_shortest_g(out: &mut Vec<u8>, v: f64) {
         if magnitude < 10 {
             out.push(b'0');
         }
-        let _ = write!(out, "{magnitude}");
+        write_integer(out, u64::from(magnitude));
     } else if exp < 0 {
         out.extend_from_slice(b"0.");
         for _ in 0..(-exp - 1) {
@@ -168,6 +102,72 @@ fn write_shortest_g(out: &mut Vec<u8>, v: f64) {
             out.push(b'.');
             out.extend_from_slice(&digits[int_len..]);
         }
+    }
+}
+
+/// Significant digits of a number (no leading or trailing zeros, at least one digit).
+struct Digits {
+    bytes: [u8; 32],
+    len: usize,
+}
+
+impl Digits {
+    fn as_slice(&self) -> &[u8] {
+        &self.bytes[..self.len]
+    }
+
+    /// Reads a non-negative, non-zero number printed in fixed (`0.00123`, `1.0`, `1230`) or
+    /// scientific (`1.23e-7`, `1e+21`, `1E21`) notation: its significant digits and the
+    /// decimal exponent of the first one.
+    fn parse(text: &[u8]) -> (Digits, i32) {
+        let e_at = text
+            .iter()
+            .position(|b| matches!(b, b'e' | b'E'))
+            .unwrap_or(text.len());
+        let mut exp: i32 = 0;
+        let mut negative = false;
+        for &b in text.get(e_at + 1..).unwrap_or_default() {
+            match b {
+                b'-' => negative = true,
+                b'0'..=b'9' => exp = exp * 10 + i32::from(b - b'0'),
+                _ => {}
+            }
+        }
+        if negative {
+            exp = -exp;
+        }
+        let mantissa = &text[..e_at];
+        let point = mantissa
+            .iter()
+            .position(|b| *b == b'.')
+            .unwrap_or(mantissa.len());
+        let mut digits = Digits {
+            bytes: [b'0'; 32],
+            len: 0,
+        };
+        let mut first = 0;
+        for (i, &b) in mantissa.iter().enumerate() {
+            if !b.is_ascii_digit() || (digits.len == 0 && b == b'0') {
+                continue;
+            }
+            if digits.len == 0 {
+                // The place of this digit: 0 for units, negative after the point.
+                first = point as i32 - i as i32 - i32::from(i < point);
+            }
+            // A shortest representation has at most 17 significant digits; anything
+            // printed beyond 32 places can only be zeros.
+            if digits.len < digits.bytes.len() {
+                digits.bytes[digits.len] = b;
+                digits.len += 1;
+            }
+        }
+        while digits.len > 1 && digits.bytes[digits.len - 1] == b'0' {
+            digits.len -= 1;
+        }
+        if digits.len == 0 {
+            digits.len = 1;
+        }
+        (digits, exp + first)
     }
 }
 
@@ -216,6 +216,8 @@ mod tests {
             (123.456, "123.456"),
             (-42.0, "-42"),
             (0.1 + 0.2, "0.30000000000000004"),
+            // An exact tie between two 17-digit candidates: Go rounds to the even one.
+            (1_090_699_333_898_933.0 + 0.25, "1.0906993338989332e+15"),
             (f64::NAN, "NaN"),
             (f64::INFINITY, "+Inf"),
             (f64::NEG_INFINITY, "-Inf"),
@@ -225,33 +227,58 @@ mod tests {
         }
     }
 
-    fn slow(v: f64) -> String {
-        let mut out = Vec::new();
-        write_shortest_g(&mut out, v);
-        String::from_utf8(out).unwrap()
+    /// The formatter this module used before zmij: Rust's `{:e}` (shortest round-trip
+    /// digits, like Go's), laid out as Go's `%g`. The reference the fast one must match.
+    fn reference(v: f64) -> String {
+        let text = format!("{:e}", v.abs());
+        let (mantissa, exp) = text.split_once('e').unwrap();
+        let exp: i32 = exp.parse().unwrap();
+        let digits: String = mantissa.chars().filter(|c| *c != '.').collect();
+        let sign = if v < 0.0 { "-" } else { "" };
+        if !(-4..6).contains(&exp) {
+            let (first, rest) = digits.split_at(1);
+            let point = if rest.is_empty() { "" } else { "." };
+            let esign = if exp < 0 { '-' } else { '+' };
+            format!(
+                "{sign}{first}{point}{rest}e{esign}{:02}",
+                exp.unsigned_abs()
+            )
+        } else if exp < 0 {
+            format!("{sign}0.{}{digits}", "0".repeat((-exp - 1) as usize))
+        } else {
+            let int_len = exp as usize + 1;
+            if digits.len() <= int_len {
+                format!("{sign}{digits}{}", "0".repeat(int_len - digits.len()))
+            } else {
+                format!("{sign}{}.{}", &digits[..int_len], &digits[int_len..])
+            }
+        }
     }
 
     #[test]
-    fn short_decimals_match_the_general_formatter() {
-        // Values of the fast path's shape (m / 10^k, sums of such), values near its limits
-        // and arbitrary bit patterns: every one must print as the `{:e}`-based formatter
-        // prints it, or be left to it.
+    fn shortest_digits_match_the_reference_formatter() {
+        // Arbitrary bit patterns, decimals of every length, sums of such, the ends of
+        // the range and the boundaries of Go's fixed notation.
         let mut values = vec![
             1e-4,
+            9.999999999999999e-5,
             0.000123,
-            0.0001000000000001,
             999999.5,
             999999.9999999999,
+            1e6,
+            1e21,
+            1e22,
+            1e23,
             0.1 + 0.2,
-            0.3,
             2.675,
             1.005,
-            0.07,
+            5e-324,
+            2.2250738585072014e-308,
+            f64::MAX,
+            f64::MIN_POSITIVE,
             123456.789012,
-            9.999999999999999e-5,
-            5.5,
-            0.25,
-            0.005,
+            4_503_599_627_370_497.0,
+            9_007_199_254_740_993.0,
         ];
         let mut state = 0x2545_f491_4f6c_dd1du64;
         let mut next = move || {
@@ -260,24 +287,53 @@ mod tests {
             state ^= state << 17;
             state
         };
-        for _ in 0..200_000 {
-            let k = (next() % 16) as i32;
-            let m = (next() % 1_000_000_000_000_000) as f64;
+        for _ in 0..100_000 {
+            let k = (next() % 20) as i32;
+            let m = (next() % 100_000_000_000_000_000) as f64;
             values.push(m / 10f64.powi(k));
+            values.push(m * 10f64.powi(k));
             values.push((next() % 100_000) as f64 * 0.001 + (next() % 1000) as f64 * 0.25);
             values.push(f64::from_bits(next()));
-            values.push(f64::from_bits(0x3f1a_0000_0000_0000 + next() % (1 << 50)));
         }
+        let mut ties = 0;
         for v in values {
-            if !v.is_finite() || v == 0.0 || (v.fract() == 0.0 && v.abs() < 1e6) {
+            if !v.is_finite() || v == 0.0 || v == 1.0 || v == -1.0 {
                 continue;
             }
             for v in [v, -v] {
-                let mut out = Vec::new();
-                if write_short_decimal(&mut out, v) {
-                    assert_eq!(String::from_utf8(out).unwrap(), slow(v), "{v:e}");
+                let (ours, theirs) = (go(v), reference(v));
+                if ours != theirs {
+                    // Only an exact tie between two shortest candidates may differ: Rust's
+                    // `{:e}` rounds it up, Go (and zmij) to the even digit.
+                    assert_eq!(ours.parse::<f64>(), Ok(v), "{v:e}: {ours}");
+                    assert_eq!(theirs.parse::<f64>(), Ok(v), "{v:e}: {theirs}");
+                    assert_eq!(ours.len(), theirs.len(), "{v:e}: {ours} vs {theirs}");
+                    let at = ours.find('e').unwrap_or(ours.len()) - 1;
+                    let (a, b) = (ours.as_bytes()[at], theirs.as_bytes()[at]);
+                    assert!(a % 2 == 0 && b == a + 1, "{v:e}: {ours} vs {theirs}");
+                    assert_eq!(ours[..at], theirs[..at], "{v:e}");
+                    ties += 1;
                 }
             }
+        }
+        // The decimal corpus above holds such ties: the rule is exercised, not assumed.
+        assert!(ties > 0);
+    }
+
+    #[test]
+    fn digits_parse_both_notations() {
+        for (text, digits, exp) in [
+            ("1.0", "1", 0),
+            ("1230", "123", 3),
+            ("0.00123", "123", -3),
+            ("123.456", "123456", 2),
+            ("1.23e-7", "123", -7),
+            ("1e+21", "1", 21),
+            ("1E21", "1", 21),
+            ("5e-324", "5", -324),
+        ] {
+            let (d, e) = Digits::parse(text.as_bytes());
+            assert_eq!((d.as_slice(), e), (digits.as_bytes(), exp), "{text}");
         }
     }
 

@@ -243,19 +243,24 @@ impl<'a> Fast<'a> {
         if !self.field_tags {
             return Tags::empty();
         }
-        let strict = self.parser.strict();
         if self.indexed_tags {
+            let strict = self.parser.strict();
             // statsd_exporter mode: the container id is the `container_id` tag.
             let container = if strict { None } else { self.container_id() };
             return Tags::indexed(self.tag_index, self.tag_index.list(self.line), container);
         }
-        let fields = if self.field_tags {
-            self.line
-                .get(self.fields_start as usize..)
-                .unwrap_or_default()
-        } else {
-            &[]
-        };
+        self.walk_tags()
+    }
+
+    /// The general walk over the fields (an incomplete index, or the container id
+    /// first). Not inlined, for the reason given at `Full::tags`.
+    #[inline(never)]
+    fn walk_tags(&self) -> Tags<'a> {
+        let fields = self
+            .line
+            .get(self.fields_start as usize..)
+            .unwrap_or_default();
+        let strict = self.parser.strict();
         Tags::with_index(
             &[],
             fields,

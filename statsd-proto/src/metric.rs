@@ -639,8 +639,10 @@ impl<'a> Full<'a> {
         })
     }
 
-    /// The tags, lazily, in statsd_exporter's order (see [`Tags`]).
-    #[inline]
+    /// The tags, lazily, in statsd_exporter's order (see [`Tags`]). Not inlined: the
+    /// caller's `Tags` then stays in memory, and a fast-path line writes only its
+    /// small variant instead of every field of the general walk.
+    #[inline(never)]
     pub fn tags(&self) -> Tags<'a> {
         Tags::with_index(
             self.name_section.slice(self.line),

@@ -6,9 +6,11 @@
 //! division of two exact numbers is correctly rounded (Clinger's fast path). Everything else (exponents, long digit strings, `NaN`, `inf`) goes
 //! through `str::parse::<f64>`.
 
-const POW10: [f64; 20] = [
+/// Powers of ten for the fraction digits (at most 19 are ever used); 32 entries so
+/// that a masked index needs no bounds check.
+const POW10: [f64; 32] = [
     1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16,
-    1e17, 1e18, 1e19,
+    1e17, 1e18, 1e19, 1e20, 1e21, 1e22, 1e23, 1e24, 1e25, 1e26, 1e27, 1e28, 1e29, 1e30, 1e31,
 ];
 
 /// 2^53: every integer up to here is an exact `f64`.
@@ -54,11 +56,12 @@ pub(crate) fn parse_f64_prefix(text: &[u8]) -> (usize, Option<f64>) {
         end += 1;
     }
     // At most 19 digits cannot overflow u64; the mantissa must be an exact f64.
-    if count == 0 || count > 19 || mantissa > EXACT {
+    if count.wrapping_sub(1) >= 19 || mantissa > EXACT {
         return (end, parse_slow(&text[..end]));
     }
-    // Both operands are exact, so the quotient is correctly rounded.
-    let value = mantissa as f64 / POW10[fraction];
+    // Both operands are exact, so the quotient is correctly rounded. (`fraction` counts
+    // digits, at most 19 here.)
+    let value = mantissa as f64 / POW10[fraction & 31];
     (end, Some(if negative { -value } else { value }))
 }
 

@@ -15,10 +15,11 @@ use crate::stats::{EVENT_ERROR_REASONS, EVENT_TYPES, SERIES_DROPPED_REASONS, Sta
 
 mod resolved;
 
-use resolved::Resolved;
+use resolved::{Allowance, Resolved};
 
 /// Most finished mappings one pipeline keeps (fewer when the mapper's cache is smaller):
-/// one pipeline runs per receive thread and per TCP connection.
+/// one pipeline runs per receive thread and per TCP connection. All clones' tables
+/// together hold at most [`resolved::SHARED_BYTES`] of heap.
 const RESOLVED_CAPACITY: usize = 1024;
 
 /// What every clone of a pipeline shares.
@@ -29,6 +30,8 @@ struct Shared {
     /// Bumped on every [`Pipeline::set_mapper`]; clones compare it once per packet.
     generation: AtomicU64,
     stats: Arc<Stats>,
+    /// The heap all clones' tables of finished mappings may hold together.
+    resolved_allowance: Arc<Allowance>,
 }
 
 /// The StatsD pipeline: parses packets, maps each sample, applies statsd_exporter's event
@@ -194,12 +197,16 @@ impl Pipeline {
             mapper: RwLock::new(mapper),
             generation: AtomicU64::new(0),
             stats,
+            resolved_allowance: Allowance::new(resolved::SHARED_BYTES),
         }))
     }
 
     fn from_shared(shared: Arc<Shared>) -> Self {
         let (mapper, generation) = Self::current(&shared);
-        let resolved = Resolved::new(mapper.cache_capacity().min(RESOLVED_CAPACITY));
+        let resolved = Resolved::new(
+            mapper.cache_capacity().min(RESOLVED_CAPACITY),
+            Arc::clone(&shared.resolved_allowance),
+        );
         Pipeline {
             shared,
             mapper,

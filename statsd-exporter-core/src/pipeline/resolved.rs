@@ -12,6 +12,16 @@
 //! A 4-way set-associative table, grown on demand up to its capacity; when a set is full
 //! one way is overwritten and its buffers are reused, so after warm-up nothing is
 //! allocated. Emptied when the pipeline picks up a new mapper.
+//!
+//! Memory: a sender controls how many pipelines exist (one per TCP connection) and what
+//! their entries hold, so the tables of all clones of one pipeline draw from one shared
+//! [`Allowance`] of heap bytes ([`SHARED_BYTES`]). Every byte a table allocates (its ways,
+//! every buffer an entry grows) is charged there and given back when the table is dropped
+//! or rebuilt; once the allowance is used up, new names are mapped without being kept.
+//! A table can overshoot by at most the entry it is filling.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use statsd_mapper::MetricKind;
 
@@ -23,6 +33,54 @@ const FIRST_SETS: usize = 16;
 pub(crate) const MAX_NAME: usize = 256;
 /// Most bytes of strings one entry keeps.
 const MAX_TEXT: usize = 1024;
+/// Heap bytes the tables of all clones of one pipeline may hold together: room for tens of
+/// thousands of typical entries (a Mastodon name and its labels take about 300 bytes), and
+/// a bound on what 1024 TCP connections sending distinct names can pin.
+pub(crate) const SHARED_BYTES: usize = 32 << 20;
+
+/// Heap bytes in use by every table of one pipeline family; see the module docs.
+#[derive(Debug)]
+pub(crate) struct Allowance {
+    used: AtomicUsize,
+    limit: usize,
+}
+
+impl Allowance {
+    pub(crate) fn new(limit: usize) -> Arc<Allowance> {
+        Arc::new(Allowance {
+            used: AtomicUsize::new(0),
+            limit,
+        })
+    }
+
+    /// Bytes charged now.
+    #[cfg(test)]
+    pub(crate) fn used(&self) -> usize {
+        self.used.load(Ordering::Relaxed)
+    }
+
+    fn exhausted(&self) -> bool {
+        self.used.load(Ordering::Relaxed) >= self.limit
+    }
+
+    /// Charges `bytes` if they fit under the limit.
+    fn try_charge(&self, bytes: usize) -> bool {
+        self.used
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |used| {
+                used.checked_add(bytes).filter(|&total| total <= self.limit)
+            })
+            .is_ok()
+    }
+
+    /// Charges `bytes` whatever the limit (growth of an entry already being filled).
+    fn charge(&self, bytes: usize) {
+        self.used.fetch_add(bytes, Ordering::Relaxed);
+    }
+
+    fn release(&self, bytes: usize) {
+        self.used.fetch_sub(bytes, Ordering::Relaxed);
+    }
+}
 
 /// One finished mapping. Every string has a buffer of its own, so that building an event
 /// from it is copying pointers; an overwritten entry reuses them.
@@ -82,6 +140,18 @@ impl Entry {
         &self.labels[..self.label_count.min(self.labels.len())]
     }
 
+    /// Heap bytes this entry's buffers hold (capacities, not lengths).
+    fn heap_bytes(&self) -> usize {
+        self.statsd_name.capacity()
+            + self.name.capacity()
+            + self.labels.capacity() * size_of::<(String, String)>()
+            + self
+                .labels
+                .iter()
+                .map(|(k, v)| k.capacity() + v.capacity())
+                .sum::<usize>()
+    }
+
     /// Bytes kept in the strings.
     fn text_len(&self) -> usize {
         self.statsd_name.len()
@@ -100,7 +170,7 @@ impl Entry {
 }
 
 /// The cache; see the module docs.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(crate) struct Resolved {
     ways: Vec<Entry>,
     /// Sets in `ways` minus one (`ways.len() / WAYS - 1`), when there are any.
@@ -108,8 +178,20 @@ pub(crate) struct Resolved {
     /// Most entries (rounded down to whole sets); 0 disables the cache.
     capacity: usize,
     filled: usize,
-    /// Where mappings that are not kept are built.
+    /// Where mappings that are not kept are built (not charged: one entry per table).
     spare: Entry,
+    /// Shared with the other tables of the pipeline family.
+    allowance: Arc<Allowance>,
+    /// Bytes this table has charged to `allowance`.
+    charged: usize,
+    /// `heap_bytes` of the way handed out by [`slot`](Self::slot), before it was filled.
+    filling_from: usize,
+}
+
+impl Drop for Resolved {
+    fn drop(&mut self) {
+        self.allowance.release(self.charged);
+    }
 }
 
 /// A name's place in the cache: its tag and class.
@@ -120,10 +202,17 @@ pub(crate) struct Key {
 }
 
 impl Resolved {
-    pub(crate) fn new(capacity: usize) -> Resolved {
+    /// An empty table of at most `capacity` entries, charging its memory to `allowance`.
+    pub(crate) fn new(capacity: usize, allowance: Arc<Allowance>) -> Resolved {
         Resolved {
+            ways: Vec::new(),
+            mask: 0,
             capacity: capacity / WAYS * WAYS,
-            ..Resolved::default()
+            filled: 0,
+            spare: Entry::default(),
+            allowance,
+            charged: 0,
+            filling_from: 0,
         }
     }
 
@@ -131,7 +220,7 @@ impl Resolved {
     /// stays the same.
     pub(crate) fn reset(&mut self, capacity: usize) {
         if capacity / WAYS * WAYS != self.capacity {
-            *self = Resolved::new(capacity);
+            *self = Resolved::new(capacity, Arc::clone(&self.allowance));
             return;
         }
         for way in &mut self.ways {
@@ -186,6 +275,9 @@ impl Resolved {
         if total < self.capacity && self.filled >= total / 2 {
             self.grow();
         }
+        if self.ways.is_empty() || self.allowance.exhausted() {
+            return (usize::MAX, &mut self.spare);
+        }
         let set = self.set(key.tag);
         let ways = &self.ways[set..set + WAYS];
         let way = ways
@@ -200,12 +292,21 @@ impl Resolved {
         }
         entry.tag = 0;
         entry.kind = key.kind;
+        self.filling_from = entry.heap_bytes();
         (index, entry)
     }
 
-    /// Makes a filled slot visible to [`find`](Self::find).
+    /// Charges what filling the slot allocated and makes it visible to
+    /// [`find`](Self::find).
     pub(crate) fn commit(&mut self, index: usize, key: Option<Key>) {
-        if let (Some(entry), Some(key)) = (self.ways.get_mut(index), key)
+        let Some(entry) = self.ways.get_mut(index) else {
+            return;
+        };
+        // Buffers only grow, so this is what the fill allocated.
+        let grown = entry.heap_bytes().saturating_sub(self.filling_from);
+        self.allowance.charge(grown);
+        self.charged += grown;
+        if let Some(key) = key
             && entry.text_len() <= MAX_TEXT
         {
             entry.tag = key.tag;
@@ -220,17 +321,30 @@ impl Resolved {
             .max(FIRST_SETS)
             .min((self.capacity / WAYS).max(1))
             .next_power_of_two();
+        let table_bytes = |ways: usize| ways * size_of::<Entry>();
+        if !self.allowance.try_charge(table_bytes(sets * WAYS)) {
+            return;
+        }
         let old = std::mem::take(&mut self.ways);
+        self.allowance.release(table_bytes(old.len()));
+        self.charged = self.charged - table_bytes(old.len()) + table_bytes(sets * WAYS);
+        // The buffers of entries that find no way in the new table are freed.
+        let mut freed = 0;
         self.ways = (0..sets * WAYS).map(|_| Entry::default()).collect();
         self.mask = sets - 1;
         self.filled = 0;
-        for entry in old.into_iter().filter(|e| e.tag != 0) {
+        for entry in old {
             let set = self.set(entry.tag);
-            if let Some(slot) = self.ways[set..set + WAYS].iter_mut().find(|w| w.tag == 0) {
-                *slot = entry;
-                self.filled += 1;
+            match self.ways[set..set + WAYS].iter_mut().find(|w| w.tag == 0) {
+                Some(slot) if entry.tag != 0 => {
+                    *slot = entry;
+                    self.filled += 1;
+                }
+                _ => freed += entry.heap_bytes(),
             }
         }
+        self.allowance.release(freed);
+        self.charged -= freed;
     }
 }
 
@@ -278,7 +392,7 @@ mod tests {
 
     #[test]
     fn entries_come_back_and_stay_bounded() {
-        let mut cache = Resolved::new(64);
+        let mut cache = Resolved::new(64, Allowance::new(SHARED_BYTES));
         for i in 0..1000 {
             fill(&mut cache, &format!("name.{i}"), i);
         }
@@ -308,7 +422,7 @@ mod tests {
 
     #[test]
     fn long_names_and_a_zero_capacity_are_not_kept() {
-        let mut cache = Resolved::new(64);
+        let mut cache = Resolved::new(64, Allowance::new(SHARED_BYTES));
         assert!(
             cache
                 .key(MetricKind::Counter, &[b'a'; MAX_NAME + 1])
@@ -321,9 +435,62 @@ mod tests {
         assert_eq!(cache.entry(index).name(), "");
         assert!(cache.ways.is_empty());
         assert!(
-            Resolved::new(0)
+            Resolved::new(0, Allowance::new(SHARED_BYTES))
                 .key(MetricKind::Counter, b"short")
                 .is_none()
         );
+    }
+
+    #[test]
+    fn tables_share_one_allowance_and_give_it_back() {
+        let allowance = Allowance::new(64 * 1024);
+        let mut tables: Vec<Resolved> = (0..8)
+            .map(|_| Resolved::new(1024, Arc::clone(&allowance)))
+            .collect();
+        let long = "x".repeat(200);
+        for (t, table) in tables.iter_mut().enumerate() {
+            for i in 0..1000 {
+                fill(table, &format!("{long}.{t}.{i}"), i);
+            }
+        }
+        // Each table overshoots by at most the entry it was filling when the allowance ran
+        // out (a few hundred bytes here).
+        let used = allowance.used();
+        assert!(used <= 64 * 1024 + 8 * 2048, "{used}");
+        assert!(used >= 60 * 1024, "the allowance was not used: {used}");
+        let kept: usize = tables.iter().map(|t| t.filled).sum();
+        assert!(
+            kept < 8 * 1000 / 4,
+            "{kept} entries kept past the allowance"
+        );
+        // A name that is not kept still comes back filled from `slot` (the spare entry).
+        let key = tables[0].key(MetricKind::Counter, b"fresh");
+        let (index, entry) = tables[0].slot(key);
+        entry.start("fresh", Some(7));
+        tables[0].commit(index, key);
+        assert_eq!(tables[0].entry(index).rule, Some(7));
+        // The first table took most of it; dropping it gives that back.
+        tables.remove(0);
+        assert!(
+            allowance.used() < used / 2,
+            "{} of {used}",
+            allowance.used()
+        );
+        tables.clear();
+        assert_eq!(allowance.used(), 0);
+    }
+
+    #[test]
+    fn charges_match_the_heap_held() {
+        let allowance = Allowance::new(SHARED_BYTES);
+        let mut table = Resolved::new(64, Arc::clone(&allowance));
+        for i in 0..500 {
+            fill(&mut table, &format!("name.{i}"), i);
+        }
+        let held: usize = table.ways.len() * size_of::<Entry>()
+            + table.ways.iter().map(Entry::heap_bytes).sum::<usize>();
+        assert_eq!(allowance.used(), held);
+        table.reset(32);
+        assert_eq!(allowance.used(), 0);
     }
 }

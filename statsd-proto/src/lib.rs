@@ -210,25 +210,37 @@
 //! samples, rates, timestamps, tags, DogStatsD fields and error offsets).
 //!
 //! The metric-line hot path is hand-tuned, because the measurement says so (table
-//! below). One pass over each line reads 8 bytes at a time (SWAR) to find the name's
-//! colon, the tag delimiters, every `|` and `:`, and non-ASCII bytes; when it meets a
-//! `|#` list it indexes the list on the spot (where each valid tag's key and value
-//! are, up to 8 tags in a list shorter than 255 bytes, and how many tag errors
-//! statsd_exporter counts) and goes on after the list's end. Fields are then sliced by
-//! the recorded positions; the values are parsed once (integer and short-decimal fast
-//! path, exact: a proptest checks it against `str::parse::<f64>`) and the first four
-//! kept; the type is looked up once; UTF-8 is validated only when a byte ≥ 0x80 was
-//! seen. So statsd_exporter's counters are known when the parse returns:
-//! [`Metric::counts`], [`Metric::tag_errors`], [`Metric::has_tags`] and
-//! [`Metric::sample_errors`] cost a few instructions, and [`Metric::tags`] reads the
-//! indexed list without splitting it again (lines with two `|#` lists, more than 8
-//! tags or statsd_exporter's multi-metric form `a:1|c:2|ms` fall back to walking the
-//! fields, with the same results: a proptest compares the two). A `Metric` holds
-//! offsets rather than slices where it can, so that it stays within 256 bytes and is
-//! written once, straight into the caller's `Result`, without a `memcpy` call
-//! (`metric_stays_small` guards the size). No line allocates, whatever its number of
-//! values or tags (`tests/alloc.rs` proves it for the benchmark shapes with a counting
-//! allocator).
+//! below). It has two tiers with one behaviour:
+//!
+//! - **The fast path** (`fast.rs`) takes the lines real clients send: a name without
+//!   tag delimiters, values that all parse, a known type, and at most four
+//!   well-formed fields after it (`@rate`, one `#` tag list, one `c:` container id,
+//!   `T` timestamp), ASCII only in statsd_exporter mode. Such a line has no sample
+//!   errors and every sample reaches the fields, so statsd_exporter's counters follow
+//!   from the tag list alone. One pass reads it: the name 8 bytes at a time (SWAR) for
+//!   its colon, tag delimiters and non-ASCII bytes; each value (and rate) is parsed
+//!   and delimited by the same byte loop (exact: `parse_f64` is built on that loop and
+//!   a proptest checks it against `str::parse::<f64>`); a timestamp 8 digits at a
+//!   time; the `#` list is indexed word by word on the spot (where each valid tag's
+//!   key and value are, up to 8 tags in a list shorter than 255 bytes, and how many tag
+//!   errors statsd_exporter counts). The line is kept in a compact form that stores
+//!   what the accessors return, so [`Metric::counts`], [`Metric::tag_errors`],
+//!   [`Metric::has_tags`] and [`Metric::sample_errors`] read a field, and
+//!   [`Metric::tags`] walks the index (then the `container_id` tag) without a look at
+//!   the fields.
+//! - **The general path** takes every other line (name-embedded tags, bad values,
+//!   rates or fields, multi-metric lines `a:1|c:2|ms`, several `|#` lists, DogStatsD
+//!   1.5/1.6 fields, non-ASCII bytes in statsd_exporter mode): one SWAR pass finds the
+//!   name's colon, every `|` and `:` and indexes the first `|#` list; the counters are
+//!   worked out during the parse where they can be, and walked otherwise.
+//!
+//! Which tier read a line is invisible: in-crate tests compare every accessor of the
+//! two tiers (and of the general tier with its parse-time counters forgotten) on
+//! examples, on a proptest built from the fast grammar and its near misses, and on the
+//! summary proptest. A `Metric` stays within 256 bytes and is written once, straight
+//! into the caller's `Result`, without a `memcpy` call (`metric_stays_small` guards the
+//! size). No line allocates, whatever its number of values or tags (`tests/alloc.rs`
+//! proves it for the benchmark shapes with a counting allocator).
 //!
 //! Instructions per line, measured with `valgrind --tool=callgrind` as
 //! (Ir(N = 20000) − Ir(0)) / N, profile `callgrind` (fat LTO, one codegen unit),
@@ -239,12 +251,12 @@
 //!
 //! | shape | line | statsd_exporter mode | DogStatsD mode | nom reference (DogStatsD) | target |
 //! |---|---|---|---|---|---|
-//! | plain | `foo.bar:1\|c` | 802 | 778 | 839 | 400 |
-//! | timer + rate | `api.request.duration:320\|ms\|@0.1` | 1,103 | 1,110 | 1,143 | 600 |
-//! | 5 tags | `checkout.latency:12.5\|d\|#env:prod,region:eu-west-1,service:checkout,version:1.4.2,host:web-17` | 1,928 | 2,419 | 3,628 | 900 |
-//! | 4 packed values | `queue.wait:1:2.5:3:40\|h\|#env:prod` | 1,852 | 1,868 | 1,989 | 1,000 |
-//! | full line | `requests.total:100\|c\|@0.5\|#service:web,env:prod\|c:ci-3a88cafe\|T1700000000` | 2,286 | 2,299 | 2,407 | 1,000 |
-//! | Mastodon stream | 1 MB of nsa/statsd-ruby lines through [`Parser::packet`], samples read | 1,193 | | | |
+//! | plain | `foo.bar:1\|c` | 447 | 447 | 850 | 400 |
+//! | timer + rate | `api.request.duration:320\|ms\|@0.1` | 686 | 686 | 1,148 | 600 |
+//! | 5 tags | `checkout.latency:12.5\|d\|#env:prod,region:eu-west-1,service:checkout,version:1.4.2,host:web-17` | 1,656 | 1,626 | 3,669 | 900 |
+//! | 4 packed values | `queue.wait:1:2.5:3:40\|h\|#env:prod` | 1,261 | 1,251 | 2,018 | 1,000 |
+//! | full line | `requests.total:100\|c\|@0.5\|#service:web,env:prod\|c:ci-3a88cafe\|T1700000000` | 1,382 | 1,332 | 2,391 | 1,000 |
+//! | Mastodon stream | 1 MB of nsa/statsd-ruby lines through [`Parser::packet`], samples read | 1,054 | | | |
 //!
 //! (The reference column parses and walks tags and samples only: the nom parser
 //! has no counters. It collects into `Vec`s, so it includes allocator calls, as a nom
@@ -252,44 +264,47 @@
 //! between builds after unrelated code changes, because fat LTO re-lays out the loop:
 //! compare runs of one build, and read differences below that as noise.)
 //!
-//! **The targets are not met.** The previous design parsed lazily and left the
-//! counters to [`Metric::counts`], which split the tags again and re-parsed every
-//! value (twice more for [`Metric::sample_errors`]). Measured the same way (parse,
-//! counters, tags, samples), it cost 1,318 / 1,735 / 3,980 / 4,505 / 3,633
-//! (statsd_exporter mode) and 1,224 / 1,753 / 4,078 / 3,950 / 3,430 (DogStatsD mode):
-//! this round cuts a consumer that reads the counters, like the exporter, by a factor
-//! of 1.6 to 2.4. The price is paid by a consumer that reads only tags and samples
-//! (no counters): the old driver's
-//! measurement (parse, tags, samples; `callgrind_parse` of the commit before) went
-//! from 534 / 850 / 1,804 / 1,446 / 1,929 to 760 / 1,059 / 1,894 / 1,825 / 2,258 in
-//! statsd_exporter mode, and the Mastodon stream (samples only) from 957 to 1,193,
-//! because the counters' work is now done during every parse. The exporter, which
-//! reads the counters for every line, is the consumer this crate is tuned for.
+//! Before the fast path (one general tier for every line) the same measurement gave
+//! 802 / 1,103 / 1,928 / 1,852 / 2,286 (statsd_exporter mode) and 778 / 1,110 / 2,419 /
+//! 1,868 / 2,299 (DogStatsD mode), and 1,193 for the Mastodon stream; the round before
+//! (lazy counters that split the tags again and re-parsed every value) gave 1,318 /
+//! 1,735 / 3,980 / 4,505 / 3,633 and 1,224 / 1,753 / 4,078 / 3,950 / 3,430.
 //!
-//! Where the instructions still go (`callgrind_annotate` on the `callgrind` profile,
-//! statsd_exporter mode): the word scan of the tag list (three byte classes per word,
-//! each flagged lane checked because only the lowest lane of the cheap SWAR test is
-//! exact) is about 60 per tag; writing the 256-byte `Metric` about 80 per line; reading
-//! a tag from the index about 20; the rest is spread thin (the name scan, the value,
-//! rate and timestamp parses at 30–50 each, the type lookup, the field checks). In
-//! DogStatsD mode the `|#` list is indexed by a second pass over the list (the field
-//! loop splits the fields first), hence its higher 5-tag figure.
+//! **Only part of the targets is met**: none of the five is, though each shape costs
+//! 30 to 44 % less than before this round (plain needs another 47, the timer 86). Where
+//! the instructions go (`callgrind_annotate` on the `callgrind` profile,
+//! statsd_exporter mode, `tags5`): indexing the tag list is about 100 per tag (a word
+//! costs about 30: three byte classes, each flagged lane checked because only the
+//! lowest lane of the cheap SWAR test is exact; a delimiter about 12; recording a tag
+//! about 27), and reading a tag back about 40 (plus the driver's own 12); a fixed cost
+//! of about 400 per line remains on every shape: building the `Tags` iterator (the
+//! consumer's loop copies the whole iterator, about 50 even for a line without tags),
+//! writing the compact `Metric` (about 40) and its sample iterator, the name scan
+//! (about 30 per 8 bytes), each value (about 35) and each sample read (about 40).
+//! In plain terms: `tags5` would need the list indexed at well under half its cost to
+//! reach 900.
 //!
-//! Rewrites tried and not kept (measured worse or no better): a `load` that assembles
-//! a short tail byte by byte, returning a `Metric` built in a local (two 256-byte
-//! copies per line) or filled in place in the caller's `Result` (one), a tag walk
-//! that stops early for tagless lines (layout noise, no gain), a `split_item` that
-//! keeps only the lowest flagged lane of each mask (+110 for `tags5`), a plain byte
-//! loop with a delimiter table for the tag walk (+420 for `tags5`), and a
-//! length-first `MetricType::from_bytes` (no gain). For comparison, dogstatsd.md §3.2
-//! measured (parse and walk only) a `str::parse` floor at 773 / 1,023 / 1,777 / 1,744 /
-//! 1,473 and a saluki port at 735 / 1,368 / 1,714 / 2,284 / 2,654 for the same shapes.
+//! Rewrites tried and not kept (measured worse or no better), this round: finding each
+//! tag's colon from masks instead of visiting colon lanes (+95 for `tags5`), keeping
+//! each packed value's end (+30 for the timer, −25 for `packed4`), a second `Metric`
+//! construction for lines without fields (+17 for `plain`), a ready-made tag iterator
+//! stored in the compact form (+110 for `tags5`), reading a tag with `split_at_checked`
+//! (+50 for `tags5`); earlier rounds: a `load` that assembles a short tail byte by
+//! byte, returning a `Metric` built in a local or filled in place in the caller's
+//! `Result`, a `split_item` that keeps only the lowest flagged lane of each mask, a
+//! plain byte loop with a delimiter table for the tag walk, and a length-first
+//! `MetricType::from_bytes`. For comparison, dogstatsd.md §3.2 measured (parse and walk
+//! only) a `str::parse` floor at 773 / 1,023 / 1,777 / 1,744 / 1,473 and a saluki port
+//! at 735 / 1,368 / 1,714 / 2,284 / 2,654 for the same shapes.
 //!
 //! Throughput (criterion, `cargo bench -p statsd-benches --bench parse --
-//! --warm-up-time 1 --measurement-time 3`, the same reads as above): 6.4 M lines/s for
-//! `foo.bar:1|c`, 3.6 M for the 5-tag line, 2.7 M for the full line, and 5.1 M lines/s
-//! for the 1 MB Mastodon stream (samples only), on one core of a shared, loaded 2-core
-//! machine (noisy; re-measure on a quiet machine).
+//! --warm-up-time 1 --measurement-time 3`, the same reads as above, statsd_exporter
+//! mode, median): 12.9 M lines/s for `foo.bar:1|c` (6.4 M before this round), 7.7 M for
+//! the timer, 4.8 M for the 5-tag line (3.6 M before), 5.4 M for the packed values,
+//! 5.0 M for the full line (2.7 M before), and 5.4 M lines/s for the 1 MB Mastodon
+//! stream (samples only; 5.1 M before), on one core of a shared 2-core machine under a
+//! load average of 5. A run just before gave 14.5 / 7.5 / 4.5 / 3.9 / 5.5 / 6.9 M: read
+//! these as ±20 %, and the instruction counts above as the measure.
 #![forbid(unsafe_code)]
 
 mod encode;

@@ -16,6 +16,9 @@
 //! - `expose_counters`: one text exposition of 100 000 counter series (100 metrics ×
 //!   1 000 label sets of two labels); divide by 100 000 for the cost per series.
 //! - `expose_mixed`: the same with a quarter of each type.
+//! - `expose_summaries`: one text exposition of 2 000 summaries (default objectives) of
+//!   600 observations each, so each answers its quantiles from a full stream; divide by
+//!   2 000 for the cost per series.
 //! - `pipeline_datagram`, `pipeline_batch`: one Mastodon-shaped line (parse, map with the
 //!   shipped Mastodon mapping, record) sent as Mastodon's client sends it, one line per
 //!   datagram; `pipeline_datagram` hands each datagram to `Pipeline::process_packet`,
@@ -34,13 +37,14 @@ use statsd_exporter_core::{
 use statsd_mapper::{Mapper, MapperConfig};
 use statsd_proto::Parser;
 
-const ROWS: [&str; 8] = [
+const ROWS: [&str; 9] = [
     "counter",
     "gauge",
     "histogram",
     "summary",
     "expose_counters",
     "expose_mixed",
+    "expose_summaries",
     "pipeline_datagram",
     "pipeline_batch",
 ];
@@ -67,6 +71,7 @@ fn main() {
         "counter" | "gauge" | "histogram" | "summary" => record(row, &options, n),
         "expose_counters" => expose(false, &options, n),
         "expose_mixed" => expose(true, &options, n),
+        "expose_summaries" => expose_summaries(&options, n),
         "pipeline_datagram" => pipeline(false, n),
         "pipeline_batch" => pipeline(true, n),
         other => {
@@ -155,6 +160,37 @@ fn expose(mixed: bool, options: &(SummaryOptions, HistogramOptions), n: u64) {
     }
     let mut out = Vec::with_capacity(64 << 20);
     // One exposition before measuring: summaries flush, buffers grow.
+    sink.expose_metrics(&mut out, Format::Text)
+        .expect("exposed");
+    for _ in 0..n {
+        out.clear();
+        sink.expose_metrics(&mut out, Format::Text)
+            .expect("exposed");
+        black_box(out.len());
+    }
+}
+
+/// 2 000 summary series of 600 observations each (values cycling over 1 000), exposed.
+fn expose_summaries(options: &(SummaryOptions, HistogramOptions), n: u64) {
+    let sink =
+        PrometheusSink::with_clock(PrometheusOptions::default(), Arc::new(ManualClock::new()));
+    let mut recorder = sink.recorder();
+    for i in 0..2_000u64 {
+        let id = i.to_string();
+        let labels = [Label::new("instance", &id)];
+        for j in 0..600u64 {
+            recorder
+                .record(&Event {
+                    name: "latency",
+                    labels: &labels,
+                    value: value("summary", i * 7 + j * 13, options),
+                    help: "bench",
+                    ttl: None,
+                })
+                .expect("no conflicts in this corpus");
+        }
+    }
+    let mut out = Vec::with_capacity(4 << 20);
     sink.expose_metrics(&mut out, Format::Text)
         .expect("exposed");
     for _ in 0..n {

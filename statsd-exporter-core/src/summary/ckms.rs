@@ -128,11 +128,44 @@ impl Stream {
         self.n = 0.0;
     }
 
+    /// [`query`](Self::query) for each of `quantiles`, pushed to `out` in that order, in one
+    /// walk over the list while their thresholds ascend (always, unless two quantiles are
+    /// closer than their error allows): each answer's walk resumes where the previous one
+    /// stopped. That is exact: a tuple the walk passed for a threshold is passed for any
+    /// larger one, and the rank sum is accumulated in the same order. A smaller threshold
+    /// starts again from the front.
+    pub(crate) fn query_all(&self, targets: &[Target], quantiles: &[f64], out: &mut Vec<f64>) {
+        let Some(&first) = self.samples.first() else {
+            out.extend(quantiles.iter().map(|_| 0.0));
+            return;
+        };
+        let (mut at, mut r, mut previous) = (1, 0.0, first);
+        let mut last = f64::NEG_INFINITY;
+        for &q in quantiles {
+            let rank = (q * self.n).ceil();
+            let t = rank + invariant(targets, self.n, rank) / 2.0;
+            if t < last {
+                (at, r, previous) = (1, 0.0, first);
+            }
+            last = t;
+            while let Some(&current) = self.samples.get(at) {
+                let passed = r + previous.width;
+                if passed + current.width + current.delta > t {
+                    break;
+                }
+                (r, previous) = (passed, current);
+                at += 1;
+            }
+            out.push(previous.value);
+        }
+    }
+
     /// The value at quantile `q` (0 for an empty stream).
     ///
     /// perks rounds the slack `f(t)/2` up, which makes small streams answer one rank too
     /// high (it hides this with an exact path for streams it has not merged yet); the CKMS
     /// paper's real-valued slack keeps the error bound and answers small streams exactly.
+    #[cfg(test)]
     pub(crate) fn query(&self, targets: &[Target], q: f64) -> f64 {
         let Some(first) = self.samples.first() else {
             return 0.0;
@@ -256,6 +289,41 @@ mod tests {
         assert_eq!(s.query(&t, 0.5), 3.0);
         assert_eq!(s.query(&t, 0.99), 5.0);
         assert_eq!(s.count(), 5.0);
+    }
+
+    #[test]
+    fn one_walk_answers_like_one_walk_per_quantile() {
+        let t = targets();
+        let mut scratch = Vec::new();
+        let mut s = Stream::default();
+        let mut state = 0x9e37_79b9_7f4a_7c15u64;
+        let quantile_lists: [&[f64]; 5] = [
+            &[0.5, 0.9, 0.99],
+            &[0.99, 0.5, 0.9],
+            &[0.0, 0.5, 0.5000001, 0.9, 1.0],
+            &[0.9, 0.1, 0.9, 0.0],
+            &[],
+        ];
+        for round in 0..60 {
+            let batch: Vec<(f64, f64)> = (0..97)
+                .map(|_| {
+                    state ^= state << 13;
+                    state ^= state >> 7;
+                    state ^= state << 17;
+                    ((state % 10_000) as f64 * 0.01, 1.0 + (state % 3) as f64)
+                })
+                .collect();
+            s.insert_sorted(&t, &sorted(&batch), &mut scratch);
+            for quantiles in quantile_lists {
+                let mut all = Vec::new();
+                s.query_all(&t, quantiles, &mut all);
+                let one: Vec<f64> = quantiles.iter().map(|&q| s.query(&t, q)).collect();
+                assert_eq!(all, one, "round {round}, {quantiles:?}");
+            }
+        }
+        let mut empty = Vec::new();
+        Stream::default().query_all(&t, &[0.5, 0.9], &mut empty);
+        assert_eq!(empty, [0.0, 0.0]);
     }
 
     #[test]

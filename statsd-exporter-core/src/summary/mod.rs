@@ -165,13 +165,10 @@ impl SummaryState {
         if !self.streams.is_empty() {
             self.flush(config, now, scratch);
             let head = &self.streams[self.head];
-            let empty = head.count() == 0.0;
-            for &q in config.quantiles.iter() {
-                quantiles.push(if empty {
-                    f64::NAN
-                } else {
-                    head.query(&config.targets, q)
-                });
+            if head.count() == 0.0 {
+                quantiles.extend(config.quantiles.iter().map(|_| f64::NAN));
+            } else {
+                head.query_all(&config.targets, &config.quantiles, quantiles);
             }
         }
         (self.count, self.sum)

@@ -35,7 +35,7 @@ struct SeriesSnapshot {
     /// Index of the series' family in the scrape's family table.
     family: u32,
     /// Where its quantile values (summary) or bucket counts (histogram) start.
-    values_at: u32,
+    values_at: usize,
     /// The counter or gauge value, or the observations' sum.
     value: f64,
     /// Observations (summaries and histograms).
@@ -166,7 +166,7 @@ impl Scrape {
                     key_len: s.text.key_len() as u32,
                     rendered_len: s.text.rendered_len() as u32,
                     family,
-                    values_at: values_at as u32,
+                    values_at,
                     value,
                     count,
                 });
@@ -182,8 +182,8 @@ impl Scrape {
     ///
     /// One integer sort does most of the work: each series is keyed by its family's rank,
     /// the 8 bytes of its label sort key after the prefix all keys of its family share, and
-    /// its index. Series whose rank and 8 bytes tie are then ordered by the rest of their
-    /// keys.
+    /// its index (32 bits: 2^32 series would take a terabyte of memory). Series whose rank
+    /// and 8 bytes tie are then ordered by the rest of their keys.
     fn order(&self) -> (Vec<u32>, Vec<u32>) {
         let mut by_name: Vec<u32> = (0..self.families.len() as u32).collect();
         by_name.sort_by(|a, b| {
@@ -425,7 +425,7 @@ fn write_family(
                 encoder.sample("", labels, None, Number::Float(s.value));
             }
             FamilyKind::Summary(_) => {
-                let at = s.values_at as usize;
+                let at = s.values_at;
                 for (i, quantile) in extra.iter().enumerate() {
                     let value = scrape.quantiles.get(at + i).copied().unwrap_or(f64::NAN);
                     encoder.sample("", labels, Some(quantile), Number::Float(value));
@@ -434,7 +434,7 @@ fn write_family(
                 encoder.sample("_count", labels, None, Number::Count(s.count));
             }
             FamilyKind::Histogram(_) => {
-                let at = s.values_at as usize;
+                let at = s.values_at;
                 for (i, le) in extra.iter().enumerate() {
                     let cumulative = scrape.buckets.get(at + i).copied().unwrap_or(0);
                     encoder.sample("_bucket", labels, Some(le), Number::Count(cumulative));

@@ -64,8 +64,19 @@ echo "== cargo publish --dry-run --workspace"
 # --allow-dirty: a dry run of a working tree is still worth running; a real publish is done
 # from a clean tag without it.
 log=$(mktemp)
-trap 'rm -f "$log"' EXIT
-if ! cargo publish --dry-run --workspace --locked --allow-dirty 2>&1 | tee "$log"; then
+publish_target=$(mktemp -d)
+trap 'rm -rf "$log" "$publish_target"' EXIT
+# Cargo treats a registry crate of a given name and version as immutable: it unpacks the
+# overlay registry's .crate files under $CARGO_HOME/registry/src/-<hash>/ only once, and
+# keeps what it compiled from them in the target directory. A second run (same checkout
+# path, code changed since) would verify against the first run's sources, so both go:
+# the overlay's unpacked copies (crates.io's directory is index.crates.io-*) and, through
+# a target directory of its own, the artifacts.
+registry_src=${CARGO_HOME:-$HOME/.cargo}/registry/src
+for crate in "${libraries[@]}"; do
+  rm -rf "$registry_src"/-*/"$crate"-[0-9]*
+done
+if ! CARGO_TARGET_DIR=$publish_target cargo publish --dry-run --workspace --locked --allow-dirty 2>&1 | tee "$log"; then
   fail "cargo publish --dry-run"
 fi
 for crate in "${libraries[@]}"; do

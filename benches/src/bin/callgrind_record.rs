@@ -158,16 +158,7 @@ fn expose(mixed: bool, options: &(SummaryOptions, HistogramOptions), n: u64) {
             })
             .expect("no conflicts in this corpus");
     }
-    let mut out = Vec::with_capacity(64 << 20);
-    // One exposition before measuring: summaries flush, buffers grow.
-    sink.expose_metrics(&mut out, Format::Text)
-        .expect("exposed");
-    for _ in 0..n {
-        out.clear();
-        sink.expose_metrics(&mut out, Format::Text)
-            .expect("exposed");
-        black_box(out.len());
-    }
+    expose_n_times(&sink, 64 << 20, n);
 }
 
 /// 2 000 summary series of 600 observations each (values cycling over 1 000), exposed.
@@ -190,7 +181,13 @@ fn expose_summaries(options: &(SummaryOptions, HistogramOptions), n: u64) {
                 .expect("no conflicts in this corpus");
         }
     }
-    let mut out = Vec::with_capacity(4 << 20);
+    expose_n_times(&sink, 4 << 20, n);
+}
+
+/// Exposes `sink` once before measuring (summaries flush, buffers grow), then `n` times
+/// into a buffer of `capacity` bytes.
+fn expose_n_times(sink: &PrometheusSink, capacity: usize, n: u64) {
+    let mut out = Vec::with_capacity(capacity);
     sink.expose_metrics(&mut out, Format::Text)
         .expect("exposed");
     for _ in 0..n {

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use statsd_exporter_core::{ManualClock, Pipeline, PrometheusOptions, PrometheusSink};
+use statsd_exporter_core::{Format, ManualClock, Pipeline, PrometheusOptions, PrometheusSink};
 use statsd_mapper::{Mapper, MapperConfig};
 use statsd_proto::Parser;
 
@@ -570,4 +570,44 @@ mappings:
             Some("3")
         );
     }
+}
+
+/// A scrape during ingest never shows `statsd_exporter_lines_total` ahead of the series:
+/// the pipeline publishes a batch's counts after recording it, and the exposition reads the
+/// counts before it copies the series. (The exporter's tests wait for `lines_total` and
+/// then read the series.) A race test: it can only fail when the order is wrong.
+#[test]
+fn a_scrape_never_counts_lines_its_series_do_not_show() {
+    let (sink, mut p, _) = setup("");
+    let sink = Arc::new(sink);
+    let ingest = {
+        let sink = Arc::clone(&sink);
+        std::thread::spawn(move || {
+            for _ in 0..20_000 {
+                send(&sink, &mut p, "guard:1|c");
+            }
+        })
+    };
+    let mut scrapes = 0;
+    loop {
+        let done = ingest.is_finished();
+        let text = expose(&sink, Format::Text);
+        let find = |name: &str| -> f64 {
+            text.lines()
+                .find_map(|l| l.strip_prefix(name)?.strip_prefix(' '))
+                .map_or(0.0, |v| v.parse().expect("a number"))
+        };
+        let lines = find("statsd_exporter_lines_total");
+        let guard = find("guard");
+        assert!(
+            guard >= lines,
+            "scrape {scrapes}: lines_total {lines} but guard {guard}"
+        );
+        scrapes += 1;
+        if done {
+            assert_eq!((lines, guard), (20_000.0, 20_000.0));
+            break;
+        }
+    }
+    ingest.join().expect("ingest thread");
 }

@@ -269,10 +269,13 @@ impl PrometheusSink {
     ///
     /// Returns the writer's error; what was written before it stays written.
     pub fn expose_metrics(&self, writer: &mut impl io::Write, format: Format) -> io::Result<()> {
+        // The self-metrics first: a pipeline publishes a batch's counts after recording
+        // its samples, so every line these counts include is already in the series
+        // copied below (a scrape never shows `lines_total` ahead of the series).
+        let stats = self.stats().families(self.vectors_by_type());
         let scrape = Scrape::collect(self);
         let (by_name, order) = scrape.order();
         let scrape = scrape.into_sorted(&order);
-        let stats = self.stats().families(self.vectors_by_type());
 
         let mut encoder = Encoder::new(format);
         let mut stats = stats.into_iter().peekable();

@@ -1762,6 +1762,13 @@ mod summary_tests {
     /// The metric as parsed, the general path's and its walked form all agree, and
     /// the fast path takes only lines the general path accepts. Returns whether the
     /// fast path took the line.
+    /// The parser modes the summary tests compare in.
+    const SUMMARY_MODES: [Parser; 3] = [
+        Parser::new(),
+        Parser::dogstatsd(),
+        Parser::new().dogstatsd_tags(false),
+    ];
+
     fn check(parser: Parser, line: &[u8]) -> bool {
         let text = String::from_utf8_lossy(line);
         // `parse_metric` removes one trailing `\r` before either path.
@@ -1800,11 +1807,7 @@ mod summary_tests {
             b"foo:1|c|#a:b\r",
             b"foo:1|c\r\r",
         ] {
-            for parser in [
-                Parser::new(),
-                Parser::dogstatsd(),
-                Parser::new().dogstatsd_tags(false),
-            ] {
+            for parser in SUMMARY_MODES {
                 check(parser, line);
             }
         }
@@ -1813,7 +1816,7 @@ mod summary_tests {
     proptest::proptest! {
         #[test]
         fn summary_equals_the_walk(line in "[a-c]{1,3}([,#][a-c=]{0,4})?:[0-9x.+:]{0,6}(\\|[a-c#:,@T0-9.|]{0,12}){1,5}") {
-            for parser in [Parser::new(), Parser::dogstatsd(), Parser::new().dogstatsd_tags(false)] {
+            for parser in SUMMARY_MODES {
                 check(parser, line.as_bytes());
             }
         }

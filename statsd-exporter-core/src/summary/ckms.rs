@@ -4,7 +4,9 @@
 //!
 //! Differences are in cost, not in results: perks inserts into its sample list one element at
 //! a time (shifting the tail on every insert) and compresses by deleting from the middle; here
-//! both are single linear passes that compute the same widths and deltas.
+//! a sorted batch is merged and compressed in one pass from the top that computes the same
+//! widths and deltas (tested against a transcription of perks' two passes). Values are kept
+//! as integer keys in `f64::total_cmp` order, so sorting and merging compare integers.
 
 /// A quantile and its allowed rank error, validated, with the invariant's two slopes
 /// precomputed (the invariant runs for every tuple of every merge and compression).
@@ -31,20 +33,83 @@ impl Target {
     }
 }
 
-/// One entry of the compressed list: a value, how many observations it stands for, and
-/// the uncertainty of its rank.
-#[derive(Clone, Copy, Debug)]
+/// A summary's targets in ascending quantile order, with the slopes of the invariant
+/// arranged so that a pass at fixed `n` evaluates it with two multiplications: for a rank
+/// `r` at or above the first `k` target ranks, the invariant is
+/// `min(above_min[k] · r, below_min[k] · (n - r))`.
+#[derive(Debug)]
+pub(crate) struct Targets {
+    list: Box<[Target]>,
+    /// `above_min[k]`: the smallest `above` slope of targets `..k` (unused for `k = 0`).
+    above_min: Box<[f64]>,
+    /// `below_min[k]`: the smallest `below` slope of targets `k..` (unused for `k = len`).
+    below_min: Box<[f64]>,
+}
+
+impl Targets {
+    /// `list` must be sorted by quantile (ascending).
+    pub(crate) fn new(list: Vec<Target>) -> Self {
+        let len = list.len();
+        let mut above_min = vec![f64::MAX; len + 1];
+        let mut below_min = vec![f64::MAX; len + 1];
+        for k in 0..len {
+            above_min[k + 1] = above_min[k].min(list[k].above);
+        }
+        for k in (0..len).rev() {
+            below_min[k] = below_min[k + 1].min(list[k].below);
+        }
+        Targets {
+            list: list.into_boxed_slice(),
+            above_min: above_min.into_boxed_slice(),
+            below_min: below_min.into_boxed_slice(),
+        }
+    }
+
+    pub(crate) fn iter(&self) -> impl Iterator<Item = &Target> {
+        self.list.iter()
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.list.is_empty()
+    }
+}
+
+/// One entry of the compressed list: a value (as its [`order_key`]), how many observations
+/// it stands for, and the uncertainty of its rank.
+#[derive(Clone, Copy, Debug, PartialEq)]
 pub(crate) struct Sample {
-    value: f64,
+    key: u64,
     width: f64,
     delta: f64,
 }
 
+/// `f64::total_cmp`'s order as an unsigned integer, so that sorting and merging compare
+/// integers: negative values (sign set) are inverted, the others get the sign bit set.
+#[inline]
+pub(crate) fn order_key(value: f64) -> u64 {
+    let bits = value.to_bits();
+    if bits >> 63 == 1 {
+        !bits
+    } else {
+        bits | 1 << 63
+    }
+}
+
+/// The inverse of [`order_key`].
+#[inline]
+pub(crate) fn from_order_key(key: u64) -> f64 {
+    f64::from_bits(if key >> 63 == 1 {
+        key & !(1 << 63)
+    } else {
+        !key
+    })
+}
+
 /// The CKMS invariant `f(r, n)`: the most uncertainty allowed around rank `r` of `n`.
 #[inline]
-fn invariant(targets: &[Target], n: f64, r: f64) -> f64 {
+fn invariant(targets: &Targets, n: f64, r: f64) -> f64 {
     let mut m = f64::MAX;
-    for t in targets {
+    for t in targets.iter() {
         // perks: `2εr/φ` at or above the target rank, `2ε(n-r)/(1-φ)` below it.
         let f = if t.quantile * n <= r {
             t.above * r
@@ -58,21 +123,89 @@ fn invariant(targets: &[Target], n: f64, r: f64) -> f64 {
     m
 }
 
-/// [`invariant`] with each target's `φn` precomputed in `ranks`.
-#[inline]
-fn invariant_at(targets: &[Target], ranks: &[f64], n: f64, r: f64) -> f64 {
-    let mut m = f64::MAX;
-    for (t, &rank) in targets.iter().zip(ranks) {
-        let f = if rank <= r {
-            t.above * r
-        } else {
-            t.below * (n - r)
+/// [`invariant`] at a fixed `n` for ranks that only decrease: the number `k` of target
+/// ranks at or below `r` only goes down, and the minimum over the targets is the minimum
+/// of two products (multiplying by a non-negative rank preserves the order of the slopes,
+/// rounding included, so every value is bit-for-bit [`invariant`]'s).
+struct Descending<'t> {
+    targets: &'t Targets,
+    /// Each target's rank `φn`, the product [`invariant`] compares with.
+    ranks: [f64; MAX_FIXED_TARGETS],
+    /// Targets whose rank is at or below the last `r`.
+    k: usize,
+    /// `ranks[k - 1]` (−∞ when `k = 0`): below it, `k` goes down.
+    threshold: f64,
+    /// The slopes of segment `k`: `above_min[k]` and `below_min[k]`.
+    above: f64,
+    below: f64,
+    n: f64,
+}
+
+/// Up to this many objectives [`Descending`] keeps their ranks on the stack; summaries
+/// with more (rare) evaluate [`invariant`] directly.
+const MAX_FIXED_TARGETS: usize = 8;
+
+impl<'t> Descending<'t> {
+    fn new(targets: &'t Targets, n: f64) -> Option<Self> {
+        let len = targets.list.len();
+        // Objectives 0 and 1 have an infinite slope, whose products (NaN at rank 0)
+        // `invariant` skips one target at a time: leave them to it.
+        let finite = targets
+            .iter()
+            .all(|t| t.above.is_finite() && t.below.is_finite());
+        if len == 0 || len > MAX_FIXED_TARGETS || !finite {
+            return None;
+        }
+        let mut ranks = [0.0; MAX_FIXED_TARGETS];
+        for (rank, t) in ranks.iter_mut().zip(targets.iter()) {
+            *rank = t.quantile * n;
+        }
+        let mut d = Descending {
+            targets,
+            ranks,
+            k: len + 1,
+            threshold: 0.0,
+            above: 0.0,
+            below: 0.0,
+            n,
         };
-        if f < m {
-            m = f;
+        d.lower(n);
+        Some(d)
+    }
+
+    /// Moves `k` down to the segment of `r`.
+    #[cold]
+    fn lower(&mut self, r: f64) {
+        self.k -= 1;
+        while self.k > 0 && self.ranks[self.k - 1] > r {
+            self.k -= 1;
+        }
+        let k = self.k;
+        self.threshold = if k == 0 {
+            f64::NEG_INFINITY
+        } else {
+            self.ranks[k - 1]
+        };
+        self.above = self.targets.above_min[k];
+        self.below = self.targets.below_min[k];
+    }
+
+    #[inline]
+    fn at(&mut self, r: f64) -> f64 {
+        if r < self.threshold {
+            self.lower(r);
+        }
+        let below = self.below * (self.n - r);
+        if self.k == 0 {
+            return below;
+        }
+        let above = self.above * r;
+        if self.k == self.targets.list.len() || above < below {
+            above
+        } else {
+            below
         }
     }
-    m
 }
 
 /// `x.floor()` for the invariant's values (never negative): baseline x86-64 has no
@@ -96,26 +229,28 @@ fn floor(x: f64) -> f64 {
 /// its compressed list (a few hundred tuples at most with the default objectives).
 #[derive(Debug, Default)]
 pub(crate) struct Stream {
-    /// The compressed summary, sorted by value.
+    /// The compressed summary, sorted by key.
     samples: Vec<Sample>,
     /// Total weight merged into `samples`.
     n: f64,
 }
 
 impl Stream {
-    /// Merges a batch of (value, weight) observations sorted by value. `scratch` is a
-    /// buffer shared by all streams of a shard.
+    /// Merges a batch of (key, weight) observations sorted by key, whose weights add up to
+    /// `batch_weight`, and compresses the result: perks' `merge` followed by its
+    /// `compress`, fused into one pass from the top (see [`Self::merge_compress`]).
+    /// `scratch` is a buffer shared by all streams of a shard.
     pub(crate) fn insert_sorted(
         &mut self,
-        targets: &[Target],
-        batch: &[(f64, f64)],
+        targets: &Targets,
+        batch: &[(u64, f64)],
+        batch_weight: f64,
         scratch: &mut Vec<Sample>,
     ) {
         if batch.is_empty() {
             return;
         }
-        self.merge(targets, batch, scratch);
-        self.compress_from(targets, scratch);
+        self.merge_compress(targets, batch, batch_weight, scratch);
     }
 
     /// Total weight observed since the last reset.
@@ -134,7 +269,7 @@ impl Stream {
     /// stopped. That is exact: a tuple the walk passed for a threshold is passed for any
     /// larger one, and the rank sum is accumulated in the same order. A smaller threshold
     /// starts again from the front.
-    pub(crate) fn query_all(&self, targets: &[Target], quantiles: &[f64], out: &mut Vec<f64>) {
+    pub(crate) fn query_all(&self, targets: &Targets, quantiles: &[f64], out: &mut Vec<f64>) {
         let Some(&first) = self.samples.first() else {
             out.extend(quantiles.iter().map(|_| 0.0));
             return;
@@ -156,7 +291,7 @@ impl Stream {
                 (r, previous) = (passed, current);
                 at += 1;
             }
-            out.push(previous.value);
+            out.push(from_order_key(previous.key));
         }
     }
 
@@ -166,7 +301,7 @@ impl Stream {
     /// high (it hides this with an exact path for streams it has not merged yet); the CKMS
     /// paper's real-valued slack keeps the error bound and answers small streams exactly.
     #[cfg(test)]
-    pub(crate) fn query(&self, targets: &[Target], q: f64) -> f64 {
+    pub(crate) fn query(&self, targets: &Targets, q: f64) -> f64 {
         let Some(first) = self.samples.first() else {
             return 0.0;
         };
@@ -177,82 +312,122 @@ impl Stream {
         for &current in &self.samples[1..] {
             r += previous.width;
             if r + current.width + current.delta > t {
-                return previous.value;
+                return from_order_key(previous.key);
             }
             previous = current;
         }
-        previous.value
+        from_order_key(previous.key)
     }
 
-    /// perks `stream.merge`, as one pass over the old list and the sorted batch, into
-    /// `scratch`.
-    fn merge(&mut self, targets: &[Target], batch: &[(f64, f64)], scratch: &mut Vec<Sample>) {
+    /// perks `stream.merge` then `stream.compress`, in one pass from the top of the merged
+    /// order (old tuples before batch entries of the same key, as perks merges).
+    ///
+    /// perks' compress walks the merged list from the top, folding an element into the
+    /// survivor above it while `width + survivor's width + survivor's delta ≤ f(r, n)`,
+    /// with `r` the total width below the element and `n` the new total. Walking the old
+    /// list and the batch from their tops gives the same sequence with the same `r` (the
+    /// weight not yet walked), so the merged list never needs to be written out. A batch
+    /// entry's delta (perks: `f(r, n')` with `r` the weight before it and `n'` the total
+    /// before it was inserted, 0 above every old tuple) only matters if the entry
+    /// survives, so it is computed only then: most entries are folded at once.
+    ///
+    /// Survivors are written top first into `scratch`, then copied back in ascending
+    /// order. Results are identical to perks' two passes (see the reference test).
+    fn merge_compress(
+        &mut self,
+        targets: &Targets,
+        batch: &[(u64, f64)],
+        batch_weight: f64,
+        scratch: &mut Vec<Sample>,
+    ) {
+        let n = self.n + batch_weight;
+        match Descending::new(targets, n) {
+            Some(mut fixed) => {
+                self.merge_compress_with(targets, batch, n, scratch, |r| fixed.at(r))
+            }
+            None => {
+                self.merge_compress_with(targets, batch, n, scratch, |r| invariant(targets, n, r))
+            }
+        }
+    }
+
+    /// [`Self::merge_compress`] with `allowed(r)` = `invariant(targets, n, r)` for ranks
+    /// that only decrease.
+    #[inline(always)]
+    fn merge_compress_with(
+        &mut self,
+        targets: &Targets,
+        batch: &[(u64, f64)],
+        n: f64,
+        scratch: &mut Vec<Sample>,
+        mut allowed: impl FnMut(f64) -> f64,
+    ) {
+        self.n = n;
+        let old = &self.samples;
         scratch.clear();
-        scratch.reserve(self.samples.len() + batch.len());
-        let mut r = 0.0;
-        let mut i = 0;
-        for &(value, width) in batch {
-            while i < self.samples.len()
-                && self.samples[i].value.partial_cmp(&value) != Some(std::cmp::Ordering::Greater)
-            {
-                r += self.samples[i].width;
-                scratch.push(self.samples[i]);
-                i += 1;
+        let (mut i, mut j) = (old.len(), batch.len());
+        // The weight not yet walked: the rank below the element just taken.
+        let mut below = n;
+        // Weight of the batch entries taken so far (those above the current one).
+        let mut batch_above = 0.0;
+        // The top element survives as it is (its delta is 0 if it is a batch entry).
+        let mut x = match (old.last(), batch.last()) {
+            (Some(&o), Some(&(key, _))) if o.key > key => {
+                i -= 1;
+                o
             }
-            let delta = if i < self.samples.len() {
-                (floor(invariant(targets, self.n, r)) - 1.0).max(0.0)
-            } else {
-                0.0
-            };
-            scratch.push(Sample {
-                value,
-                width,
-                delta,
-            });
-            self.n += width;
-            r += width;
-        }
-        scratch.extend_from_slice(&self.samples[i..]);
-    }
-
-    /// perks `stream.compress` over the merged list in `scratch`: walk from the top, folding
-    /// a sample into its right neighbour while the invariant allows. Survivors go to
-    /// `samples` (top first, then reversed), so `samples` only ever holds the compressed
-    /// list and stays small.
-    fn compress_from(&mut self, targets: &[Target], merged: &[Sample]) {
-        self.samples.clear();
-        let Some((&last, rest)) = merged.split_last() else {
-            return;
+            (Some(&o), None) => {
+                i -= 1;
+                o
+            }
+            (_, Some(&(key, width))) => {
+                j -= 1;
+                batch_above = width;
+                Sample {
+                    key,
+                    width,
+                    delta: 0.0,
+                }
+            }
+            (None, None) => return,
         };
-        let mut x = last;
-        // `n` is fixed during the pass: each target's rank `φn` is computed once (the same
-        // product `invariant` forms, so every decision is bit-for-bit the same).
-        let n = self.n;
-        let mut ranks = [0.0f64; 8];
-        let fixed = targets.len() <= ranks.len();
-        if fixed {
-            for (rank, t) in ranks.iter_mut().zip(targets) {
-                *rank = t.quantile * n;
+        below -= x.width;
+        loop {
+            // Batch entries down to the next old tuple (old tuples come first on ties).
+            let stop = if i > 0 { old[i - 1].key } else { 0 };
+            while j > 0 && batch[j - 1].0 >= stop {
+                j -= 1;
+                let (key, width) = batch[j];
+                below -= width;
+                batch_above += width;
+                if width + x.width + x.delta <= allowed(below) {
+                    x.width += width;
+                    continue;
+                }
+                let delta = if i < old.len() {
+                    (floor(invariant(targets, n - batch_above, below)) - 1.0).max(0.0)
+                } else {
+                    0.0
+                };
+                scratch.push(x);
+                x = Sample { key, width, delta };
             }
-        }
-        // The rank just below `x`: the total width of everything before it.
-        let mut r = n - x.width;
-        for &c in rest.iter().rev() {
-            r -= c.width;
-            let allowed = if fixed {
-                invariant_at(targets, &ranks, n, r)
-            } else {
-                invariant(targets, n, r)
-            };
-            if c.width + x.width + x.delta <= allowed {
+            if i == 0 {
+                break;
+            }
+            i -= 1;
+            let c = old[i];
+            below -= c.width;
+            if c.width + x.width + x.delta <= allowed(below) {
                 x.width += c.width;
             } else {
-                self.samples.push(x);
+                scratch.push(x);
                 x = c;
             }
         }
-        self.samples.push(x);
-        self.samples.reverse();
+        scratch.push(x);
+        self.samples.clear();
+        self.samples.extend(scratch.iter().rev());
     }
 
     /// Heap bytes held by this stream.
@@ -265,18 +440,137 @@ impl Stream {
 mod tests {
     use super::*;
 
-    fn targets() -> Vec<Target> {
-        vec![
+    fn targets() -> Targets {
+        Targets::new(vec![
             Target::new(0.5, 0.05),
             Target::new(0.9, 0.01),
             Target::new(0.99, 0.001),
-        ]
+        ])
     }
 
-    fn sorted(values: &[(f64, f64)]) -> Vec<(f64, f64)> {
-        let mut v = values.to_vec();
-        v.sort_by(|a, b| a.0.total_cmp(&b.0));
-        v
+    /// (key, weight) pairs sorted by key, and their total weight.
+    fn sorted(values: &[(f64, f64)]) -> (Vec<(u64, f64)>, f64) {
+        let mut v: Vec<(u64, f64)> = values.iter().map(|&(x, w)| (order_key(x), w)).collect();
+        v.sort_by_key(|e| e.0);
+        let weight = v.iter().map(|e| e.1).sum();
+        (v, weight)
+    }
+
+    fn insert(s: &mut Stream, t: &Targets, values: &[(f64, f64)], scratch: &mut Vec<Sample>) {
+        let (batch, weight) = sorted(values);
+        s.insert_sorted(t, &batch, weight, scratch);
+    }
+
+    /// perks' two passes as they were written before the fused pass: merge the batch into
+    /// the list (one element at a time, with its delta), then compress from the top.
+    fn reference_insert(s: &mut Stream, targets: &Targets, batch: &[(u64, f64)]) {
+        let mut merged = Vec::new();
+        let mut r = 0.0;
+        let mut i = 0;
+        for &(key, width) in batch {
+            while i < s.samples.len() && s.samples[i].key <= key {
+                r += s.samples[i].width;
+                merged.push(s.samples[i]);
+                i += 1;
+            }
+            let delta = if i < s.samples.len() {
+                (invariant(targets, s.n, r).floor() - 1.0).max(0.0)
+            } else {
+                0.0
+            };
+            merged.push(Sample { key, width, delta });
+            s.n += width;
+            r += width;
+        }
+        merged.extend_from_slice(&s.samples[i..]);
+        s.samples.clear();
+        let Some((&last, rest)) = merged.split_last() else {
+            return;
+        };
+        let mut x = last;
+        let mut r = s.n - x.width;
+        for &c in rest.iter().rev() {
+            r -= c.width;
+            if c.width + x.width + x.delta <= invariant(targets, s.n, r) {
+                x.width += c.width;
+            } else {
+                s.samples.push(x);
+                x = c;
+            }
+        }
+        s.samples.push(x);
+        s.samples.reverse();
+    }
+
+    struct Rng(u64);
+
+    impl Rng {
+        fn next(&mut self) -> u64 {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            self.0
+        }
+    }
+
+    #[test]
+    fn fused_pass_equals_perks_merge_then_compress() {
+        let many: Vec<Target> = (1..=10)
+            .map(|i| Target::new(f64::from(i) / 11.0, 0.01))
+            .collect();
+        let target_sets = [
+            targets(),
+            Targets::new(vec![Target::new(0.5, 0.05)]),
+            Targets::new(vec![Target::new(0.0, 0.01), Target::new(1.0, 0.01)]),
+            // More objectives than the fixed-rank fast path keeps.
+            Targets::new(many),
+        ];
+        let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+        for (set, t) in target_sets.iter().enumerate() {
+            let (mut fast, mut slow) = (Stream::default(), Stream::default());
+            let mut scratch = Vec::new();
+            for round in 0..80 {
+                let len = 1 + rng.next() % 700;
+                // Few distinct values (ties with old tuples), drifting ranges, weights.
+                let values: Vec<(f64, f64)> = (0..len)
+                    .map(|_| {
+                        let spread = if round % 3 == 0 { 7 } else { 100_000 };
+                        let v = (rng.next() % spread) as f64 * 0.5 + f64::from(round % 5) * 1e3;
+                        let v = if rng.next().is_multiple_of(9) { -v } else { v };
+                        (v, 1.0 + (rng.next() % 4 / 3 * (rng.next() % 50)) as f64)
+                    })
+                    .collect();
+                let (batch, weight) = sorted(&values);
+                fast.insert_sorted(t, &batch, weight, &mut scratch);
+                reference_insert(&mut slow, t, &batch);
+                assert_eq!(fast.n, slow.n, "set {set} round {round}");
+                assert_eq!(fast.samples, slow.samples, "set {set} round {round}");
+            }
+        }
+    }
+
+    #[test]
+    fn order_key_sorts_like_total_cmp_and_round_trips() {
+        let values = [
+            f64::NEG_INFINITY,
+            -1e300,
+            -2.5,
+            -f64::MIN_POSITIVE,
+            -0.0,
+            0.0,
+            f64::MIN_POSITIVE,
+            1.0,
+            1e300,
+            f64::INFINITY,
+            f64::NAN,
+            -f64::NAN,
+        ];
+        for &a in &values {
+            assert_eq!(from_order_key(order_key(a)).to_bits(), a.to_bits());
+            for &b in &values {
+                assert_eq!(order_key(a).cmp(&order_key(b)), a.total_cmp(&b), "{a} {b}");
+            }
+        }
     }
 
     #[test]
@@ -284,8 +578,8 @@ mod tests {
         let t = targets();
         let mut scratch = Vec::new();
         let mut s = Stream::default();
-        let batch = sorted(&[(5.0, 1.0), (1.0, 1.0), (3.0, 1.0), (2.0, 1.0), (4.0, 1.0)]);
-        s.insert_sorted(&t, &batch, &mut scratch);
+        let values = [(5.0, 1.0), (1.0, 1.0), (3.0, 1.0), (2.0, 1.0), (4.0, 1.0)];
+        insert(&mut s, &t, &values, &mut scratch);
         assert_eq!(s.query(&t, 0.5), 3.0);
         assert_eq!(s.query(&t, 0.99), 5.0);
         assert_eq!(s.count(), 5.0);
@@ -296,7 +590,7 @@ mod tests {
         let t = targets();
         let mut scratch = Vec::new();
         let mut s = Stream::default();
-        let mut state = 0x9e37_79b9_7f4a_7c15u64;
+        let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
         let quantile_lists: [&[f64]; 5] = [
             &[0.5, 0.9, 0.99],
             &[0.99, 0.5, 0.9],
@@ -307,13 +601,11 @@ mod tests {
         for round in 0..60 {
             let batch: Vec<(f64, f64)> = (0..97)
                 .map(|_| {
-                    state ^= state << 13;
-                    state ^= state >> 7;
-                    state ^= state << 17;
-                    ((state % 10_000) as f64 * 0.01, 1.0 + (state % 3) as f64)
+                    let r = rng.next();
+                    ((r % 10_000) as f64 * 0.01, 1.0 + (r % 3) as f64)
                 })
                 .collect();
-            s.insert_sorted(&t, &sorted(&batch), &mut scratch);
+            insert(&mut s, &t, &batch, &mut scratch);
             for quantiles in quantile_lists {
                 let mut all = Vec::new();
                 s.query_all(&t, quantiles, &mut all);
@@ -353,8 +645,8 @@ mod tests {
         let t = targets();
         let mut scratch = Vec::new();
         let mut s = Stream::default();
-        s.insert_sorted(&t, &[(1.0, 9.0)], &mut scratch);
-        s.insert_sorted(&t, &[(100.0, 1.0)], &mut scratch);
+        insert(&mut s, &t, &[(1.0, 9.0)], &mut scratch);
+        insert(&mut s, &t, &[(100.0, 1.0)], &mut scratch);
         assert_eq!(s.count(), 10.0);
         assert_eq!(s.query(&t, 0.5), 1.0);
         assert_eq!(s.query(&t, 0.99), 100.0);
@@ -369,7 +661,7 @@ mod tests {
             let batch: Vec<(f64, f64)> = (0..500)
                 .map(|i| (f64::from(i * 200 + round), 1.0))
                 .collect();
-            s.insert_sorted(&t, &batch, &mut scratch);
+            insert(&mut s, &t, &batch, &mut scratch);
         }
         assert_eq!(s.count(), 100_000.0);
         assert!(s.samples.len() < 2_000, "{} tuples", s.samples.len());

@@ -8,13 +8,13 @@ use std::sync::Arc;
 
 use crate::clock::duration_millis;
 pub(crate) use ckms::Sample;
-use ckms::{Stream, Target};
+use ckms::{Stream, Target, Targets, order_key};
 use statsd_mapper::SummaryOptions;
 
 /// A summary's options, validated once per metric and shared by its series.
 #[derive(Debug)]
 pub(crate) struct SummaryConfig {
-    targets: Box<[Target]>,
+    targets: Targets,
     /// Objective quantiles in ascending order (the exposition order).
     pub(crate) quantiles: Box<[f64]>,
     stream_millis: u64,
@@ -33,6 +33,7 @@ impl SummaryConfig {
         targets.sort_by(|a, b| a.quantile().total_cmp(&b.quantile()));
         targets.dedup_by(|a, b| a.quantile() == b.quantile());
         let quantiles = targets.iter().map(Target::quantile).collect();
+        let targets = Targets::new(targets);
         let max_age = if options.max_age.is_zero() {
             statsd_mapper::DEFAULT_MAX_AGE
         } else {
@@ -49,7 +50,7 @@ impl SummaryConfig {
             options.buf_cap
         } as usize;
         Arc::new(SummaryConfig {
-            targets: targets.into_boxed_slice(),
+            targets,
             quantiles,
             stream_millis: (duration_millis(max_age) / age_buckets as u64).max(1),
             age_buckets,
@@ -77,8 +78,8 @@ fn guaranteed_error(quantile: f64, error: f64) -> f64 {
 /// One summary series.
 #[derive(Debug)]
 pub(crate) struct SummaryState {
-    /// Observations not yet merged into the streams: (value, weight).
-    hot: Vec<(f64, f64)>,
+    /// Observations not yet merged into the streams: (value's order key, weight).
+    hot: Vec<(u64, f64)>,
     streams: Box<[Stream]>,
     head: usize,
     head_expires: u64,
@@ -118,13 +119,15 @@ impl SummaryState {
         if now > self.hot_expires {
             self.flush(config, now, scratch);
         }
+        // client_golang adds to `_count` and `_sum` when it flushes, and flushes before every
+        // read: adding now shows the same figures and saves a pass over the buffer.
+        self.count = self.count.saturating_add(count);
+        self.sum += value * count as f64;
         if self.streams.is_empty() {
             // No objectives: only `_sum` and `_count` (client_golang's noObjectivesSummary).
-            self.count = self.count.saturating_add(count);
-            self.sum += value * count as f64;
             return;
         }
-        self.hot.push((value, count as f64));
+        self.hot.push((order_key(value), count as f64));
         if self.hot.len() >= config.buf_cap {
             self.flush(config, now, scratch);
         }
@@ -133,16 +136,15 @@ impl SummaryState {
     /// client_golang `swapBufs` + `flushColdBuf`: merge the hot buffer into every stream,
     /// move the expiry forward, rotate streams that aged out.
     fn flush(&mut self, config: &SummaryConfig, now: u64, scratch: &mut Vec<Sample>) {
-        // Sorted once, merged into every stream (each merge is one linear pass).
-        self.hot.sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
-        for stream in self.streams.iter_mut() {
-            stream.insert_sorted(&config.targets, &self.hot, scratch);
+        // Sorted once (integer keys), merged into every stream (each merge is one pass).
+        if !self.hot.is_empty() {
+            self.hot.sort_unstable_by_key(|e| e.0);
+            let weight: f64 = self.hot.iter().map(|e| e.1).sum();
+            for stream in self.streams.iter_mut() {
+                stream.insert_sorted(&config.targets, &self.hot, weight, scratch);
+            }
+            self.hot.clear();
         }
-        for &(value, weight) in &self.hot {
-            self.count = self.count.saturating_add(weight as u64);
-            self.sum += value * weight;
-        }
-        self.hot.clear();
         while now > self.hot_expires {
             self.hot_expires = self.hot_expires.saturating_add(config.stream_millis);
         }
@@ -176,7 +178,7 @@ impl SummaryState {
 
     /// Heap bytes held by this series' summary.
     pub(crate) fn heap_bytes(&self) -> usize {
-        self.hot.capacity() * std::mem::size_of::<(f64, f64)>()
+        self.hot.capacity() * std::mem::size_of::<(u64, f64)>()
             + self.streams.iter().map(Stream::heap_bytes).sum::<usize>()
             + std::mem::size_of_val(&*self.streams)
     }

@@ -8,6 +8,7 @@
 use regex::{CaptureLocations, Regex};
 use regex_automata::meta;
 use regex_automata::{Input, MatchKind, PatternSet};
+use regex_syntax::hir::{Dot, Hir, Look, Repetition};
 
 use crate::captures::{Captures, Span};
 use crate::kind::MetricKind;
@@ -96,6 +97,24 @@ pub(crate) fn compile(pattern: &str) -> Result<Regex, String> {
     })
 }
 
+/// `pattern` followed by `(?s:.*)\z`, as a syntax tree: it matches the same names, but
+/// every match ends at the end of the name. The set pass reports one match per position
+/// where some pattern's match ends and resumes after each report, so a pattern that can
+/// match at every position (`(.*)`, `foo|`) made it stop once per byte: about 850
+/// instructions per byte of name, for every regex lookup, with a catch-all rule in the
+/// file. Built from the tree rather than the text because a text suffix would be
+/// swallowed by a `(?x)` comment in the pattern.
+fn match_to_end(pattern: &str) -> Result<Hir, String> {
+    let hir = regex_automata::util::syntax::parse(pattern).map_err(|err| err.to_string())?;
+    let rest = Hir::repetition(Repetition {
+        min: 0,
+        max: None,
+        greedy: true,
+        sub: Box::new(Hir::dot(Dot::AnyChar)),
+    });
+    Ok(Hir::concat(vec![hir, rest, Hir::look(Look::End)]))
+}
+
 /// The compiled regex rules, in file order.
 #[derive(Debug)]
 pub(crate) struct RegexRules {
@@ -125,11 +144,14 @@ impl RegexRules {
         let set = if rules.is_empty() {
             None
         } else {
-            let patterns: Vec<&str> = rules.iter().map(|(_, re, _)| re.as_str()).collect();
+            let patterns = rules
+                .iter()
+                .map(|(_, re, _)| match_to_end(re.as_str()))
+                .collect::<Result<Vec<Hir>, String>>()?;
             let config = meta::Config::new().match_kind(MatchKind::All);
             let set = meta::Builder::new()
                 .configure(config)
-                .build_many(&patterns)
+                .build_many_from_hir(&patterns)
                 .map_err(|err| err.to_string())?;
             Some(set)
         };

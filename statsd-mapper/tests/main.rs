@@ -7,5 +7,6 @@ mod it {
     mod config;
     mod differential;
     pub(crate) mod mastodon;
+    mod regex_set;
     mod table;
 }

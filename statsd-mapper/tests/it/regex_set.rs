@@ -1,0 +1,133 @@
+//! Differential test of the regex rules: the mapper (one set pass, captures on the winner)
+//! against a linear reference (each rule's own `regex::Regex`, first match in file order
+//! whose `match_metric_type` accepts the kind). The pattern pool leans on what makes a set
+//! pass tricky: patterns that match the empty string or at every position, anchors,
+//! `(?m)` and `(?x)` with a comment that runs to the end of the pattern, case folding and
+//! multi-byte names.
+
+use proptest::prelude::*;
+use regex::Regex;
+use statsd_mapper::*;
+
+const PATTERNS: [&str; 18] = [
+    "(.*)",
+    "a",
+    "^a",
+    "a$",
+    "b|",
+    "(?x) a b  # a comment up to the end",
+    "(?m)^b$",
+    "é+",
+    "(a+)(b*)",
+    r"\.",
+    "^$",
+    "(?i)A.B",
+    "x?",
+    r"[^.]+\.c$",
+    r"\z",
+    "(?s)^.{3}$",
+    r"(?P<word>[a-z]+)\.(?P<rest>.*)",
+    "c(?x) # comment",
+];
+const NAME_PARTS: [&str; 8] = ["a", "b", "c", "ab", "", "é", "AxB", "b\nb"];
+
+fn kind() -> impl Strategy<Value = Option<MetricKind>> {
+    prop_oneof![
+        3 => Just(None),
+        1 => Just(Some(MetricKind::Counter)),
+        1 => Just(Some(MetricKind::Gauge)),
+        1 => Just(Some(MetricKind::Observer)),
+    ]
+}
+
+fn rules() -> impl Strategy<Value = Vec<(&'static str, Option<MetricKind>)>> {
+    prop::collection::vec((prop::sample::select(&PATTERNS[..]), kind()), 1..8)
+}
+
+fn names() -> impl Strategy<Value = Vec<(String, MetricKind)>> {
+    let name = prop::collection::vec(prop::sample::select(&NAME_PARTS[..]), 1..5)
+        .prop_map(|parts| parts.join("."));
+    prop::collection::vec((name, prop::sample::select(&MetricKind::ALL[..])), 1..20)
+}
+
+/// A YAML double-quoted scalar.
+fn quoted(text: &str) -> String {
+    let escaped = text
+        .replace('\\', "\\\\")
+        .replace('"', "\\\"")
+        .replace('\n', "\\n");
+    format!("\"{escaped}\"")
+}
+
+fn yaml(rules: &[(&str, Option<MetricKind>)]) -> String {
+    let mut out = String::from("mappings:\n");
+    for (i, (pattern, kind)) in rules.iter().enumerate() {
+        out.push_str(&format!(
+            "- match: {}\n  match_type: regex\n  name: r{i}\n",
+            quoted(pattern)
+        ));
+        if let Some(kind) = kind {
+            let kind = match kind {
+                MetricKind::Counter => "counter",
+                MetricKind::Gauge => "gauge",
+                _ => "observer",
+            };
+            out.push_str(&format!("  match_metric_type: {kind}\n"));
+        }
+    }
+    out
+}
+
+/// The winner's file index and its whole match, by trying each rule in turn.
+fn reference(
+    rules: &[(&str, Option<MetricKind>)],
+    name: &str,
+    kind: MetricKind,
+) -> Option<(usize, String)> {
+    rules.iter().enumerate().find_map(|(i, (pattern, only))| {
+        if only.is_some_and(|only| only != kind) {
+            return None;
+        }
+        let whole = Regex::new(pattern).unwrap().find(name)?;
+        Some((i, whole.as_str().to_string()))
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(300))]
+
+    #[test]
+    fn the_set_pass_picks_the_first_matching_rule(rules in rules(), names in names()) {
+        let mapper = Mapper::new(MapperConfig::from_yaml_str(&yaml(&rules), None).unwrap(), 16);
+        let mut captures = Captures::new();
+        for (name, kind) in &names {
+            let expected = reference(&rules, name, *kind);
+            for cached in [false, true] {
+                let mapping = if cached {
+                    mapper.map(name, *kind, &mut captures)
+                } else {
+                    mapper.map_uncached(name, *kind, &mut captures)
+                };
+                let got = mapping
+                    .rule()
+                    .map(|rule| (rule.index(), mapping.capture(0).unwrap_or("").to_string()));
+                prop_assert_eq!(&got, &expected, "name {:?} kind {:?}", name, kind);
+            }
+        }
+    }
+}
+
+#[test]
+fn a_comment_in_an_extended_pattern_does_not_hide_the_rules_after_it() {
+    let rules = [("c(?x) # comment", None), ("(.*)", None)];
+    let mapper = Mapper::new(MapperConfig::from_yaml_str(&yaml(&rules), None).unwrap(), 0);
+    let mut captures = Captures::new();
+    let mut index = |name: &str| {
+        mapper
+            .map_uncached(name, MetricKind::Counter, &mut captures)
+            .rule()
+            .map(|rule| rule.index())
+    };
+    assert_eq!(index("abc"), Some(0));
+    assert_eq!(index("ab"), Some(1));
+}

@@ -261,15 +261,7 @@ impl<'a> Fast<'a> {
             .get(self.fields_start as usize..)
             .unwrap_or_default();
         let strict = self.parser.strict();
-        Tags::with_index(
-            &[],
-            fields,
-            true,
-            !strict,
-            strict,
-            self.tag_index,
-            self.tag_index.list(self.line),
-        )
+        Tags::new(&[], fields, true, !strict, strict)
     }
 
     #[inline(always)]

@@ -7,9 +7,7 @@ use crate::name::Name;
 use crate::number::{parse_f64, parse_u64};
 use crate::options::Parser;
 use crate::scan::{HIGH, eq, find, first, load, splat};
-use crate::tags::{
-    ListScan, NameTags, TagIndex, Tags, count_list, index_list, memchr_small, split_name,
-};
+use crate::tags::{ListScan, NameTags, Tags, count_list, index_list, memchr_small, split_name};
 
 /// One value of a metric line, with everything statsd_exporter needs to turn it into
 /// events: the value, the type, the gauge-delta flag, the sample rate and timestamp.
@@ -231,8 +229,6 @@ pub(crate) struct Full<'a> {
     /// Number of samples.
     count: u32,
     parser: Parser,
-    /// The `|#` list of the processed fields, indexed by the line scan.
-    tag_index: TagIndex,
     /// statsd_exporter's counters, worked out during the parse.
     summary: Summary,
     /// `f64::to_bits` of the first values, parsed once during the parse (see `Summary::parsed`).
@@ -594,7 +590,6 @@ impl<'a> Full<'a> {
             values: Values::None,
             count: 0,
             parser,
-            tag_index: TagIndex::default(),
             summary: Summary::default(),
             parsed: [0; PARSED_CAP],
         }
@@ -644,14 +639,12 @@ impl<'a> Full<'a> {
     /// small variant instead of every field of the general walk.
     #[inline(never)]
     pub fn tags(&self) -> Tags<'a> {
-        Tags::with_index(
+        Tags::new(
             self.name_section.slice(self.line),
             if self.field_tags { self.fields } else { &[] },
             self.parser.dogstatsd_tags,
             !self.parser.strict(),
             self.parser.strict(),
-            self.tag_index,
-            self.tag_index.list(self.line),
         )
     }
 
@@ -1354,7 +1347,6 @@ impl Parser {
         let mut container_id = Span::NONE;
         let mut summary = Summary::default();
         let mut parsed = [0u64; PARSED_CAP];
-        let mut tag_index = TagIndex::default();
         let count;
         let values;
         if !sc.colon || sc.packed || sc.dog_tags.is_some() || sc.container {
@@ -1427,8 +1419,6 @@ impl Parser {
                 {
                     summary.dog_tagged = list.valid > 0;
                     summary.dog_errors = list.errors;
-                    tag_index = list.index;
-                    tag_index.start = Span::of(line, list.list).start;
                 }
             }
             values = Values::Shared {
@@ -1473,7 +1463,6 @@ impl Parser {
             values,
             count,
             parser: *self,
-            tag_index,
             summary,
             parsed,
         })))
@@ -1525,8 +1514,6 @@ impl Parser {
                 [b'#', list @ ..] if self.dogstatsd_tags => {
                     if lists == 0 {
                         let scan = index_list(list, true);
-                        metric.tag_index = scan.index;
-                        metric.tag_index.start = Span::of(line, list).start;
                         metric.summary.dog_tagged = scan.valid > 0;
                         metric.summary.dog_errors = scan.errors;
                     }
@@ -1723,7 +1710,6 @@ mod summary_tests {
         if let Repr::Full(f) = &mut w.repr {
             f.summary.exact = false;
             f.summary.clean = false;
-            f.tag_index = TagIndex::default();
         }
         w
     }

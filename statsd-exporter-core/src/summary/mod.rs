@@ -242,6 +242,64 @@ mod tests {
         assert_eq!((count, sum), (1, 100.0));
     }
 
+    /// After many rotations, with a distribution that drifts from one age bucket to the
+    /// next (so old buckets would pull the answer away), every quantile is within its rank
+    /// error of the exact quantile of the observations client_golang's head stream holds:
+    /// those of the last `age_buckets` stream periods, the current one included.
+    #[test]
+    fn quantiles_after_rotations_cover_exactly_the_window() {
+        // 10 s window, 5 buckets of 2 s; a buffer smaller than a bucket's observations.
+        let c = SummaryConfig::new(&SummaryOptions {
+            max_age: Duration::from_secs(10),
+            age_buckets: 5,
+            buf_cap: 97,
+            ..SummaryOptions::default()
+        });
+        let period = 2_000;
+        let mut scratch = Vec::new();
+        let mut s = SummaryState::new(&c, 0);
+        let mut seen: Vec<(u64, f64)> = Vec::new();
+        let mut state = 0x2545_f491_4f6c_dd1du64;
+        let mut checked = 0;
+        for step in 0..6_000u64 {
+            // Every 7 ms (never on a bucket boundary for the queries below): the values
+            // of each second sit in their own band, shuffled within it.
+            let t = 3 + step * 7;
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            let value = (t / 1_000) as f64 * 100.0 + (state % 1_000) as f64 * 0.1;
+            s.observe(&c, value, 1, t, &mut scratch);
+            seen.push((t, value));
+            if step % 611 == 610 {
+                let now = t + 1;
+                // The head covers periods k-4..=k of the current period k.
+                let k = (now - 1) / period;
+                let from = (k + 1).saturating_sub(5) * period;
+                let mut window: Vec<f64> =
+                    seen.iter().filter(|o| o.0 > from).map(|o| o.1).collect();
+                window.sort_by(f64::total_cmp);
+                let n = window.len() as f64;
+                let mut got = Vec::new();
+                s.snapshot(&c, now, &mut got, &mut scratch);
+                for ((q, error), v) in [(0.5, 0.05), (0.9, 0.01), (0.99, 0.001)].iter().zip(&got) {
+                    let low = window.partition_point(|x| x < v) as f64;
+                    let high = window.partition_point(|x| x <= v) as f64;
+                    assert!(
+                        high >= ((q - error) * n).floor() && low <= ((q + error) * n).ceil(),
+                        "t {now}: q {q} answered {v}, ranks {low}..{high} of {n}"
+                    );
+                }
+                checked += 1;
+            }
+        }
+        assert!(checked >= 9);
+        assert_eq!(
+            s.snapshot(&c, 42_001, &mut Vec::new(), &mut scratch).0,
+            6_000
+        );
+    }
+
     #[test]
     fn weighted_observations_count_fully() {
         let c = config(600, 5);

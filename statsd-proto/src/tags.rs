@@ -168,20 +168,26 @@ impl TagIndex {
     }
 
     /// The `k`-th valid tag (`k < count`, `complete`) of `list`.
-    #[inline(always)]
+    #[cfg(test)]
     fn tag<'a>(&self, list: &'a [u8], k: usize) -> Tag<'a> {
-        let [key, colon, end] = self.spans[k];
-        let (key, colon, end) = (key as usize, colon as usize, end as usize);
-        if colon == NO_VALUE as usize {
-            Tag {
-                key: list.get(key..end).unwrap_or_default(),
-                value: None,
-            }
-        } else {
-            Tag {
-                key: list.get(key..colon).unwrap_or_default(),
-                value: Some(list.get(colon + 1..end).unwrap_or_default()),
-            }
+        span_tag(list, self.spans[k])
+    }
+}
+
+/// The tag at `span` (`[key start, colon or NO_VALUE, end]`) of `list`.
+#[inline(always)]
+fn span_tag(list: &[u8], span: [u8; 3]) -> Tag<'_> {
+    let [key, colon, end] = span;
+    let (key, colon, end) = (key as usize, colon as usize, end as usize);
+    if colon == NO_VALUE as usize {
+        Tag {
+            key: list.get(key..end).unwrap_or_default(),
+            value: None,
+        }
+    } else {
+        Tag {
+            key: list.get(key..colon).unwrap_or_default(),
+            value: Some(list.get(colon + 1..end).unwrap_or_default()),
         }
     }
 }
@@ -318,7 +324,9 @@ enum TagsRepr<'a> {
 #[derive(Clone, Debug)]
 struct Indexed<'a> {
     list: &'a [u8],
-    index: TagIndex,
+    /// The index's spans and count only (a smaller `Tags` is cheaper to move).
+    spans: [[u8; 3]; INDEX_CAP],
+    count: u8,
     next: u8,
     /// The `container_id` tag to yield after the list (statsd_exporter mode).
     container: Option<&'a [u8]>,
@@ -329,10 +337,10 @@ impl<'a> Iterator for Indexed<'a> {
 
     #[inline(always)]
     fn next(&mut self) -> Option<Tag<'a>> {
-        if self.next < self.index.count {
+        if self.next < self.count {
             let k = self.next as usize;
             self.next += 1;
-            return Some(self.index.tag(self.list, k));
+            return Some(span_tag(self.list, self.spans[k % INDEX_CAP]));
         }
         self.container.take().map(|id| Tag {
             key: b"container_id",
@@ -384,7 +392,8 @@ impl<'a> Tags<'a> {
         Tags {
             repr: TagsRepr::Indexed(Indexed {
                 list,
-                index,
+                spans: index.spans,
+                count: index.count,
                 next: 0,
                 container,
             }),

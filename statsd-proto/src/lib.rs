@@ -231,8 +231,11 @@
 //! - **The general path** takes every other line (name-embedded tags, bad values,
 //!   rates or fields, multi-metric lines `a:1|c:2|ms`, several `|#` lists, DogStatsD
 //!   1.5/1.6 fields, non-ASCII bytes in statsd_exporter mode): one SWAR pass finds the
-//!   name's colon, every `|` and `:` and indexes the first `|#` list; the counters are
-//!   worked out during the parse where they can be, and walked otherwise.
+//!   name's colon, every `|` and `:` and counts the valid tags and tag errors of the
+//!   first `|#` list; the counters are worked out during the parse where they can be,
+//!   and walked otherwise. Its tag walk splits the lists again (it keeps no index:
+//!   the smaller [`Tags`] iterator that buys is cheaper for every line than the
+//!   index was for the few lines on this path).
 //!
 //! Which tier read a line is invisible: in-crate tests compare every accessor of the
 //! two tiers (and of the general tier with its parse-time counters forgotten) on
@@ -251,12 +254,12 @@
 //!
 //! | shape | line | statsd_exporter mode | DogStatsD mode | nom reference (DogStatsD) | target |
 //! |---|---|---|---|---|---|
-//! | plain | `foo.bar:1\|c` | 447 | 447 | 850 | 400 |
-//! | timer + rate | `api.request.duration:320\|ms\|@0.1` | 686 | 686 | 1,148 | 600 |
-//! | 5 tags | `checkout.latency:12.5\|d\|#env:prod,region:eu-west-1,service:checkout,version:1.4.2,host:web-17` | 1,656 | 1,626 | 3,669 | 900 |
-//! | 4 packed values | `queue.wait:1:2.5:3:40\|h\|#env:prod` | 1,261 | 1,251 | 2,018 | 1,000 |
-//! | full line | `requests.total:100\|c\|@0.5\|#service:web,env:prod\|c:ci-3a88cafe\|T1700000000` | 1,382 | 1,332 | 2,391 | 1,000 |
-//! | Mastodon stream | 1 MB of nsa/statsd-ruby lines through [`Parser::packet`], samples read | 1,053 | | | |
+//! | plain | `foo.bar:1\|c` | 426 | 426 | 850 | 400 |
+//! | timer + rate | `api.request.duration:320\|ms\|@0.1` | 664 | 664 | 1,148 | 600 |
+//! | 5 tags | `checkout.latency:12.5\|d\|#env:prod,region:eu-west-1,service:checkout,version:1.4.2,host:web-17` | 1,587 | 1,572 | 3,669 | 900 |
+//! | 4 packed values | `queue.wait:1:2.5:3:40\|h\|#env:prod` | 1,235 | 1,226 | 2,018 | 1,000 |
+//! | full line | `requests.total:100\|c\|@0.5\|#service:web,env:prod\|c:ci-3a88cafe\|T1700000000` | 1,337 | 1,295 | 2,391 | 1,000 |
+//! | Mastodon stream | 1 MB of nsa/statsd-ruby lines through [`Parser::packet`], samples read | 1,065 | | | |
 //!
 //! (The reference column parses and walks tags and samples only: the nom parser
 //! has no counters. It collects into `Vec`s, so it includes allocator calls, as a nom
@@ -264,27 +267,48 @@
 //! between builds after unrelated code changes, because fat LTO re-lays out the loop:
 //! compare runs of one build, and read differences below that as noise.)
 //!
-//! Before the fast path (one general tier for every line) the same measurement gave
+//! The round before this one (the same two tiers, with the `|#` list index kept by
+//! both tiers and carried by every tag iterator) gave 447 / 686 / 1,656 / 1,261 /
+//! 1,382 (statsd_exporter mode), 447 / 686 / 1,626 / 1,251 / 1,332 (DogStatsD mode)
+//! and 1,053 for the Mastodon stream. Before the fast path (one general tier for every
+//! line) the same measurement gave
 //! 802 / 1,103 / 1,928 / 1,852 / 2,286 (statsd_exporter mode) and 778 / 1,110 / 2,419 /
 //! 1,868 / 2,299 (DogStatsD mode), and 1,193 for the Mastodon stream; the round before
 //! (lazy counters that split the tags again and re-parsed every value) gave 1,318 /
 //! 1,735 / 3,980 / 4,505 / 3,633 and 1,224 / 1,753 / 4,078 / 3,950 / 3,430.
 //!
-//! **Only part of the targets is met**: none of the five is, though each shape costs
-//! 30 to 44 % less than before this round (plain needs another 47, the timer 86). Where
-//! the instructions go (`callgrind_annotate` on the `callgrind` profile,
-//! statsd_exporter mode, `tags5`): indexing the tag list is about 100 per tag (a word
-//! costs about 30: three byte classes, each flagged lane checked because only the
-//! lowest lane of the cheap SWAR test is exact; a delimiter about 12; recording a tag
-//! about 27), and reading a tag back about 40 (plus the driver's own 12); a fixed cost
-//! of about 400 per line remains on every shape: building the `Tags` iterator (the
-//! consumer's loop copies the whole iterator, about 50 even for a line without tags),
-//! writing the compact `Metric` (about 40) and its sample iterator, the name scan
-//! (about 30 per 8 bytes), each value (about 35) and each sample read (about 40).
-//! In plain terms: `tags5` would need the list indexed at well under half its cost to
-//! reach 900.
+//! **Only part of the targets is met**: none of the five is (plain needs another 26,
+//! the timer 64, `tags5` 687, `packed4` 235, the full line 337). Where the
+//! instructions go (`callgrind_annotate` on the `callgrind` profile, statsd_exporter
+//! mode; the driver's `no-tags` argument separates parse and tag walk): `tags5`
+//! costs about 1,310 without its tag walk, of which indexing the 69-byte list is about
+//! 700 (a word costs about 30: three byte classes with their constants re-materialised
+//! in the crowded loop; each flagged lane about 17, as only the lowest lane of the
+//! cheap SWAR test is exact; recording a tag about 35); reading the five tags back
+//! costs about 270, 43 per tag of which the driver's `usize` to `f64` sum is 9. A
+//! fixed cost of about 350 per line remains on every shape: building and moving the
+//! 64-byte `Tags` iterator (about 40 even for a line without tags), writing the
+//! compact `Metric` (about 40, plus about 12 for a blank list index), the sample
+//! iterator and each sample read (about 40), the name scan (about 25 per 8 bytes) and
+//! each value (about 35). In plain terms: `tags5` would need the list indexed and read
+//! at well under half their cost, and every line a smaller compact form, to reach 900.
 //!
-//! Rewrites tried and not kept (measured worse or no better), this round: finding each
+//! Rewrites tried this round and not kept (statsd_exporter mode, against 447 / 686 /
+//! 1,656 / 1,261 / 1,382 and 1,053): no index at all, the parse only counting the
+//! list's tags and errors and the tag walk splitting it again (392 / 630 / 2,062 /
+//! 1,245 / 1,619, Mastodon 977: every line gains from the smaller compact form and
+//! iterator, but splitting costs about 120 per tag); the same with a splitter for
+//! error-free lists that reads whole words from the line (402 / 638 / 1,905 / 1,270 /
+//! 1,604); indexing item by item, a search for the first `:` then one for the end
+//! (`tags5` 1,788); indexing from an exact comma mask and a colon mask, each item's
+//! first colon taken from the mask (`tags5` 1,664); that index built out of line
+//! (`tags5` 1,654, `packed4` 1,279, the full line 1,395: its 64-byte result goes
+//! through memory); the whole fast parse out of line (about +90 on every shape);
+//! `Metric::tags` out of line (no change). A design with one bit per byte (commas and colons
+//! compressed into `u128` masks, items cut with `trailing_zeros`) was costed on paper
+//! at about 40 per word plus 40 per item, no better than the loop it would replace.
+//!
+//! Rewrites tried and not kept in the round before: finding each
 //! tag's colon from masks instead of visiting colon lanes (+95 for `tags5`), keeping
 //! each packed value's end (+30 for the timer, −25 for `packed4`), a second `Metric`
 //! construction for lines without fields (+17 for `plain`), a ready-made tag iterator

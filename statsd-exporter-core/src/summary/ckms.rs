@@ -186,8 +186,20 @@ impl<'t> Descending<'t> {
         } else {
             self.ranks[k - 1]
         };
-        self.above = self.targets.above_min[k];
-        self.below = self.targets.below_min[k];
+        // A side without targets gets an infinite slope: its product is +∞, or NaN at
+        // rank 0 (above) or n (below), and `at` picks the other side for both. Rank n
+        // never comes after the top element, whose width is at least 1 (summaries do not
+        // buffer observations of weight 0).
+        self.above = if k == 0 {
+            f64::INFINITY
+        } else {
+            self.targets.above_min[k]
+        };
+        self.below = if k == self.targets.list.len() {
+            f64::INFINITY
+        } else {
+            self.targets.below_min[k]
+        };
     }
 
     #[inline]
@@ -195,16 +207,9 @@ impl<'t> Descending<'t> {
         if r < self.threshold {
             self.lower(r);
         }
-        let below = self.below * (self.n - r);
-        if self.k == 0 {
-            return below;
-        }
         let above = self.above * r;
-        if self.k == self.targets.list.len() || above < below {
-            above
-        } else {
-            below
-        }
+        let below = self.below * (self.n - r);
+        if above < below { above } else { below }
     }
 }
 
@@ -365,7 +370,9 @@ impl Stream {
         self.n = n;
         let old = &self.samples;
         scratch.clear();
-        let (mut i, mut j) = (old.len(), batch.len());
+        let mut i = old.len();
+        // The batch entries not yet taken.
+        let mut rest = batch;
         // The weight not yet walked: the rank below the element just taken.
         let mut below = n;
         // Weight of the batch entries taken so far (those above the current one).
@@ -381,7 +388,7 @@ impl Stream {
                 o
             }
             (_, Some(&(key, width))) => {
-                j -= 1;
+                rest = &batch[..batch.len() - 1];
                 batch_above = width;
                 Sample {
                     key,
@@ -395,9 +402,11 @@ impl Stream {
         loop {
             // Batch entries down to the next old tuple (old tuples come first on ties).
             let stop = if i > 0 { old[i - 1].key } else { 0 };
-            while j > 0 && batch[j - 1].0 >= stop {
-                j -= 1;
-                let (key, width) = batch[j];
+            while let Some((&(key, width), head)) = rest.split_last() {
+                if key < stop {
+                    break;
+                }
+                rest = head;
                 below -= width;
                 batch_above += width;
                 if width + x.width + x.delta <= allowed(below) {

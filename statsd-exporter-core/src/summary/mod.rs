@@ -123,8 +123,10 @@ impl SummaryState {
         // read: adding now shows the same figures and saves a pass over the buffer.
         self.count = self.count.saturating_add(count);
         self.sum += value * count as f64;
-        if self.streams.is_empty() {
+        if self.streams.is_empty() || count == 0 {
             // No objectives: only `_sum` and `_count` (client_golang's noObjectivesSummary).
+            // Weight 0 changes no quantile (and the streams' invariant evaluation assumes
+            // every tuple has a width of at least 1).
             return;
         }
         self.hot.push((order_key(value), count as f64));
@@ -306,7 +308,10 @@ mod tests {
         let mut scratch = Vec::new();
         let mut s = SummaryState::new(&c, 0);
         s.observe(&c, 2.0, 10, 0, &mut scratch);
+        // Weight 0 counts nothing and moves no quantile.
+        s.observe(&c, 7.0, 0, 0, &mut scratch);
         let mut q = Vec::new();
         assert_eq!(s.snapshot(&c, 0, &mut q, &mut scratch), (10, 20.0));
+        assert_eq!(q, [2.0; 3]);
     }
 }

@@ -8,7 +8,7 @@ use smallvec::SmallVec;
 use statsd_mapper::{
     Action, Captures, DEFAULT_HELP, Mapper, MetricKind, ObserverType, Rule, escape_metric_name_into,
 };
-use statsd_proto::{ErrorKind, Item, Metric, MetricType, Parser};
+use statsd_proto::{ErrorKind, Item, Metric, MetricType, Parser, Sample};
 
 use crate::sink::{Event, Label, Observer, Rejection, Sink, Value};
 use crate::stats::{EVENT_ERROR_REASONS, EVENT_TYPES, SERIES_DROPPED_REASONS, Stats};
@@ -409,10 +409,34 @@ impl Pipeline {
         tally.samples += u64::from(counts.samples);
         tally.tags += u64::from(counts.samples_with_tags);
         tally.tag_errors += u64::from(counts.tag_errors);
-        for kind in metric.sample_errors() {
-            tally.sample_error(kind);
-        }
+        // `for_each` (internal iteration) rather than a `for` loop: on a fast-path line
+        // the flattened iterator is empty, and `for_each` finds that with one check.
+        metric
+            .sample_errors()
+            .for_each(|kind| tally.sample_error(kind));
 
+        let raw_name = metric.name().as_contiguous();
+        metric.samples().for_each(|sample| {
+            // A bad sample is counted by `sample_errors()` above.
+            if let Ok(sample) = sample {
+                self.sample(metric, raw_name, &sample, sink, tally);
+            }
+        });
+    }
+
+    /// One good sample of `metric`: mapped, turned into an event, recorded.
+    ///
+    /// Out of line: inlined into the line loop, its loop-invariant parts were hoisted
+    /// and spilled to the stack for every line, though nearly every line has one sample.
+    #[inline(never)]
+    fn sample<S: Sink + ?Sized>(
+        &mut self,
+        metric: &Metric<'_>,
+        raw_name: Option<&[u8]>,
+        sample: &Sample<'_>,
+        sink: &mut S,
+        tally: &mut Tally,
+    ) {
         let Pipeline {
             mapper,
             captures,
@@ -424,155 +448,150 @@ impl Pipeline {
             ..
         } = self;
         let mapper: &Mapper = mapper;
-        let raw_name = metric.name().as_contiguous();
+        if sample.kind() == MetricType::Set {
+            // statsd_exporter: "no support for StatsD sets".
+            tally.sample_error(ErrorKind::IllegalEvent);
+            return;
+        }
+        let Some(kind) = MetricKind::of(sample.kind()) else {
+            return;
+        };
+        // The finished mapping: kept by this pipeline when the name was seen before
+        // (no UTF-8 check, lookup, expansion or escaping), else resolved and kept.
+        let key = raw_name.and_then(|bytes| resolved.key(kind, bytes));
+        let found = match (key, raw_name) {
+            (Some(key), Some(bytes)) => resolved.find(key, bytes),
+            _ => None,
+        };
+        let index = match found {
+            Some(index) => index,
+            None => resolve(
+                resolved,
+                key,
+                mapper,
+                captures,
+                scratch,
+                name_buffer,
+                metric,
+                kind,
+            ),
+        };
+        let entry = resolved.entry(index);
+        let rule = entry
+            .rule
+            .and_then(|r| mapper.config().rules().get(r as usize));
+        arena.clear();
 
-        for sample in metric.samples() {
-            let Ok(sample) = sample else {
-                continue; // counted by `sample_errors()` above
-            };
-            if sample.kind() == MetricType::Set {
-                // statsd_exporter: "no support for StatsD sets".
-                tally.sample_error(ErrorKind::IllegalEvent);
-                continue;
-            }
-            let Some(kind) = MetricKind::of(sample.kind()) else {
-                continue;
-            };
-            // The finished mapping: kept by this pipeline when the name was seen before
-            // (no UTF-8 check, lookup, expansion or escaping), else resolved and kept.
-            let key = raw_name.and_then(|bytes| resolved.key(kind, bytes));
-            let found = match (key, raw_name) {
-                (Some(key), Some(bytes)) => resolved.find(key, bytes),
-                _ => None,
-            };
-            let index = match found {
-                Some(index) => index,
-                None => resolve(
-                    resolved,
-                    key,
-                    mapper,
-                    captures,
-                    scratch,
-                    name_buffer,
-                    metric,
-                    kind,
-                ),
-            };
-            let entry = resolved.entry(index);
-            let rule = entry
-                .rule
-                .and_then(|r| mapper.config().rules().get(r as usize));
-            arena.clear();
+        let action = rule.map_or(Action::Unmapped, Rule::action);
+        if action == Action::Drop {
+            tally.drop += 1;
+            return;
+        }
+        let name = entry.name();
+        if name.is_empty() {
+            tally.event_error("empty_metric_name");
+            return;
+        }
+        match action {
+            Action::Map => tally.map += 1,
+            _ => tally.unmapped += 1,
+        }
 
-            let action = rule.map_or(Action::Unmapped, Rule::action);
-            if action == Action::Drop {
-                tally.drop += 1;
-                continue;
-            }
-            let name = entry.name();
-            if name.is_empty() {
-                tally.event_error("empty_metric_name");
-                continue;
-            }
-            match action {
-                Action::Map => tally.map += 1,
-                _ => tally.unmapped += 1,
-            }
+        // A tagged line's labels are built in the arena; an untagged line's are the
+        // mapping's, as kept (below).
+        let tagged = metric.has_tags();
+        let labels = if tagged {
+            let honor = rule.is_some_and(Rule::honor_labels);
+            Some(tagged_labels(metric, entry.labels(), honor, arena, tally))
+        } else {
+            None
+        };
 
-            // A tagged line's labels are built in the arena; an untagged line's are the
-            // mapping's, as kept (below).
-            let tagged = metric.has_tags();
-            let labels = if tagged {
-                let honor = rule.is_some_and(Rule::honor_labels);
-                Some(tagged_labels(metric, entry.labels(), honor, arena, tally))
-            } else {
-                None
-            };
-
-            // The value, as statsd_exporter computes it.
-            let defaults = mapper.config().defaults();
-            let scale = rule.and_then(Rule::scale).unwrap_or(1.0);
-            let observer = rule.map_or(defaults.observer(), Rule::observer);
-            let value = match kind {
-                MetricKind::Counter => {
-                    let v = sample.value() / sample.sample_rate() * scale;
-                    if v < 0.0 {
-                        tally.event_error("illegal_negative_counter");
-                        continue;
-                    }
-                    Value::Counter(v)
+        // The value, as statsd_exporter computes it.
+        let defaults = mapper.config().defaults();
+        let scale = rule.and_then(Rule::scale).unwrap_or(1.0);
+        let observer = rule.map_or(defaults.observer(), Rule::observer);
+        let value = match kind {
+            MetricKind::Counter => {
+                let v = sample.value() / sample.sample_rate() * scale;
+                if v < 0.0 {
+                    tally.event_error("illegal_negative_counter");
+                    return;
                 }
-                MetricKind::Gauge if sample.is_relative() => {
-                    Value::GaugeAdd(sample.value() * scale)
+                Value::Counter(v)
+            }
+            MetricKind::Gauge if sample.is_relative() => Value::GaugeAdd(sample.value() * scale),
+            MetricKind::Gauge => Value::GaugeSet(sample.value() * scale),
+            MetricKind::Observer => {
+                let mut v = sample.value();
+                if sample.kind() == MetricType::Timer {
+                    v /= 1000.0;
                 }
-                MetricKind::Gauge => Value::GaugeSet(sample.value() * scale),
-                MetricKind::Observer => {
-                    let mut v = sample.value();
-                    if sample.kind() == MetricType::Timer {
-                        v /= 1000.0;
-                    }
-                    let mut count = sample.observation_count();
-                    if count == 0 {
-                        // A rate above 1, negative or NaN: statsd_exporter silently records
-                        // nothing. The sample did happen, so record it once and count the
-                        // bad rate like an unparsable one.
-                        tally.sample_error(ErrorKind::InvalidSampleFactor);
-                        count = 1;
-                    }
-                    let observer = match observer.observer_type {
-                        ObserverType::Histogram => Observer::Histogram(&observer.histogram),
-                        ObserverType::Summary => Observer::Summary(&observer.summary),
-                    };
-                    Value::Observe {
-                        value: v * scale,
-                        count,
-                        observer,
-                    }
+                // Rate 1 (no `@` field: nearly every line) is one observation; the call
+                // works out `int(1/rate)` with its range checks.
+                let mut count = if sample.sample_rate() == 1.0 {
+                    1
+                } else {
+                    sample.observation_count()
+                };
+                if count == 0 {
+                    // A rate above 1, negative or NaN: statsd_exporter silently records
+                    // nothing. The sample did happen, so record it once and count the
+                    // bad rate like an unparsable one.
+                    tally.sample_error(ErrorKind::InvalidSampleFactor);
+                    count = 1;
                 }
-            };
-
-            let arena: &str = arena;
-            let mut event_labels: SmallVec<[Label<'_>; 16]> = SmallVec::new();
-            // Pushes, not `extend`: its reserve-then-write is a call that is not inlined.
-            match &labels {
-                Some(labels) => {
-                    for (k, v) in labels {
-                        event_labels.push(Label::new(k.get(arena), v.get(arena)));
-                    }
-                }
-                None => {
-                    for (k, v) in entry.labels() {
-                        event_labels.push(Label::new(k, v));
-                    }
+                let observer = match observer.observer_type {
+                    ObserverType::Histogram => Observer::Histogram(&observer.histogram),
+                    ObserverType::Summary => Observer::Summary(&observer.summary),
+                };
+                Value::Observe {
+                    value: v * scale,
+                    count,
+                    observer,
                 }
             }
-            let event = Event {
-                name,
-                labels: &event_labels,
-                value,
-                help: rule.and_then(Rule::help).unwrap_or(DEFAULT_HELP),
-                ttl: rule.map_or(defaults.ttl(), Rule::ttl),
-            };
-            match sink.record(&event) {
-                Ok(()) => {
-                    // Indexed like EVENT_TYPES.
-                    let i = match value {
-                        Value::Counter(_) => 0,
-                        Value::GaugeSet(_) | Value::GaugeAdd(_) => 1,
-                        Value::Observe { .. } => 2,
-                    };
-                    tally.events[i] += 1;
+        };
+
+        let arena: &str = arena;
+        let mut event_labels: SmallVec<[Label<'_>; 16]> = SmallVec::new();
+        // Pushes, not `extend`: its reserve-then-write is a call that is not inlined.
+        match &labels {
+            Some(labels) => {
+                for (k, v) in labels {
+                    event_labels.push(Label::new(k.get(arena), v.get(arena)));
                 }
-                Err(Rejection::Conflict) => {
-                    shared.stats.conflict(event.name, value.conflict_type())
-                }
-                Err(r @ (Rejection::CardinalityLimit | Rejection::MetricCardinalityLimit)) => {
-                    if let Some(i) = SERIES_DROPPED_REASONS.iter().position(|x| *x == r.reason()) {
-                        tally.dropped[i] += 1;
-                    }
-                }
-                Err(r) => tally.event_error(r.reason()),
             }
+            None => {
+                for (k, v) in entry.labels() {
+                    event_labels.push(Label::new(k, v));
+                }
+            }
+        }
+        let event = Event {
+            name,
+            labels: &event_labels,
+            value,
+            help: rule.and_then(Rule::help).unwrap_or(DEFAULT_HELP),
+            ttl: rule.map_or(defaults.ttl(), Rule::ttl),
+        };
+        match sink.record(&event) {
+            Ok(()) => {
+                // Indexed like EVENT_TYPES.
+                let i = match value {
+                    Value::Counter(_) => 0,
+                    Value::GaugeSet(_) | Value::GaugeAdd(_) => 1,
+                    Value::Observe { .. } => 2,
+                };
+                tally.events[i] += 1;
+            }
+            Err(Rejection::Conflict) => shared.stats.conflict(event.name, value.conflict_type()),
+            Err(r @ (Rejection::CardinalityLimit | Rejection::MetricCardinalityLimit)) => {
+                if let Some(i) = SERIES_DROPPED_REASONS.iter().position(|x| *x == r.reason()) {
+                    tally.dropped[i] += 1;
+                }
+            }
+            Err(r) => tally.event_error(r.reason()),
         }
     }
 }

@@ -1,8 +1,6 @@
 //! Series identity: a seeded 64-bit hash of the name and the sorted label pairs, computed
 //! from borrowed strings so that finding an existing series allocates nothing.
 
-use std::hash::{BuildHasherDefault, Hasher};
-
 use crate::sink::Label;
 
 /// Multiplier of rustc's FxHash (v2): cheap and good enough once finished with a mixer.
@@ -192,27 +190,6 @@ fn fmix64(mut h: u64) -> u64 {
     h = h.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
     h ^ (h >> 33)
 }
-
-/// A `Hasher` for keys that already are hashes.
-#[derive(Default)]
-pub(crate) struct PrehashedHasher(u64);
-
-impl Hasher for PrehashedHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        // Only u64 keys are used; fold anything else in rather than panic.
-        for b in bytes {
-            self.0 = (self.0 << 8) | u64::from(*b);
-        }
-    }
-    fn write_u64(&mut self, n: u64) {
-        self.0 = n;
-    }
-}
-
-pub(crate) type Prehashed = BuildHasherDefault<PrehashedHasher>;
 
 #[cfg(test)]
 mod tests {

@@ -2,6 +2,7 @@
 
 pub(crate) mod family;
 pub(crate) mod hash;
+pub(crate) mod index;
 pub(crate) mod shard;
 
 use std::hash::{BuildHasher, RandomState};
@@ -185,8 +186,8 @@ impl PrometheusSink {
     }
 
     fn shard(&self, hash: u64) -> MutexGuard<'_, Shard> {
-        // Bits 32.. pick the shard: the shard's table takes its bucket from the low bits and
-        // its 7-bit tags from the top ones, which must still differ within a shard.
+        // Bits 26..32 (for 64 shards) pick the shard: the shard's index takes its home
+        // bucket from the low bits, which must still differ within a shard.
         let index = hash
             .rotate_left(32)
             .checked_shr(self.shard_shift)

@@ -2,7 +2,7 @@
 //! expiry deadlines with lazy invalidation.
 
 use std::cmp::Reverse;
-use std::collections::{BinaryHeap, HashMap};
+use std::collections::BinaryHeap;
 use std::sync::Arc;
 
 use crate::expose::{LabelArena, LabelText};
@@ -10,7 +10,7 @@ use crate::histogram::HistogramState;
 use crate::sink::{Label, Value};
 use crate::store::SortedLabels;
 use crate::store::family::{Family, FamilyKind};
-use crate::store::hash::Prehashed;
+use crate::store::index::Index;
 use crate::summary::{Sample, SummaryState};
 
 const NO_SLOT: u32 = u32::MAX;
@@ -238,7 +238,7 @@ pub(crate) enum Lookup {
 
 #[derive(Debug, Default)]
 pub(crate) struct Shard {
-    index: HashMap<u64, u32, Prehashed>,
+    index: Index,
     slots: Vec<Slot>,
     free: Vec<u32>,
     expiry: BinaryHeap<Reverse<(u64, u32, u32)>>,
@@ -260,7 +260,7 @@ impl Shard {
         ttl: u64,
         now: u64,
     ) -> Lookup {
-        let mut cursor = self.index.get(&hash).copied().unwrap_or(NO_SLOT);
+        let mut cursor = self.index.get(hash).unwrap_or(NO_SLOT);
         while cursor != NO_SLOT {
             let slot = &mut self.slots[cursor as usize];
             let generation = slot.generation;
@@ -399,10 +399,10 @@ impl Shard {
         let entry = &mut self.slots[slot as usize];
         let series = entry.series.take().expect("remove is called on live slots");
         entry.generation = entry.generation.wrapping_add(1);
-        let head = self.index.get(&series.hash).copied().unwrap_or(NO_SLOT);
+        let head = self.index.get(series.hash).unwrap_or(NO_SLOT);
         if head == slot {
             if series.next == NO_SLOT {
-                self.index.remove(&series.hash);
+                self.index.remove(series.hash);
             } else {
                 self.index.insert(series.hash, series.next);
             }
@@ -445,7 +445,7 @@ impl Shard {
 
     /// Approximate heap bytes of this shard's own structures plus its series.
     pub(crate) fn heap_bytes(&self) -> usize {
-        self.index.capacity() * (std::mem::size_of::<(u64, u32)>() + 1)
+        self.index.heap_bytes()
             + self.slots.capacity() * std::mem::size_of::<Slot>()
             + self.free.capacity() * 4
             + self.expiry.capacity() * std::mem::size_of::<(u64, u32, u32)>()

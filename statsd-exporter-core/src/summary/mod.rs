@@ -1,6 +1,24 @@
 //! Summaries with client_golang semantics: targeted quantiles over a sliding window of
 //! `age_buckets` rotating streams covering `max_age`, fed through a hot buffer of `buf_cap`
 //! observations; `_sum` and `_count` cover all time and never decay.
+//!
+//! The structure is client_golang's: every stream receives every flushed buffer, the
+//! oldest stream (the head) answers, and each `max_age / age_buckets` the head is reset
+//! and the next stream becomes head, so the answer covers the last `age_buckets` stream
+//! periods (the current one included) and each stream on its own keeps the CKMS error
+//! bound. Cheaper designs that touch fewer streams per flush (one stream per period,
+//! combined when scraped) were rejected: with perks' targeted invariant the allowed
+//! uncertainty is V-shaped around each target rank, so the sum of the per-period
+//! uncertainties can exceed the bound of the combined window when the distribution moves
+//! between periods, and the configured rank error would no longer be a guarantee.
+//!
+//! What is cheaper is each flush (`ckms`): the buffer holds integer sort keys
+//! (`f64::total_cmp` order) and is sorted once; each stream then merges and compresses it
+//! in one pass from the top, evaluating the invariant with two multiplications, producing
+//! exactly the tuples perks' separate merge and compress passes produce. `_count` and
+//! `_sum` are added when a sample arrives (client_golang adds them at flush and flushes
+//! before every read: the exposed figures are the same). Observations of weight 0 are not
+//! buffered.
 
 mod ckms;
 

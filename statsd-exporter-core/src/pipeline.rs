@@ -50,6 +50,14 @@ struct Shared {
 /// names, whichever is smaller, names up to 256 bytes, and is emptied when the mapper
 /// changes; a mapper without a cache turns it off too.
 ///
+/// Per line, the pipeline's own work around the parser and the store is one newline
+/// search (which also counts the line), one hash and byte comparison in the
+/// finished-mapping table, the event's labels copied from it, the value conversion and
+/// per-packet counts (added to the shared [`Stats`] once per packet or batch, never per
+/// line). Measured with the Mastodon mapping (`scripts/callgrind-exporter.sh`), that is
+/// about 470 of the ~1 900 instructions of a line from the TCP read to the store, of which
+/// ~65 are the newline search and ~125 the finished-mapping lookup.
+///
 /// ```
 /// use std::sync::Arc;
 /// use statsd_exporter_core::{Format, Pipeline, PrometheusSink};

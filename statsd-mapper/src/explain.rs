@@ -97,6 +97,7 @@ impl Mapper {
         let regexes = rules.iter().filter(|r| r.match_type() == MatchType::Regex);
         let winner_is_glob = winner.is_some_and(|w| rules[w].match_type() == MatchType::Glob);
         let mut steps = Vec::new();
+        let parts: Vec<&str> = name.split('.').collect();
         for rule in globs.chain(regexes) {
             let is_winner = Some(rule.index()) == winner;
             // Unordered glob winner: every glob rule is listed, regex rules never run.
@@ -106,7 +107,7 @@ impl Mapper {
             let verdict = if is_winner {
                 Verdict::Matched
             } else {
-                self.verdict(rule, name, kind)
+                self.verdict(rule, name, &parts, kind)
             };
             steps.push(Step {
                 rule: rule.index(),
@@ -127,21 +128,20 @@ impl Mapper {
         }
     }
 
-    fn verdict(&self, rule: &Rule, name: &str, kind: MetricKind) -> Verdict {
+    /// Why `rule` does not map `name` (split on dots into `parts`).
+    fn verdict(&self, rule: &Rule, name: &str, parts: &[&str], kind: MetricKind) -> Verdict {
         if let Some(accepts) = rule.metric_kind().filter(|k| *k != kind) {
             return Verdict::WrongKind { accepts };
         }
         match &rule.pattern {
             Pattern::Glob(pattern) => {
-                let parts: Vec<&str> = name.split('.').collect();
                 if parts.len() != pattern.components.len() {
                     return Verdict::ComponentCount {
                         pattern: pattern.components.len(),
                         name: parts.len(),
                     };
                 }
-                for (index, (component, part)) in pattern.components.iter().zip(&parts).enumerate()
-                {
+                for (index, (component, part)) in pattern.components.iter().zip(parts).enumerate() {
                     let matches = component.matches(part)
                         || (matches!(component, Component::Star) && *part == "*");
                     if !matches {

@@ -134,7 +134,10 @@
 //!   and labels; an existing series is found by that hash and compared in place, without
 //!   allocating. Ingest threads only meet when they hit the same shard; a scrape locks one
 //!   shard at a time while copying it out. Creating a series also takes the (short) lock of
-//!   the name registry.
+//!   the name registry. So a scrape is consistent per shard, not across shards (as with
+//!   client_golang, whose collectors are read one after another): samples recorded while it
+//!   runs may show in a shard copied later and not in one copied earlier. The self-metrics
+//!   are read before any shard, so they never count lines whose series a scrape lacks.
 //! * **Summaries** follow client_golang: the CKMS targeted-quantile stream of perks with the
 //!   configured `{quantile: error}` objectives, `age_buckets` rotating streams over `max_age`,
 //!   a `buf_cap` hot buffer, and `_sum`/`_count` over all time. No objectives → only `_sum`

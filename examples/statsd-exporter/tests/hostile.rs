@@ -157,11 +157,15 @@ fn tcp_lines_of_one_mebibyte_and_more_keep_the_connection() {
     // scrape can show `after_long` but not yet the long series or the too-long count:
     // wait for all three, then check the exposition.
     let long = format!("long{{t=\"{}\"}} 1", "v".repeat(1_048_576 - 12));
-    let text = wait_until(&exporter, "the long line, the count and the line after", |t| {
-        sample_value(t, "after_long") == Some(1.0)
-            && t.contains(&long)
-            && counter(t, "statsd_exporter_tcp_too_long_lines_total") == 1.0
-    });
+    let text = wait_until(
+        &exporter,
+        "the long line, the count and the line after",
+        |t| {
+            sample_value(t, "after_long") == Some(1.0)
+                && t.contains(&long)
+                && counter(t, "statsd_exporter_tcp_too_long_lines_total") == 1.0
+        },
+    );
     assert_valid_exposition(&text);
 }
 

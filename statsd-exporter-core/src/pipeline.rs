@@ -535,13 +535,7 @@ impl Pipeline {
                 if sample.kind() == MetricType::Timer {
                     v /= 1000.0;
                 }
-                // Rate 1 (no `@` field: nearly every line) is one observation; the call
-                // works out `int(1/rate)` with its range checks.
-                let mut count = if sample.sample_rate() == 1.0 {
-                    1
-                } else {
-                    sample.observation_count()
-                };
+                let mut count = sample.observation_count();
                 if count == 0 {
                     // A rate above 1, negative or NaN: statsd_exporter silently records
                     // nothing. The sample did happen, so record it once and count the

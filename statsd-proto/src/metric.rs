@@ -73,8 +73,10 @@ impl<'a> Sample<'a> {
     ///
     /// The count is not capped here: `@0.000001` asks for a million observations.
     /// A consumer that wants a bound (or weighted observations) applies it itself.
+    #[inline]
     pub fn observation_count(&self) -> u64 {
-        if !self.kind.is_observer() {
+        // Rate 1 (no `@` field: nearly every line) needs no division or range checks.
+        if !self.kind.is_observer() || self.rate == 1.0 {
             return 1;
         }
         let q = 1.0 / self.rate;

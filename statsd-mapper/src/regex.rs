@@ -5,10 +5,12 @@
 //! Go's Perl classes (`\d`, `\w`, `\s`, `\b` and their negations) are ASCII-only, Rust's
 //! are Unicode.
 
-use regex::{CaptureLocations, Regex};
+use std::sync::OnceLock;
+
 use regex_automata::meta;
+use regex_automata::util::captures::Captures as GroupSlots;
 use regex_automata::{Input, MatchKind, PatternSet};
-use regex_syntax::hir::{Dot, Hir, Look, Repetition};
+use regex_syntax::hir::{Dot, Hir, HirKind, Look, Repetition};
 
 use crate::captures::{Captures, Span};
 use crate::kind::MetricKind;
@@ -89,37 +91,126 @@ pub(crate) fn translate_go_syntax(pattern: &str) -> String {
     out
 }
 
-/// Compiles one rule's pattern; the error text is the regex crate's explanation.
-pub(crate) fn compile(pattern: &str) -> Result<Regex, String> {
-    Regex::new(&translate_go_syntax(pattern)).map_err(|err| match err {
-        regex::Error::Syntax(text) => text.lines().last().unwrap_or_default().trim().to_string(),
-        other => other.to_string(),
-    })
+/// One regex rule's pattern, checked: Go's classes translated, parsed, its groups known.
+///
+/// Loading a config checks every pattern (syntax, and that it cannot match invalid UTF-8)
+/// but compiles none on its own: the rules are compiled together into one set, and a
+/// rule's own regex, which only extracts the groups of a name the set says it matches, is
+/// compiled the first time that happens ([`RegexRules::lookup`]). Compiling every rule's
+/// regex at load doubled the cost of loading a config, for rules most names never reach.
+#[derive(Debug)]
+pub(crate) struct CheckedRegex {
+    hir: Hir,
+    groups: usize,
+    names: Vec<Option<String>>,
 }
 
-/// `pattern` followed by `(?s:.*)\z`, as a syntax tree: it matches the same names, but
-/// every match ends at the end of the name. The set pass reports one match per position
-/// where some pattern's match ends and resumes after each report, so a pattern that can
-/// match at every position (`(.*)`, `foo|`) made it stop once per byte: about 850
-/// instructions per byte of name, for every regex lookup, with a catch-all rule in the
-/// file. Built from the tree rather than the text because a text suffix would be
-/// swallowed by a `(?x)` comment in the pattern.
-fn match_to_end(pattern: &str) -> Result<Hir, String> {
-    let hir = regex_automata::util::syntax::parse(pattern).map_err(|err| err.to_string())?;
+impl CheckedRegex {
+    /// Explicit capture groups (`$0`, the whole match, not counted).
+    pub(crate) fn groups(&self) -> usize {
+        self.groups
+    }
+
+    /// The name of each group, index 0 (the whole match, never named) first.
+    pub(crate) fn names(&self) -> &[Option<String>] {
+        &self.names
+    }
+}
+
+/// Checks one rule's pattern; the error text is the regex parser's explanation (the last
+/// line of it, without the pattern and caret the config error already shows).
+pub(crate) fn check(pattern: &str) -> Result<CheckedRegex, String> {
+    let hir =
+        regex_automata::util::syntax::parse(&translate_go_syntax(pattern)).map_err(|err| {
+            err.to_string()
+                .lines()
+                .last()
+                .unwrap_or_default()
+                .trim()
+                .to_string()
+        })?;
+    let groups = hir.properties().explicit_captures_len();
+    let mut names = vec![None; groups + 1];
+    name_groups(&hir, &mut names);
+    Ok(CheckedRegex { hir, groups, names })
+}
+
+/// Fills `names[i]` with the name of group `i`, for every named group in `hir`.
+fn name_groups(hir: &Hir, names: &mut [Option<String>]) {
+    let mut stack = vec![hir];
+    while let Some(hir) = stack.pop() {
+        match hir.kind() {
+            HirKind::Capture(capture) => {
+                if let (Some(name), Some(slot)) =
+                    (&capture.name, names.get_mut(capture.index as usize))
+                {
+                    *slot = Some(name.to_string());
+                }
+                stack.push(&capture.sub);
+            }
+            HirKind::Repetition(repetition) => stack.push(&repetition.sub),
+            HirKind::Concat(subs) | HirKind::Alternation(subs) => stack.extend(subs),
+            HirKind::Empty | HirKind::Literal(_) | HirKind::Class(_) | HirKind::Look(_) => {}
+        }
+    }
+}
+
+/// A rule's own regex, for captures: leftmost-first, as Go's `FindStringSubmatchIndex`.
+fn compile_for_captures(hir: &Hir) -> Result<meta::Regex, String> {
+    meta::Builder::new()
+        .configure(meta::Config::new().auto_prefilter(false))
+        .build_from_hir(hir)
+        .map_err(|err| explain_build_error(&err))
+}
+
+/// The engine's reason, with the limit when a size limit was exceeded (its own text says
+/// only "error building NFA").
+fn explain_build_error(err: &meta::BuildError) -> String {
+    match err.size_limit() {
+        Some(limit) => format!("the compiled regex exceeds the size limit of {limit} bytes"),
+        None => err.to_string(),
+    }
+}
+
+/// `pattern` followed by `(?s:.*)\z`: it matches the same names, but every match ends at
+/// the end of the name. The set pass reports one match per position where some pattern's
+/// match ends and resumes after each report, so a pattern that can match at every
+/// position (`(.*)`, `foo|`) made it stop once per byte: about 850 instructions per byte
+/// of name, for every regex lookup, with a catch-all rule in the file. Built on the
+/// syntax tree rather than the text because a text suffix would be swallowed by a `(?x)`
+/// comment in the pattern.
+fn match_to_end(hir: &Hir) -> Hir {
     let rest = Hir::repetition(Repetition {
         min: 0,
         max: None,
         greedy: true,
         sub: Box::new(Hir::dot(Dot::AnyChar)),
     });
-    Ok(Hir::concat(vec![hir, rest, Hir::look(Look::End)]))
+    Hir::concat(vec![hir.clone(), rest, Hir::look(Look::End)])
+}
+
+/// One rule's regex: its checked pattern, compiled on first use.
+#[derive(Debug)]
+struct RuleRegex {
+    hir: Hir,
+    /// `None` inside: it did not compile. It cannot fail where the set (the same pattern
+    /// and more, within the same size limits) compiled; should it, the rule matches nothing.
+    compiled: OnceLock<Option<meta::Regex>>,
+}
+
+impl RuleRegex {
+    fn get(&self) -> Option<&meta::Regex> {
+        self.compiled
+            .get_or_init(|| compile_for_captures(&self.hir).ok())
+            .as_ref()
+    }
 }
 
 /// The compiled regex rules, in file order.
 #[derive(Debug)]
 pub(crate) struct RegexRules {
     set: Option<meta::Regex>,
-    regexes: Vec<Regex>,
+    regexes: Vec<RuleRegex>,
     /// File index of each regex rule.
     rules: Vec<u32>,
     /// `match_metric_type` of each regex rule.
@@ -133,21 +224,35 @@ pub(crate) struct RegexRules {
 pub(crate) struct RegexScratch {
     owner: u64,
     patterns: Option<PatternSet>,
-    locations: Vec<Option<CaptureLocations>>,
+    locations: Vec<Option<GroupSlots>>,
+}
+
+/// Why the regex rules could not be compiled.
+#[derive(Debug)]
+pub(crate) struct TooLarge {
+    /// File index of the rule that is too large alone, if one is.
+    pub(crate) rule: Option<u32>,
+    pub(crate) detail: String,
 }
 
 impl RegexRules {
+    /// Compiles the set of `rules` (file index, checked pattern, type filter).
+    ///
+    /// # Errors
+    ///
+    /// When the set exceeds the regex engine's size limits; [`TooLarge::rule`] names the
+    /// first rule too large on its own, if one is.
     pub(crate) fn new(
         id: u64,
-        rules: Vec<(u32, Regex, Option<MetricKind>)>,
-    ) -> Result<RegexRules, String> {
+        rules: Vec<(u32, CheckedRegex, Option<MetricKind>)>,
+    ) -> Result<RegexRules, TooLarge> {
         let set = if rules.is_empty() {
             None
         } else {
-            let patterns = rules
+            let patterns: Vec<Hir> = rules
                 .iter()
-                .map(|(_, re, _)| match_to_end(re.as_str()))
-                .collect::<Result<Vec<Hir>, String>>()?;
+                .map(|(_, re, _)| match_to_end(&re.hir))
+                .collect();
             // No literal prefilter: every pattern ends in `(?s:.*)\z`, so the set's lazy
             // DFA reads each name to its end anyway, and names are short. Building one
             // (an Aho-Corasick automaton over the rules' literal prefixes) was a third of
@@ -160,19 +265,29 @@ impl RegexRules {
             let set = meta::Builder::new()
                 .configure(config)
                 .build_many_from_hir(&patterns)
-                .map_err(|err| err.to_string())?;
+                .map_err(|err| TooLarge {
+                    // Only on failure: find the rule that is too large by itself.
+                    rule: rules
+                        .iter()
+                        .find(|(_, re, _)| compile_for_captures(&re.hir).is_err())
+                        .map(|(rule, _, _)| *rule),
+                    detail: explain_build_error(&err),
+                })?;
             Some(set)
         };
         let mut out = RegexRules {
             set,
-            regexes: Vec::new(),
-            rules: Vec::new(),
-            kinds: Vec::new(),
+            regexes: Vec::with_capacity(rules.len()),
+            rules: Vec::with_capacity(rules.len()),
+            kinds: Vec::with_capacity(rules.len()),
             id,
         };
         for (rule, regex, kind) in rules {
             out.rules.push(rule);
-            out.regexes.push(regex);
+            out.regexes.push(RuleRegex {
+                hir: regex.hir,
+                compiled: OnceLock::new(),
+            });
             out.kinds.push(kind);
         }
         Ok(out)
@@ -207,14 +322,17 @@ impl RegexRules {
             .iter()
             .map(|pid| pid.as_usize())
             .find(|&i| self.kinds[i].is_none_or(|k| k == kind))?;
-        let regex = &self.regexes[winner];
+        let regex = self.regexes[winner].get()?;
         let locations =
-            regex_scratch.locations[winner].get_or_insert_with(|| regex.capture_locations());
-        regex.captures_read(locations, name)?;
+            regex_scratch.locations[winner].get_or_insert_with(|| regex.create_captures());
+        regex.search_captures(&Input::new(name), locations);
+        if !locations.is_match() {
+            return None;
+        }
         scratch.result.clear();
-        for group in 0..locations.len() {
-            scratch.result.push(match locations.get(group) {
-                Some((start, end)) => Span::new(start, end),
+        for group in 0..locations.group_len() {
+            scratch.result.push(match locations.get_group(group) {
+                Some(span) => Span::new(span.start, span.end),
                 None => Span::UNSET,
             });
         }
@@ -226,13 +344,35 @@ impl RegexRules {
         self.rules
             .iter()
             .position(|&r| r == rule)
-            .is_some_and(|i| self.regexes[i].is_match(name))
+            .and_then(|i| self.regexes[i].get())
+            .is_some_and(|regex| regex.is_match(name))
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn compile(pattern: &str) -> Result<meta::Regex, String> {
+        let checked = check(pattern)?;
+        compile_for_captures(&checked.hir)
+    }
+
+    #[test]
+    fn groups_and_their_names_come_from_the_syntax_tree() {
+        let checked = check(r"^(?P<first>a)(b(?<third>c))?(?:d)(e)$").unwrap();
+        assert_eq!(checked.groups(), 4);
+        let names: Vec<Option<&str>> = checked.names().iter().map(Option::as_deref).collect();
+        assert_eq!(names, [None, Some("first"), None, Some("third"), None]);
+        assert_eq!(check("abc").unwrap().groups(), 0);
+    }
+
+    #[test]
+    fn a_bad_pattern_is_explained_in_one_line() {
+        let err = check("a(b").unwrap_err();
+        assert_eq!(err, "error: unclosed group");
+        assert!(check(r"(?-u:\xFF)").unwrap_err().contains("invalid UTF-8"));
+    }
 
     #[test]
     fn go_perl_classes_are_ascii() {

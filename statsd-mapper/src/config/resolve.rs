@@ -88,14 +88,24 @@ pub(super) fn load(text: &str) -> Result<MapperConfig, Error> {
         }
     }
     let first_regex = regex_rules.first().map(|(i, _, _)| *i as usize);
-    let regexes = RegexRules::new(next_id(), regex_rules).map_err(|detail| {
-        let rule = &rules[first_regex.unwrap_or(0)];
-        Error::new(
-            ErrorKind::InvalidRegex,
-            rule.position,
-            "",
-            format!("the regex rules together are too large: {detail}"),
-        )
+    let regexes = RegexRules::new(next_id(), regex_rules).map_err(|too_large| {
+        match too_large.rule.and_then(|r| rules.get(r as usize)) {
+            Some(rule) => Error::new(
+                ErrorKind::InvalidRegex,
+                rule.position,
+                &*rule.match_text,
+                format!("the regex is too large: {}", too_large.detail),
+            ),
+            None => Error::new(
+                ErrorKind::InvalidRegex,
+                rules[first_regex.unwrap_or(0)].position,
+                "",
+                format!(
+                    "the regex rules together are too large: {}",
+                    too_large.detail
+                ),
+            ),
+        }
     })?;
     report_unreachable(&rules, &trie, defaults.ordered, &mut warnings);
     warnings.sort_by_key(|w| (w.line(), w.column()));
@@ -358,7 +368,7 @@ fn resolve_mapping(
     spanned: &Spanned<RawMapping>,
     d: &RawResolvedDefaults,
     warnings: &mut Vec<Warning>,
-) -> Result<(Rule, Option<regex::Regex>), Error> {
+) -> Result<(Rule, Option<rules_regex::CheckedRegex>), Error> {
     let m = &spanned.value;
     let rule_position = at(spanned);
     let match_text = m.match_.as_ref().map_or("", |s| s.value.as_str());
@@ -464,14 +474,11 @@ fn resolve_mapping(
             (Pattern::Glob(pattern), name, labels)
         }
         MatchType::Regex => {
-            let compiled = rules_regex::compile(match_text).map_err(|detail| {
+            let checked = rules_regex::check(match_text).map_err(|detail| {
                 Error::new(ErrorKind::InvalidRegex, match_position, match_text, detail)
             })?;
-            let groups = compiled.captures_len() - 1;
-            let names: Vec<Option<String>> = compiled
-                .capture_names()
-                .map(|n| n.map(str::to_owned))
-                .collect();
+            let groups = checked.groups();
+            let names = checked.names();
             let lookup = |wanted: &str| names.iter().position(|n| n.as_deref() == Some(wanted));
             let name = Template::regex(&name_text.value, groups, lookup);
             let labels = raw_labels
@@ -483,7 +490,7 @@ fn resolve_mapping(
                     )
                 })
                 .collect();
-            regex = Some(compiled);
+            regex = Some(checked);
             (Pattern::Regex, name, labels)
         }
     };

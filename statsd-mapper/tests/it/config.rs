@@ -96,3 +96,79 @@ mappings:
     assert_eq!(err.all().len(), 1);
     assert_eq!(err.kind(), ErrorKind::Yaml);
 }
+
+#[test]
+fn a_regex_too_large_to_compile_is_named_with_its_position() {
+    // Parses, but its compiled form exceeds the regex engine's size limit: the load fails
+    // (the rule's own regex is compiled only on first use, so the set's failure is traced
+    // back to the rule at fault).
+    let yaml = "\
+mappings:
+- match: ^ok\\.(.*)$
+  match_type: regex
+  name: ok
+- match: \"^(?:[a-z]{1000}){1000}$\"
+  match_type: regex
+  name: huge
+";
+    let err = load_err(yaml);
+    assert_eq!(
+        (err.kind(), err.line(), err.column(), err.text()),
+        (ErrorKind::InvalidRegex, 5, 10, "^(?:[a-z]{1000}){1000}$")
+    );
+    assert!(
+        err.to_string()
+            .contains("the regex is too large: the compiled regex exceeds the size limit of"),
+        "{err}"
+    );
+}
+
+#[test]
+fn regex_rules_compile_on_first_use_and_then_capture() {
+    let yaml = "\
+mappings:
+- match: ^web\\.(?P<verb>[a-z]+)\\.(\\d+)$
+  match_type: regex
+  name: web_${1}
+  labels:
+    verb: ${verb}
+    code: $2
+- match: ^(.*)$
+  match_type: regex
+  name: other
+";
+    let mapper = statsd_mapper::Mapper::new(
+        statsd_mapper::MapperConfig::from_yaml_str(yaml, None).expect("loads"),
+        0,
+    );
+    let mut captures = statsd_mapper::Captures::new();
+    for _ in 0..2 {
+        let mapping = mapper.map(
+            "web.get.200",
+            statsd_mapper::MetricKind::Counter,
+            &mut captures,
+        );
+        let mut name = String::new();
+        mapping.name().write_to(&mut name);
+        assert_eq!(name, "web_get");
+        let labels: Vec<(String, String)> = mapping
+            .labels()
+            .map(|(k, v)| {
+                let mut value = String::new();
+                v.write_to(&mut value);
+                (k.to_string(), value)
+            })
+            .collect();
+        assert_eq!(
+            labels,
+            [
+                ("verb".to_string(), "get".to_string()),
+                ("code".to_string(), "200".to_string())
+            ]
+        );
+    }
+    let mapping = mapper.map("x.y", statsd_mapper::MetricKind::Gauge, &mut captures);
+    let mut name = String::new();
+    mapping.name().write_to(&mut name);
+    assert_eq!(name, "other");
+}

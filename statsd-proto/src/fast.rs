@@ -15,7 +15,7 @@ use crate::metric::{Sample, Span, scan_name};
 use crate::number::{parse_f64, parse_f64_prefix, parse_u64_prefix};
 use crate::options::Parser;
 use crate::scan::{HIGH, find, find_or_end_with_bits, find2};
-use crate::tags::{TagIndex, Tags, index_list};
+use crate::tags::{Tags, index_list, mask_list};
 
 /// How many values of a line are kept parsed (the others are parsed again, and are
 /// known to parse, when the samples are walked).
@@ -30,7 +30,10 @@ pub(crate) struct Fast<'a> {
     parsed: [u64; KEPT],
     rate: f64,
     timestamp: u64,
-    tag_index: TagIndex,
+    /// The clean `|#` list's tags (see `MaskScan::delims`), when `indexed_tags`.
+    delims: u128,
+    /// The `|#` list, if any.
+    list: Span,
     container_id: Span,
     /// The name is `line[..name_end]`; the values follow its `:`.
     name_end: u32,
@@ -126,12 +129,27 @@ impl Parser {
                     if list.is_some() {
                         return None; // the counters then walk every list
                     }
-                    let scan = index_list(rest, strict);
-                    if !strict && scan.bits & HIGH != 0 {
+                    // Masks for a short list without `#` (nearly all), else the index.
+                    let (len, bits, tags) = match mask_list(rest, strict) {
+                        Some(scan) => (
+                            scan.list.len(),
+                            scan.bits,
+                            (!scan.list.is_empty(), 0, Some(scan.delims)),
+                        ),
+                        None => {
+                            let scan = index_list(rest, strict);
+                            (
+                                scan.list.len(),
+                                scan.bits,
+                                (scan.valid > 0, scan.errors, None),
+                            )
+                        }
+                    };
+                    if !strict && bits & HIGH != 0 {
                         return None; // statsd_exporter checks UTF-8
                     }
-                    p = f + 1 + scan.list.len();
-                    list = Some(scan);
+                    list = Some((Span::of(line, &rest[..len]), tags));
+                    p = f + 1 + len;
                 }
                 b'@' => {
                     let (end, r) = match parse_f64_prefix(rest) {
@@ -177,16 +195,12 @@ impl Parser {
             }
         }
         let field_tags = list.is_some() || container_id.is_some();
-        let (tag_index, dog_tagged, dog_errors, indexed_tags) = match list {
-            Some(scan) => {
-                let mut index = scan.index;
-                index.start = Span::of(line, scan.list).start;
-                let container_after = !container_id.is_some() || container_id.start > index.start;
-                let indexed = index.complete && container_after;
-                (index, scan.valid > 0, scan.errors, indexed)
-            }
-            None => (TagIndex::default(), false, 0, true),
-        };
+        let (list, (dog_tagged, dog_errors, delims)) =
+            list.unwrap_or((Span::NONE, (false, 0, Some(0))));
+        // The masks give the tags when the list is clean and comes before the id.
+        let container_after =
+            !container_id.is_some() || !list.is_some() || container_id.start > list.start;
+        let indexed_tags = delims.is_some() && container_after;
         let count = u32::try_from(count).ok()?;
         Some(Fast {
             line,
@@ -194,7 +208,8 @@ impl Parser {
             parsed,
             rate,
             timestamp: timestamp.unwrap_or(0),
-            tag_index,
+            delims: delims.unwrap_or(0),
+            list,
             container_id,
             name_end: colon as u32,
             values_end: values_end as u32,
@@ -247,7 +262,8 @@ impl<'a> Fast<'a> {
             let strict = self.parser.strict();
             // statsd_exporter mode: the container id is the `container_id` tag.
             let container = if strict { None } else { self.container_id() };
-            return Tags::indexed(self.tag_index, self.tag_index.list(self.line), container);
+            let list = self.list.get(self.line).unwrap_or_default();
+            return Tags::masked(list, self.delims, container);
         }
         self.walk_tags()
     }

@@ -1,7 +1,7 @@
 //! Tags: name-embedded styles (InfluxDB, Librato, SignalFX), DogStatsD `|#` tags and
 //! the `|c:` container id, walked lazily in statsd_exporter's order.
 
-use crate::scan::{eq, first, load, splat, split_item};
+use crate::scan::{HIGH, eq, first, load, splat, split_item};
 
 /// One tag: a key and, except for DogStatsD valueless tags in strict mode, a value.
 ///
@@ -159,14 +159,6 @@ impl ListScan<'_> {
 }
 
 impl TagIndex {
-    /// The list in `line`.
-    #[inline(always)]
-    pub(crate) fn list(self, line: &[u8]) -> &[u8] {
-        let start = self.start as usize;
-        line.get(start..start + self.len as usize)
-            .unwrap_or_default()
-    }
-
     /// The `k`-th valid tag (`k < count`, `complete`) of `list`.
     #[cfg(test)]
     fn tag<'a>(&self, list: &'a [u8], k: usize) -> Tag<'a> {
@@ -175,7 +167,7 @@ impl TagIndex {
 }
 
 /// The tag at `span` (`[key start, colon or NO_VALUE, end]`) of `list`.
-#[inline(always)]
+#[cfg(test)]
 fn span_tag(list: &[u8], span: [u8; 3]) -> Tag<'_> {
     let [key, colon, end] = span;
     let (key, colon, end) = (key as usize, colon as usize, end as usize);
@@ -241,6 +233,123 @@ pub(crate) fn index_list(s: &[u8], strict: bool) -> ListScan<'_> {
     index.index.len = end as u8;
     index.index.count = index.valid as u8;
     index
+}
+
+/// Longest `|#` list [`mask_list`] reads (one bit per byte and one for its end in a `u128`).
+const MASK_CAP: usize = 127;
+
+/// A clean `|#` list found by [`mask_list`]: every item a tag with a key and a value.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct MaskScan<'a> {
+    /// The list (after `|#`, up to the `|` that ends it).
+    pub(crate) list: &'a [u8],
+    /// One bit per byte of the list at each tag's first `:` and at the `,` (or the
+    /// list's end) after it, so that a tag is two `trailing_zeros`.
+    pub(crate) delims: u128,
+    /// OR of the words read (for the caller's non-ASCII check; it may include bytes
+    /// after the list).
+    pub(crate) bits: u64,
+}
+
+/// The high bits of the 8 lanes of `m` (a mask of lane high bits) as 8 bits, lane 0
+/// lowest: one multiplication gathers them in the top byte.
+#[inline(always)]
+fn gather(m: u64) -> u8 {
+    (((m >> 7).wrapping_mul(0x0102_0408_1020_4080)) >> 56) as u8
+}
+
+/// The `delims` of [`MaskScan`] from the `:` and `,` masks of a list of `end` bytes
+/// (`end` < the mask's width), or `None` when the list is not clean. A macro for
+/// the two widths: `u64` for lists of up to 63 bytes, `u128` for longer ones.
+macro_rules! clean_delims {
+    ($t:ty, $colons:expr, $commas:expr, $end:expr, $strict:expr) => {{
+        let end_bit: $t = 1 << $end;
+        let colons: $t = $colons & (end_bit - 1);
+        let commas: $t = $commas & (end_bit - 1);
+        let bounds = commas | end_bit;
+        // Each item's first byte: the text after the last `,` is an item only when
+        // non-empty.
+        let starts = ((commas << 1) | 1) & (end_bit - 1);
+        // Where each item's carry stops: its first `:`, or its end when it has none.
+        let delims = colons | bounds;
+        let stops = (!delims).wrapping_add(starts) & delims;
+        let firsts = stops & colons;
+        // An item without `:` (or empty), a `:` first (no key), and outside strict
+        // mode a first `:` last (no value).
+        let mut bad = (stops & bounds) | (firsts & starts);
+        if !$strict {
+            bad |= firsts & (bounds >> 1);
+        }
+        // Each tag ends at the `,` after it, or at the list's end unless a `,` ends it.
+        let ends = commas | (end_bit & !(commas << 1) & !1);
+        (bad == 0).then_some(firsts | ends)
+    }};
+}
+
+/// Reads the `|#` list at the start of `s` (the bytes after `|#`, up to a `|`) when
+/// it is clean — every item a tag with a key and a value (strict mode: the value may
+/// be empty), so statsd_exporter counts no tag error — without visiting its items:
+/// one pass turns the list into bit masks (a bit per byte) of its `:` and `,`, and
+/// one addition on those masks finds every item's first `:` at once (a carry started
+/// at each item's first byte runs over the bytes that are neither `:` nor `,` and
+/// stops at the first one that is). `None` for any other list, for one of more than
+/// [`MASK_CAP`] bytes and for one with a `#` (the `#`-per-tag quirk): [`index_list`]
+/// counts those.
+#[inline(always)]
+pub(crate) fn mask_list(s: &[u8], strict: bool) -> Option<MaskScan<'_>> {
+    const LO7: u64 = !HIGH;
+    let (pk, pc, pp, ph) = (splat(b':'), splat(b','), splat(b'|'), splat(b'#'));
+    // One byte of mask per word: a byte store each, no shifting of wide masks.
+    let (mut colon_bytes, mut comma_bytes) = ([0u8; 16], [0u8; 16]);
+    let (mut bits, mut hashes) = (0u64, 0u64);
+    let mut end = usize::MAX;
+    for k in 0..16 {
+        let i = 8 * k;
+        let w = match s.get(i..i + 8) {
+            Some(chunk) => u64::from_le_bytes(chunk.try_into().unwrap_or_default()),
+            None if i < s.len() => load(s, i),
+            None => {
+                end = s.len();
+                break;
+            }
+        };
+        bits |= w;
+        // A `#` anywhere (even a false flag, or after the list) sends it to `index_list`.
+        hashes |= eq(w, ph);
+        // Exact equality tests sharing their first steps (bytes after the list's end
+        // are flagged too, and cleared below).
+        let (low, high) = (w & LO7, w | LO7);
+        colon_bytes[k] = gather(!(((low ^ pk) + LO7) | high));
+        comma_bytes[k] = gather(!(((low ^ pc) + LO7) | high));
+        let pipe = eq(w, pp);
+        if pipe != 0 {
+            end = i + first(pipe);
+            break;
+        }
+    }
+    if end == usize::MAX && s.len() <= MASK_CAP {
+        end = s.len(); // a list at the line's end, its last word read whole
+    }
+    if end > MASK_CAP || hashes != 0 {
+        return None;
+    }
+    // Lists of up to 63 bytes (nearly all) in one machine word.
+    let delims = if end < 64 {
+        let [c0, c1, c2, c3, c4, c5, c6, c7, ..] = colon_bytes;
+        let [m0, m1, m2, m3, m4, m5, m6, m7, ..] = comma_bytes;
+        let colons = u64::from_le_bytes([c0, c1, c2, c3, c4, c5, c6, c7]);
+        let commas = u64::from_le_bytes([m0, m1, m2, m3, m4, m5, m6, m7]);
+        u128::from(clean_delims!(u64, colons, commas, end, strict)?)
+    } else {
+        let colons = u128::from_le_bytes(colon_bytes);
+        let commas = u128::from_le_bytes(comma_bytes);
+        clean_delims!(u128, colons, commas, end, strict)?
+    };
+    Some(MaskScan {
+        list: &s[..end],
+        delims,
+        bits,
+    })
 }
 
 /// Counts the valid tags and the tag errors of a `,`-separated list exactly the way
@@ -312,35 +421,44 @@ pub struct Tags<'a> {
     repr: TagsRepr<'a>,
 }
 
-/// The two ways to walk tags: the valid tags of one indexed `|#` list (then an
-/// optional `container_id` tag), or a walk over the name's tags and the fields.
+/// The two ways to walk tags: the tags of one `|#` list described by bit masks (then
+/// an optional `container_id` tag), or a walk over the name's tags and the fields.
 #[derive(Clone, Debug)]
 enum TagsRepr<'a> {
-    Indexed(Indexed<'a>),
+    Masked(Masked<'a>),
     Walk(Walk<'a>),
 }
 
-/// The tags of a fast-path line: its indexed list, then the container id tag.
+/// The tags of a fast-path line: its clean list (see [`MaskScan`]), then the
+/// container id tag.
 #[derive(Clone, Debug)]
-struct Indexed<'a> {
+struct Masked<'a> {
     list: &'a [u8],
-    /// The index's spans and count only (a smaller `Tags` is cheaper to move).
-    spans: [[u8; 3]; INDEX_CAP],
-    count: u8,
-    next: u8,
+    /// Each tag's first `:` and end, lowest first (tags already yielded removed).
+    delims: u128,
+    /// Where the next tag starts in `list`.
+    start: u32,
     /// The `container_id` tag to yield after the list (statsd_exporter mode).
     container: Option<&'a [u8]>,
 }
 
-impl<'a> Iterator for Indexed<'a> {
+impl<'a> Iterator for Masked<'a> {
     type Item = Tag<'a>;
 
     #[inline(always)]
     fn next(&mut self) -> Option<Tag<'a>> {
-        if self.next < self.count {
-            let k = self.next as usize;
-            self.next += 1;
-            return Some(span_tag(self.list, self.spans[k % INDEX_CAP]));
+        let d = self.delims;
+        if d != 0 {
+            let colon = d.trailing_zeros() as usize;
+            let d = d & d.wrapping_sub(1);
+            let end = d.trailing_zeros() as usize;
+            self.delims = d & d.wrapping_sub(1);
+            let start = self.start as usize;
+            self.start = end as u32 + 1;
+            return Some(Tag {
+                key: self.list.get(start..colon).unwrap_or_default(),
+                value: Some(self.list.get(colon + 1..end).unwrap_or_default()),
+            });
         }
         self.container.take().map(|id| Tag {
             key: b"container_id",
@@ -381,20 +499,15 @@ impl<'a> Tags<'a> {
         }
     }
 
-    /// The valid tags of the `|#` list `index` describes (`complete`, or empty), then
-    /// a `container_id` tag when `container` is given.
+    /// The tags of the clean `|#` list `list` that `delims` describes (see
+    /// [`MaskScan`]), then a `container_id` tag when `container` is given.
     #[inline(always)]
-    pub(crate) fn indexed(
-        index: TagIndex,
-        list: &'a [u8],
-        container: Option<&'a [u8]>,
-    ) -> Tags<'a> {
+    pub(crate) fn masked(list: &'a [u8], delims: u128, container: Option<&'a [u8]>) -> Tags<'a> {
         Tags {
-            repr: TagsRepr::Indexed(Indexed {
+            repr: TagsRepr::Masked(Masked {
                 list,
-                spans: index.spans,
-                count: index.count,
-                next: 0,
+                delims,
+                start: 0,
                 container,
             }),
         }
@@ -403,7 +516,7 @@ impl<'a> Tags<'a> {
     /// The same walk without the `container_id` tags made from `|c:` fields.
     pub(crate) fn without_container(mut self) -> Tags<'a> {
         match &mut self.repr {
-            TagsRepr::Indexed(it) => it.container = None,
+            TagsRepr::Masked(it) => it.container = None,
             TagsRepr::Walk(it) => it.container_tag = false,
         }
         self
@@ -411,7 +524,7 @@ impl<'a> Tags<'a> {
 
     /// An iterator that yields nothing.
     pub fn empty() -> Tags<'a> {
-        Tags::indexed(TagIndex::default(), &[], None)
+        Tags::masked(&[], 0, None)
     }
 }
 
@@ -421,7 +534,7 @@ impl<'a> Iterator for Tags<'a> {
     #[inline]
     fn next(&mut self) -> Option<Tag<'a>> {
         match &mut self.repr {
-            TagsRepr::Indexed(it) => it.next(),
+            TagsRepr::Masked(it) => it.next(),
             TagsRepr::Walk(it) => it.next(),
         }
     }
@@ -636,8 +749,91 @@ mod index_tests {
         }
     }
 
-    /// The index agrees with `count_list` and with the unindexed walk.
+    #[test]
+    fn gather_takes_each_lane_high_bit() {
+        for lanes in 0..=255u64 {
+            let m = (0..8)
+                .filter(|k| lanes & (1 << k) != 0)
+                .map(|k| 0x80 << (8 * k))
+                .sum();
+            assert_eq!(u64::from(gather(m)), lanes);
+        }
+    }
+
+    #[test]
+    fn mask_list_like_count_list() {
+        let long = b"a:1,".repeat(40);
+        for list in [
+            &long[..],
+            &long[..124],
+            &long[..127],
+            &long[..128],
+            b"k:v,x:y|#a:b",
+        ] {
+            check_index(list);
+        }
+    }
+
+    proptest::proptest! {
+        /// Random lists over the delimiters, the false-positive neighbours of the
+        /// word-at-a-time tests and non-ASCII bytes, up to past `MASK_CAP`.
+        #[test]
+        fn mask_list_like_count_list_on_random_lists(list in "([a:;,|}\u{e9}\\-]{0,12}|[a:,]{0,130})#?[a:,]{0,4}") {
+            check_index(list.as_bytes());
+        }
+    }
+
+    proptest::proptest! {
+        /// Lists of tags with keys and values (clean ones, and their near misses: an
+        /// empty value, a second `:`, a trailing `,`), from short to past `MASK_CAP`.
+        #[test]
+        fn mask_list_reads_clean_lists(list in "([a-z]{1,9}:[a-z:.\\-]{0,9},){0,15}[a-z]{0,5}:?[a-z]{0,4},?(\\|c:x)?") {
+            check_index(list.as_bytes());
+        }
+    }
+
+    /// The index and the masks agree with `count_list` and with the unindexed walk.
     fn check_index(list: &[u8]) {
+        for strict in [false, true] {
+            let end = list.iter().position(|&b| b == b'|').unwrap_or(list.len());
+            let text = String::from_utf8_lossy(list);
+            let (valid, errors) = count_list(&list[..end], b':', true, strict);
+            let mut walk = Tags::new(&[], list, true, false, strict);
+            if let TagsRepr::Walk(w) = &mut walk.repr {
+                w.fields = &[];
+                w.dog = ListIter { rest: &list[..end] };
+            }
+            let walked: Vec<_> = walk.collect();
+            let mut items = ListIter { rest: &list[..end] };
+            let mut empty_items = false;
+            while let Some(item) = items.next_item() {
+                empty_items |= item.is_empty();
+            }
+            // Clean: every item is a tag with a value (empty items are errors, or
+            // skipped in strict mode).
+            let clean = errors == 0 && !empty_items && walked.iter().all(|t| t.value().is_some());
+            let Some(scan) = mask_list(list, strict) else {
+                // Refused: not clean, too long, or a `#` in the words read.
+                assert!(
+                    !clean || end > MASK_CAP || list.contains(&b'#'),
+                    "{text} {strict}"
+                );
+                continue;
+            };
+            assert!(clean, "{text} {strict}");
+            assert_eq!(scan.list, &list[..end]);
+            if !list[..end].is_ascii() {
+                assert_ne!(scan.bits & crate::scan::HIGH, 0);
+            }
+            let masked: Vec<_> = Tags::masked(scan.list, scan.delims, None).collect();
+            assert_eq!(masked, walked, "{text} {strict}");
+            assert_eq!(masked.len(), valid as usize, "{text} {strict}");
+        }
+        check_index_list(list);
+    }
+
+    /// The index agrees with `count_list` and with the unindexed walk.
+    fn check_index_list(list: &[u8]) {
         {
             for strict in [false, true] {
                 let scan = index_list(list, strict);

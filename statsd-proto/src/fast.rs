@@ -39,17 +39,15 @@ pub(crate) struct Fast<'a> {
     name_end: u32,
     /// The `|` after the values.
     values_end: u32,
-    /// Where the fields after the type start (a `|`, or the line's end).
-    fields_start: u32,
     count: u32,
     /// statsd_exporter's tag errors for the whole line (list errors × samples).
     tag_errors: u32,
     pub(crate) parser: Parser,
     kind: MetricType,
-    has_timestamp: bool,
-    has_tags: bool,
     /// The fields hold a `#` list or a `c:` id, which the tag walk visits.
     field_tags: bool,
+    has_timestamp: bool,
+    has_tags: bool,
     /// The tags are the indexed list's, then the container id's: no field walk.
     indexed_tags: bool,
 }
@@ -213,15 +211,14 @@ impl Parser {
             container_id,
             name_end: colon as u32,
             values_end: values_end as u32,
-            fields_start: fields_start as u32,
             count,
             // statsd_exporter parses the list once per sample.
             tag_errors: dog_errors.saturating_mul(count),
             parser: *self,
             kind,
+            field_tags,
             has_timestamp: timestamp.is_some(),
             has_tags: dog_tagged || (!strict && container_id.is_some()),
-            field_tags,
             indexed_tags,
         })
     }
@@ -268,14 +265,18 @@ impl<'a> Fast<'a> {
         self.walk_tags()
     }
 
+    /// Where the fields after the type start (a `|`, or the line's end).
+    #[inline(always)]
+    fn fields_start(&self) -> usize {
+        let kind_len = if self.kind == MetricType::Timer { 2 } else { 1 };
+        self.values_end as usize + 1 + kind_len
+    }
+
     /// The general walk over the fields (an incomplete index, or the container id
     /// first). Not inlined, for the reason given at `Full::tags`.
     #[inline(never)]
     fn walk_tags(&self) -> Tags<'a> {
-        let fields = self
-            .line
-            .get(self.fields_start as usize..)
-            .unwrap_or_default();
+        let fields = self.line.get(self.fields_start()..).unwrap_or_default();
         let strict = self.parser.strict();
         Tags::new(&[], fields, true, !strict, strict)
     }

@@ -314,14 +314,15 @@ pub(crate) fn mask_list(s: &[u8], strict: bool) -> Option<MaskScan<'_>> {
             }
         };
         bits |= w;
-        // A `#` anywhere (even a false flag, or after the list) sends it to `index_list`.
-        hashes |= eq(w, ph);
-        // Exact equality tests sharing their first steps (bytes after the list's end
-        // are flagged too, and cleared below).
+        // Exact equality tests (high bit of each equal lane) sharing their first steps
+        // and their two constants. Bytes after the list's end are flagged too:
+        // cleared below, and a `#` there only sends the list to `index_list`.
         let (low, high) = (w & LO7, w | LO7);
-        colon_bytes[k] = gather(!(((low ^ pk) + LO7) | high));
-        comma_bytes[k] = gather(!(((low ^ pc) + LO7) | high));
-        let pipe = eq(w, pp);
+        let equal = |pattern: u64| !(((low ^ pattern) + LO7) | high);
+        hashes |= equal(ph);
+        colon_bytes[k] = gather(equal(pk));
+        comma_bytes[k] = gather(equal(pc));
+        let pipe = equal(pp);
         if pipe != 0 {
             end = i + first(pipe);
             break;

@@ -37,24 +37,35 @@ pub(crate) fn parse_f64_prefix(text: &[u8]) -> (usize, Option<f64>) {
         Some(b'+') => (false, 1),
         _ => (false, 0),
     };
+    // The integer digits, then the fraction's: two tight loops (no per-digit
+    // bookkeeping of a dot seen).
     let mut mantissa: u64 = 0;
-    let mut count = 0usize;
-    let mut fraction = 0usize;
-    let mut dot = false;
     let mut end = start;
     while let Some(&b) = text.get(end) {
         let d = b.wrapping_sub(b'0');
-        if d < 10 {
-            mantissa = mantissa.wrapping_mul(10).wrapping_add(u64::from(d));
-            count += 1;
-            fraction += usize::from(dot);
-        } else if b == b'.' && !dot {
-            dot = true;
-        } else {
+        if d >= 10 {
             break;
         }
+        mantissa = mantissa.wrapping_mul(10).wrapping_add(u64::from(d));
         end += 1;
     }
+    let mut fraction = 0;
+    let dot = text.get(end) == Some(&b'.');
+    if dot {
+        end += 1;
+        let digits = end;
+        while let Some(&b) = text.get(end) {
+            let d = b.wrapping_sub(b'0');
+            if d >= 10 {
+                break;
+            }
+            mantissa = mantissa.wrapping_mul(10).wrapping_add(u64::from(d));
+            end += 1;
+        }
+        fraction = end - digits;
+    }
+    // Digits read (the dot is not one).
+    let count = end - start - usize::from(dot);
     // At most 19 digits cannot overflow u64; the mantissa must be an exact f64.
     if count.wrapping_sub(1) >= 19 || mantissa > EXACT {
         return (end, parse_slow(&text[..end]));

@@ -80,6 +80,86 @@ fn label_order_and_duplicates_do_not_split_series() {
     assert_eq!(sample(&sink, "c{a=\"1\",b=\"2\"}").as_deref(), Some("3"));
 }
 
+#[test]
+fn labels_with_nul_bytes_in_any_order_find_their_series_and_read_back() {
+    // A series keeps its labels only as its escaped sort key: values with NUL bytes must
+    // still compare equal to the event's, in every order, and come back unescaped.
+    let sink = PrometheusSink::default();
+    let labels = [("a", "x\0y"), ("b", "\0"), ("c", "plain"), ("d", "")];
+    let mut sent = 0.0;
+    for start in 0..labels.len() {
+        let mut rotated = labels.to_vec();
+        rotated.rotate_left(start);
+        counter(&sink, "nul", &rotated, 1.0).unwrap();
+        rotated.reverse();
+        counter(&sink, "nul", &rotated, 1.0).unwrap();
+        sent += 2.0;
+    }
+    // One byte more or less in a NUL value is another series.
+    counter(
+        &sink,
+        "nul",
+        &[("a", "x\0"), ("b", "\0"), ("c", "plain"), ("d", "")],
+        1.0,
+    )
+    .unwrap();
+    counter(
+        &sink,
+        "nul",
+        &[("a", "x\0y"), ("b", "\0\0"), ("c", "plain"), ("d", "")],
+        1.0,
+    )
+    .unwrap();
+    assert_eq!(sink.series_count(), 3);
+    let mut seen = Vec::new();
+    sink.visit_samples(|s| {
+        if s.name() == "nul" {
+            let labels: Vec<(String, String)> = s
+                .labels()
+                .map(|(n, v)| (n.to_owned(), v.to_owned()))
+                .collect();
+            seen.push((labels, s.value()));
+        }
+    });
+    let owned = |l: &[(&str, &str)]| -> Vec<(String, String)> {
+        l.iter()
+            .map(|(n, v)| (n.to_string(), v.to_string()))
+            .collect()
+    };
+    assert!(seen.contains(&(owned(&labels), sent)), "{seen:?}");
+    assert_eq!(seen.len(), 3);
+}
+
+#[test]
+fn long_label_lists_in_any_order_find_their_series() {
+    // Up to 16 labels a series remembers the event's order; up to 64 it scans; beyond,
+    // only the sorted slow path matches. Every order must reach the one series.
+    for n in [15usize, 16, 17, 64, 65, 70] {
+        let sink = PrometheusSink::default();
+        let names: Vec<String> = (0..n).map(|i| format!("l{i:02}")).collect();
+        let values: Vec<String> = (0..n).map(|i| format!("v{}", i * 7 % 5)).collect();
+        let mut labels: Vec<(&str, &str)> = names
+            .iter()
+            .map(String::as_str)
+            .zip(values.iter().map(String::as_str))
+            .collect();
+        counter(&sink, "wide", &labels, 1.0).unwrap();
+        counter(&sink, "wide", &labels, 1.0).unwrap();
+        labels.reverse();
+        counter(&sink, "wide", &labels, 1.0).unwrap();
+        labels.rotate_left(n / 3);
+        counter(&sink, "wide", &labels, 1.0).unwrap();
+        counter(&sink, "wide", &labels, 1.0).unwrap();
+        assert_eq!(sink.series_count(), 1, "{n} labels");
+        // The same names with one value changed: another series.
+        labels[n / 2].1 = "other";
+        counter(&sink, "wide", &labels, 1.0).unwrap();
+        assert_eq!(sink.series_count(), 2, "{n} labels");
+        let text = expose(&sink, Format::Text);
+        assert!(text.lines().any(|l| l.ends_with("} 5")), "{n} labels");
+    }
+}
+
 /// Which kind of event to send in a conflict case.
 #[derive(Clone, Copy, Debug)]
 enum Kind {

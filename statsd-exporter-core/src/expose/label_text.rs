@@ -1,6 +1,9 @@
 //! A series' labels as bytes, built once when the series is created so that a scrape only
 //! copies them: the rendered exposition block and an order-preserving sort key, kept per
 //! shard in one arena.
+//!
+//! The sort key is also the only stored copy of a series' label names and values: finding
+//! a series compares an event's labels against it in place ([`key_field`], [`KeyFields`]).
 
 /// Byte that ends each string of a sort key (after escaping, see [`push_key_string`]).
 const KEY_END: [u8; 2] = [0x00, 0x01];
@@ -87,9 +90,12 @@ impl LabelArena {
         &self.bytes
     }
 
-    #[cfg(test)]
-    fn key(&self, text: LabelText) -> &[u8] {
-        &self.bytes[text.at..text.at + text.key_len()]
+    /// The sort key of `text`: the series' label names and values (see [`KeyFields`]).
+    #[inline]
+    pub(crate) fn key(&self, text: LabelText) -> &[u8] {
+        self.bytes
+            .get(text.at..text.at + text.key_len())
+            .unwrap_or_default()
     }
 
     pub(crate) fn heap_bytes(&self) -> usize {
@@ -108,6 +114,93 @@ fn push_key_string(out: &mut Vec<u8>, text: &str) {
         out.extend_from_slice(part.1);
     }
     out.extend_from_slice(&KEY_END);
+}
+
+/// Whether the key field at the start of `rest` is `text`; moves `rest` past that field
+/// either way (as if it had `text`'s length), so a walk over a key takes one bounds check
+/// per field.
+///
+/// Exact for text without NUL bytes, which are escaped in the key (label names never have
+/// one); a NUL in `text` can match only across a field's end mark, so the caller also
+/// checks that the series has as many labels as the event and that the walk ends exactly
+/// at the key's end, and [`field_is`] decides the rest. Fields of up to 32 bytes compare
+/// with two or four overlapping word loads and one load of the end mark, no `memcmp` call.
+#[inline(always)]
+pub(crate) fn take_key_field(rest: &mut &[u8], text: &str) -> bool {
+    let text = text.as_bytes();
+    // Two checks that need no arithmetic (an added length could wrap, as far as the
+    // compiler knows), and the content's length is the text's by construction.
+    let Some((content, after)) = rest.split_at_checked(text.len()) else {
+        return false;
+    };
+    let Some((end, after)) = after.split_first_chunk::<2>() else {
+        return false;
+    };
+    *rest = after;
+    crate::store::shard::same_bytes(content, text) & (*end == KEY_END)
+}
+
+/// Whether the escaped key field `escaped` (without its end mark) is `raw`.
+pub(crate) fn field_is(escaped: &[u8], raw: &[u8]) -> bool {
+    let mut rest = escaped;
+    for (i, part) in raw.split(|b| *b == 0).enumerate() {
+        if i > 0 {
+            match rest.strip_prefix(&KEY_NUL[..]) {
+                Some(r) => rest = r,
+                None => return false,
+            }
+        }
+        match rest.strip_prefix(part) {
+            Some(r) => rest = r,
+            None => return false,
+        }
+    }
+    rest.is_empty()
+}
+
+/// Appends the text an escaped key field stands for.
+pub(crate) fn unescape_field(escaped: &[u8], out: &mut Vec<u8>) {
+    let mut rest = escaped;
+    while let Some(nul) = memchr::memchr(0, rest) {
+        out.extend_from_slice(&rest[..nul]);
+        out.push(0);
+        rest = rest.get(nul + 2..).unwrap_or_default();
+    }
+    out.extend_from_slice(rest);
+}
+
+/// The fields of a sort key in order (name, value, name, value, …), still escaped and
+/// without their end marks.
+#[derive(Clone)]
+pub(crate) struct KeyFields<'a> {
+    rest: &'a [u8],
+}
+
+impl<'a> KeyFields<'a> {
+    pub(crate) fn new(key: &'a [u8]) -> Self {
+        KeyFields { rest: key }
+    }
+}
+
+impl<'a> Iterator for KeyFields<'a> {
+    type Item = &'a [u8];
+
+    fn next(&mut self) -> Option<&'a [u8]> {
+        let mut from = 0;
+        loop {
+            let nul = from + memchr::memchr(0, self.rest.get(from..)?)?;
+            match self.rest.get(nul + 1) {
+                Some(1) => {
+                    let field = &self.rest[..nul];
+                    self.rest = &self.rest[nul + 2..];
+                    return Some(field);
+                }
+                // An escaped NUL inside the field.
+                Some(_) => from = nul + 2,
+                None => return None,
+            }
+        }
+    }
 }
 
 /// Writes `name="value"` pairs separated by commas, escaping `\`, `"` and newline in values
@@ -175,6 +268,83 @@ mod tests {
                 let order = arena.key(*ka).cmp(arena.key(*kb));
                 assert_eq!(order, pairs_cmp(a, b), "{a:?} vs {b:?}");
             }
+        }
+    }
+
+    #[test]
+    fn key_fields_give_back_every_name_and_value() {
+        let labels = [
+            ("a", ""),
+            ("b", "x\0y\0"),
+            ("c", "\0"),
+            ("d", "plain"),
+            ("e", "é\u{1}\u{ff}"),
+        ];
+        let mut arena = LabelArena::default();
+        arena.push([("z", "first")].into_iter());
+        let text = arena.push(labels.iter().copied());
+        let key = arena.key(text);
+        let fields: Vec<&[u8]> = KeyFields::new(key).collect();
+        assert_eq!(fields.len(), 2 * labels.len());
+        let mut at = 0;
+        for (pair, (name, value)) in fields.chunks(2).zip(labels) {
+            assert!(field_is(pair[0], name.as_bytes()));
+            assert!(field_is(pair[1], value.as_bytes()));
+            let mut decoded = Vec::new();
+            unescape_field(pair[1], &mut decoded);
+            assert_eq!(decoded, value.as_bytes());
+            // The in-place comparison: exact without NUL, a sure "no" with one.
+            let mut rest = &key[at..];
+            assert!(take_key_field(&mut rest, name));
+            at += name.len() + 2;
+            let mut rest = &key[at..];
+            if take_key_field(&mut rest, value) {
+                assert!(!value.contains('\0'));
+            } else {
+                assert!(value.contains('\0'), "{value:?}");
+            }
+            at += pair[1].len() + 2;
+            assert!(!field_is(pair[1], b"other"));
+            let mut rest = &key[at - pair[1].len() - 2..];
+            assert!(!take_key_field(&mut rest, "other"));
+        }
+        assert_eq!(at, key.len());
+        // A prefix of a field is not the field.
+        assert!(!field_is(fields[7], b"plai"));
+        assert!(!take_key_field(&mut &key[..], ""));
+    }
+
+    #[test]
+    fn key_field_compares_every_byte_and_the_end_mark_at_every_length() {
+        let text = "abcdefghijklmnopqrstuvwxyz0123456789";
+        for len in 0..text.len() {
+            let field = &text[..len];
+            let mut arena = LabelArena::default();
+            let t = arena.push([("n", field), ("m", "after")].into_iter());
+            let key = &arena.key(t)[3..]; // after `n` and its end mark
+            let is = |text: &str| {
+                let mut rest = key;
+                let same = take_key_field(&mut rest, text);
+                // The walk moves by the text's length whatever the answer.
+                assert_eq!(rest.len() + text.len() + 2, key.len());
+                same
+            };
+            assert!(is(field), "{len}");
+            // Only the field itself left: the same answer.
+            let mut rest = &key[..len + 2];
+            assert!(take_key_field(&mut rest, field) && rest.is_empty(), "{len}");
+            for i in 0..len {
+                let mut other = field.as_bytes().to_vec();
+                other[i] = b'_';
+                assert!(!is(std::str::from_utf8(&other).unwrap()), "{len} {i}");
+            }
+            // A prefix or an extension of the field is another field.
+            if len > 0 {
+                assert!(!is(&field[..len - 1]), "{len}");
+            }
+            assert!(!is(&text[..len + 1]), "{len}");
+            // Past the end of the key: no.
+            assert!(!take_key_field(&mut &key[..len + 1], field), "{len}");
         }
     }
 

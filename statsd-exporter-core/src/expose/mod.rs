@@ -12,7 +12,9 @@ use std::sync::Arc;
 pub use encoder::Format;
 use encoder::{Encoder, Number, TypeName};
 use label_text::render_labels;
-pub(crate) use label_text::{LabelArena, LabelText};
+pub(crate) use label_text::{
+    KeyFields, LabelArena, LabelText, field_is, take_key_field, unescape_field,
+};
 pub use visit::SampleRef;
 
 use crate::PrometheusSink;

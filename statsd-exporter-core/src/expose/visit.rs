@@ -4,10 +4,11 @@
 use std::sync::Arc;
 
 use crate::PrometheusSink;
+use crate::expose::{KeyFields, unescape_field};
 use crate::float::write_go_float;
 use crate::store::family::{Family, FamilyKind};
 use crate::store::lock;
-use crate::store::shard::{OwnedLabel, SeriesValue};
+use crate::store::shard::SeriesValue;
 
 /// One sample as the text exposition writes it: a metric name with its suffix (`_bucket`,
 /// `_sum`, `_count` or none), the series' labels, the `le` or `quantile` label of a bucket
@@ -25,8 +26,20 @@ pub struct SampleRef<'a> {
 
 #[derive(Debug, Clone, Copy)]
 enum LabelsRef<'a> {
-    Series(&'a [OwnedLabel]),
+    /// A series' labels: spans of name and value into `text` (decoded from the shard's
+    /// label arena when the series was copied out).
+    Series {
+        text: &'a str,
+        spans: &'a [LabelSpan],
+    },
     Stat(&'a [(&'static str, String)]),
+}
+
+/// Where a label's name and value sit in the decoded label text of a shard.
+#[derive(Debug, Clone, Copy)]
+struct LabelSpan {
+    name: (usize, usize),
+    value: (usize, usize),
 }
 
 impl<'a> SampleRef<'a> {
@@ -43,11 +56,13 @@ impl<'a> SampleRef<'a> {
     /// The series' labels, sorted by name, without the bucket or quantile label.
     pub fn labels(&self) -> impl ExactSizeIterator<Item = (&'a str, &'a str)> + Clone + use<'a> {
         match self.labels {
-            LabelsRef::Series(labels) => Labels {
-                series: labels.iter(),
+            LabelsRef::Series { text, spans } => Labels {
+                text,
+                series: spans.iter(),
                 stat: [].iter(),
             },
             LabelsRef::Stat(labels) => Labels {
+                text: "",
                 series: [].iter(),
                 stat: labels.iter(),
             },
@@ -74,7 +89,8 @@ impl<'a> SampleRef<'a> {
 /// The labels of a series or of a self-metric sample.
 #[derive(Clone)]
 struct Labels<'a> {
-    series: std::slice::Iter<'a, OwnedLabel>,
+    text: &'a str,
+    series: std::slice::Iter<'a, LabelSpan>,
     stat: std::slice::Iter<'a, (&'static str, String)>,
 }
 
@@ -83,7 +99,11 @@ impl<'a> Iterator for Labels<'a> {
 
     fn next(&mut self) -> Option<Self::Item> {
         match self.series.next() {
-            Some(label) => Some((&*label.name, &*label.value)),
+            Some(span) => {
+                let text = self.text;
+                let part = |(from, to): (usize, usize)| text.get(from..to).unwrap_or_default();
+                Some((part(span.name), part(span.value)))
+            }
             None => self.stat.next().map(|(n, v)| (*n, v.as_str())),
         }
     }
@@ -100,7 +120,7 @@ impl ExactSizeIterator for Labels<'_> {}
 /// or quantile text anew).
 fn series_sample<'a>(
     family: &'a Family,
-    labels: &'a [OwnedLabel],
+    labels: LabelsRef<'a>,
     suffix: &'static str,
     extra: Option<(&'static str, &'a str)>,
     value: f64,
@@ -108,7 +128,7 @@ fn series_sample<'a>(
     SampleRef {
         name: &family.name,
         suffix,
-        labels: LabelsRef::Series(labels),
+        labels,
         extra,
         value,
         metric_type: family.kind.type_name(),
@@ -129,8 +149,9 @@ impl PrometheusSink {
     /// and values as [`expose_metrics`](PrometheusSink::expose_metrics) in the text format,
     /// but in no particular order and without HELP.
     ///
-    /// Each shard is locked only while its series are copied out (cheap: labels are shared,
-    /// not cloned), never while `visit` runs, so a slow visitor does not stall ingest.
+    /// Each shard is locked only while its series are copied out (their label text is
+    /// decoded into one buffer per shard), never while `visit` runs, so a slow visitor
+    /// does not stall ingest.
     ///
     /// ```
     /// use statsd_exporter_core::{Pipeline, PrometheusSink};
@@ -153,18 +174,24 @@ impl PrometheusSink {
     /// ```
     pub fn visit_samples(&self, mut visit: impl FnMut(&SampleRef<'_>)) {
         let now = self.now_for_scrape();
-        let mut copied: Vec<(Arc<Family>, Arc<[OwnedLabel]>, Values)> = Vec::new();
+        // Per series: family, range of its label spans, values.
+        let mut copied: Vec<(Arc<Family>, std::ops::Range<usize>, Values)> = Vec::new();
         let mut quantiles: Vec<f64> = Vec::new();
         let mut buckets: Vec<u64> = Vec::new();
+        let mut label_bytes: Vec<u8> = Vec::new();
+        let mut spans: Vec<LabelSpan> = Vec::new();
         let mut text = Vec::new();
         for shard in self.shards() {
             copied.clear();
             quantiles.clear();
             buckets.clear();
+            label_bytes.clear();
+            spans.clear();
             {
                 let mut shard = lock(shard);
                 let mut scratch = std::mem::take(&mut shard.scratch);
-                for s in shard.series_mut() {
+                let (series, arena) = shard.series_and_labels();
+                for s in series {
                     let values = match (&mut s.value, &s.family.kind) {
                         (SeriesValue::Counter(v) | SeriesValue::Gauge(v), _) => Values::Scalar(*v),
                         (SeriesValue::Summary(state), FamilyKind::Summary(config)) => {
@@ -181,11 +208,29 @@ impl PrometheusSink {
                         // A summary value always belongs to a summary family.
                         (SeriesValue::Summary(_), _) => continue,
                     };
-                    copied.push((s.family.clone(), s.labels.clone(), values));
+                    let first = spans.len();
+                    let mut fields = KeyFields::new(arena.key(s.text));
+                    while let (Some(name), Some(value)) = (fields.next(), fields.next()) {
+                        let mut decode = |field: &[u8]| {
+                            let from = label_bytes.len();
+                            unescape_field(field, &mut label_bytes);
+                            (from, label_bytes.len())
+                        };
+                        let name = decode(name);
+                        let value = decode(value);
+                        spans.push(LabelSpan { name, value });
+                    }
+                    copied.push((s.family.clone(), first..spans.len(), values));
                 }
                 shard.scratch = scratch;
             }
+            // The arena holds valid UTF-8 split at ASCII bytes only, so this never fails.
+            let label_text = std::str::from_utf8(&label_bytes).unwrap_or_default();
             for (family, labels, values) in &copied {
+                let labels = LabelsRef::Series {
+                    text: label_text,
+                    spans: &spans[labels.clone()],
+                };
                 match (values, &family.kind) {
                     (Values::Scalar(v), _) => visit(&series_sample(family, labels, "", None, *v)),
                     (Values::Summary { count, sum, at }, FamilyKind::Summary(config)) => {

@@ -1,7 +1,7 @@
 //! Per-name metadata ("families") and the rules that decide whether a new name may exist.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use smallvec::SmallVec;
 
@@ -73,8 +73,6 @@ pub(crate) struct Family {
     pub(crate) name: Box<str>,
     pub(crate) help: Box<str>,
     pub(crate) kind: FamilyKind,
-    /// Label names used by this metric's series, shared by them.
-    label_names: Mutex<Vec<Arc<str>>>,
 }
 
 impl Family {
@@ -83,23 +81,7 @@ impl Family {
             name: name.into(),
             help: help.into(),
             kind,
-            label_names: Mutex::new(Vec::new()),
         }
-    }
-
-    /// The shared copy of a label name (called when a series is created, never per sample).
-    pub(crate) fn intern_label_name(&self, name: &str) -> Arc<str> {
-        let mut names = crate::store::lock(&self.label_names);
-        if let Some(existing) = names.iter().find(|n| &***n == name) {
-            return existing.clone();
-        }
-        let interned: Arc<str> = name.into();
-        // A metric whose label names are unbounded would make this list grow forever:
-        // stop sharing past a bound (those series just own their names).
-        if names.len() < 256 {
-            names.push(interned.clone());
-        }
-        interned
     }
 }
 

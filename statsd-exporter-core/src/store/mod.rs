@@ -210,14 +210,9 @@ impl PrometheusSink {
         let ttl = event.ttl.map_or(0, duration_millis);
         let hash = self.hasher.series(event.name, event.labels.iter());
         // Bound first: the shard guard must be dropped before the slow path locks again.
-        let lookup = self.shard(hash).apply(
-            hash,
-            event.name,
-            event.labels.iter(),
-            &event.value,
-            ttl,
-            now,
-        );
+        let lookup = self
+            .shard(hash)
+            .apply(hash, event.name, event.labels, &event.value, ttl, now);
         match lookup {
             Lookup::Applied => Ok(()),
             Lookup::Conflict => Err(Rejection::Conflict),
@@ -239,7 +234,7 @@ impl PrometheusSink {
     ) -> Result<(), Rejection> {
         let hash = self.hasher.series(event.name, labels.iter());
         let mut shard = self.shard(hash);
-        match shard.apply(hash, event.name, labels.iter(), &event.value, ttl, now) {
+        match shard.apply(hash, event.name, &labels, &event.value, ttl, now) {
             Lookup::Applied => Ok(()),
             Lookup::Conflict => Err(Rejection::Conflict),
             Lookup::Missing => {
@@ -373,21 +368,26 @@ impl<'s, 'a> SortedLabels<'s, 'a> {
         self.order.iter().map(move |&i| &labels[i as usize])
     }
 
-    /// For each of the event's labels (up to 16), the position it takes in sorted order,
-    /// one nibble each: the label order a series remembers to compare against. Identity
-    /// when duplicates were removed (the event then never matches positionally anyway).
+    /// How many labels remain (duplicates removed).
+    #[inline]
+    pub(crate) fn len(&self) -> usize {
+        self.order.len()
+    }
+
+    /// Label `i` in name order.
+    #[inline]
+    pub(crate) fn get(&self, i: usize) -> Option<&'s Label<'a>> {
+        let labels = self.labels;
+        self.order.get(i).and_then(|&at| labels.get(at as usize))
+    }
+
+    /// For each sorted position (up to 16), the event's label that sits there, one nibble
+    /// each: the label order a series remembers to compare against. (When duplicates were
+    /// removed the event has more labels than the series and never matches positionally.)
     pub(crate) fn event_order(&self) -> u64 {
         let mut order = 0u64;
-        if self.order.len() == self.labels.len() {
-            for (sorted, &event) in self.order.iter().enumerate().take(16) {
-                if event < 16 {
-                    order |= (sorted as u64) << (4 * event);
-                }
-            }
-        } else {
-            for i in 0..self.order.len().min(16) {
-                order |= (i as u64) << (4 * i);
-            }
+        for (sorted, &event) in self.order.iter().enumerate().take(16) {
+            order |= (u64::from(event) & 15) << (4 * sorted);
         }
         order
     }

@@ -5,7 +5,7 @@ use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 use std::sync::Arc;
 
-use crate::expose::{LabelArena, LabelText};
+use crate::expose::{KeyFields, LabelArena, LabelText, field_is, take_key_field};
 use crate::histogram::HistogramState;
 use crate::sink::{Label, Value};
 use crate::store::SortedLabels;
@@ -18,13 +18,35 @@ const NO_SLOT: u32 = u32::MAX;
 /// Series with up to this many labels remember their event's label order (4 bits each).
 const HINTED_LABELS: usize = 16;
 
-/// An owned label of a stored series. The name is shared by every series of the metric
-/// (interned in its [`Family`]), which saves memory and lets the scrape's sort compare
-/// names by pointer.
-#[derive(Debug)]
-pub(crate) struct OwnedLabel {
-    pub(crate) name: Arc<str>,
-    pub(crate) value: Box<str>,
+/// An event's labels by position: the event's own slice, or its sorted view.
+pub(crate) trait LabelList {
+    fn count(&self) -> usize;
+    /// Name and value of label `i`.
+    fn label(&self, i: usize) -> Option<(&str, &str)>;
+}
+
+impl LabelList for [Label<'_>] {
+    #[inline]
+    fn count(&self) -> usize {
+        self.len()
+    }
+
+    #[inline]
+    fn label(&self, i: usize) -> Option<(&str, &str)> {
+        self.get(i).map(|l| (l.name, l.value))
+    }
+}
+
+impl LabelList for SortedLabels<'_, '_> {
+    #[inline]
+    fn count(&self) -> usize {
+        self.len()
+    }
+
+    #[inline]
+    fn label(&self, i: usize) -> Option<(&str, &str)> {
+        self.get(i).map(|l| (l.name, l.value))
+    }
 }
 
 #[derive(Debug)]
@@ -35,15 +57,19 @@ pub(crate) enum SeriesValue {
     Histogram(Box<HistogramState>),
 }
 
+/// A stored series. Its label names and values exist once, as its sort key in the shard's
+/// [`LabelArena`] (`text`): lookups compare events against that key in place, so a series
+/// owns no heap block of its own unless it is a summary or a histogram.
 #[derive(Debug)]
 pub(crate) struct Series {
     hash: u64,
     /// Next series in the same hash chain.
     next: u32,
+    /// How many labels the series has.
+    label_count: u32,
     pub(crate) family: Arc<Family>,
-    pub(crate) labels: Arc<[OwnedLabel]>,
-    /// The labels as the exposition writes and sorts them, built once, in the shard's
-    /// [`LabelArena`].
+    /// The labels: sort key (names and values, the only copy) and the block the exposition
+    /// writes, in the shard's [`LabelArena`].
     pub(crate) text: LabelText,
     pub(crate) value: SeriesValue,
     last_seen: u64,
@@ -51,75 +77,94 @@ pub(crate) struct Series {
     ttl: u64,
     /// Deadline of this series' live heap entry; 0 = none.
     queued_deadline: u64,
-    /// Nibble `i`: the stored position of the last matching event's label `i` (a
-    /// permutation of the stored positions; see [`Series::is`]).
+    /// Nibble `p`: which of the last matching event's labels is the series' label `p` (in
+    /// name order); see [`Series::is`].
     order: u64,
 }
 
 impl Series {
-    /// Whether this series has name `name` and exactly the labels `labels` (in any order).
+    /// Whether this series has name `name` and exactly the labels `labels` (in any order);
+    /// `arena` is its shard's label arena.
     ///
     /// Clients send a series' tags in the same order every time, so the series remembers
-    /// where each of the event's labels sat among its own ones last time (`order`) and
-    /// first compares at those places only: one name and one value comparison per label.
-    /// Only a different order (or more than [`HINTED_LABELS`] labels) takes the scan.
+    /// which event label matched each of its own labels last time (`order`) and first
+    /// walks its key once, comparing each field with that label's name or value in place.
+    /// Only a different order (or more than [`HINTED_LABELS`] labels, or a value with a
+    /// NUL byte) takes the scan.
     #[inline]
-    fn is<'l, 'a: 'l>(
+    fn is<L: LabelList + ?Sized>(
         &mut self,
+        arena: &LabelArena,
         hash: u64,
         name: &str,
-        labels: impl ExactSizeIterator<Item = &'l Label<'a>> + Clone,
+        labels: &L,
     ) -> bool {
-        let stored = &*self.labels;
-        if self.hash != hash || stored.len() != labels.len() || !same(&self.family.name, name) {
+        let count = labels.count();
+        if self.hash != hash || self.label_count as usize != count || !same(&self.family.name, name)
+        {
             return false;
         }
-        if stored.len() <= HINTED_LABELS {
-            // `order` is a permutation of the stored positions (see `scan`), so n matches
-            // at n distinct places mean the same set.
+        let key = arena.key(self.text);
+        if count <= HINTED_LABELS {
+            // The stored names are distinct and each of the `count` event labels matches
+            // at most one of them, so matching every key field in turn, and the key ending
+            // right there, means the same set.
             let mut order = self.order;
+            let mut rest = key;
             let mut hit = true;
-            for label in labels.clone() {
-                let at = (order & 15) as usize;
+            for _ in 0..count {
+                let Some((name, value)) = labels.label((order & 15) as usize) else {
+                    hit = false;
+                    break;
+                };
                 order >>= 4;
-                match stored.get(at) {
-                    Some(s) if same(&s.name, label.name) && same(&s.value, label.value) => {}
-                    _ => {
-                        hit = false;
-                        break;
-                    }
+                if !(take_key_field(&mut rest, name) & take_key_field(&mut rest, value)) {
+                    hit = false;
+                    break;
                 }
             }
-            if hit {
+            if hit && rest.is_empty() {
                 return true;
             }
         }
-        self.scan(labels)
+        self.scan(key, labels)
     }
 
-    /// The order-independent comparison: each label is looked for at its own position
-    /// first, then among all stored labels; a bit mask makes sure no stored label is
-    /// matched twice, so equal lengths mean the same set. A match records the order for
-    /// [`is`](Self::is).
+    /// The order-independent comparison: each stored label (in key order) is looked for at
+    /// the same position of the event first, then among all its labels; a bit mask makes
+    /// sure no event label is matched twice, so equal counts mean the same set. A match
+    /// records the order for [`is`](Self::is).
     #[inline(never)]
-    fn scan<'l, 'a: 'l>(&mut self, labels: impl ExactSizeIterator<Item = &'l Label<'a>>) -> bool {
-        let stored = &*self.labels;
+    fn scan<L: LabelList + ?Sized>(&mut self, key: &[u8], labels: &L) -> bool {
+        let count = labels.count();
         // Beyond 64 labels only positional matches are tried: sorted input still matches.
-        let scan = stored.len() <= 64;
+        let scan = count <= 64;
+        let named = |i: usize, field: &[u8]| {
+            labels
+                .label(i)
+                .is_some_and(|(name, _)| field_is(field, name.as_bytes()))
+        };
+        let mut fields = KeyFields::new(key);
         let mut used = 0u64;
         let mut order = 0u64;
-        for (i, label) in labels.enumerate() {
-            let at = if stored.get(i).is_some_and(|s| same(&s.name, label.name)) {
-                i
+        for stored in 0..count {
+            let (Some(name), Some(value)) = (fields.next(), fields.next()) else {
+                return false;
+            };
+            let at = if named(stored, name) {
+                stored
             } else if scan {
-                match stored.iter().position(|s| same(&s.name, label.name)) {
+                match (0..count).find(|&i| named(i, name)) {
                     Some(at) => at,
                     None => return false,
                 }
             } else {
                 return false;
             };
-            if !same(&stored[at].value, label.value) {
+            if !labels
+                .label(at)
+                .is_some_and(|(_, v)| field_is(value, v.as_bytes()))
+            {
                 return false;
             }
             if scan {
@@ -129,11 +174,14 @@ impl Series {
                 }
                 used |= bit;
             }
-            if i < HINTED_LABELS {
-                order |= (at as u64) << (4 * i);
+            if stored < HINTED_LABELS {
+                order |= (at as u64 & 15) << (4 * stored);
             }
         }
-        if stored.len() <= HINTED_LABELS {
+        if fields.next().is_some() {
+            return false;
+        }
+        if count <= HINTED_LABELS {
             self.order = order;
         }
         true
@@ -160,20 +208,14 @@ impl Series {
         }
     }
 
-    /// Approximate heap bytes owned by this series alone.
+    /// Approximate heap bytes owned by this series alone (its labels are in the shard's
+    /// arena, the series itself in the shard's slots).
     pub(crate) fn heap_bytes(&self) -> usize {
-        let labels: usize = self
-            .labels
-            .iter()
-            .map(|l| l.value.len() + std::mem::size_of::<OwnedLabel>())
-            .sum();
-        labels
-            + 16
-            + match &self.value {
-                SeriesValue::Counter(_) | SeriesValue::Gauge(_) => 0,
-                SeriesValue::Summary(s) => std::mem::size_of::<SummaryState>() + s.heap_bytes(),
-                SeriesValue::Histogram(h) => std::mem::size_of::<HistogramState>() + h.heap_bytes(),
-            }
+        match &self.value {
+            SeriesValue::Counter(_) | SeriesValue::Gauge(_) => 0,
+            SeriesValue::Summary(s) => std::mem::size_of::<SummaryState>() + s.heap_bytes(),
+            SeriesValue::Histogram(h) => std::mem::size_of::<HistogramState>() + h.heap_bytes(),
+        }
     }
 }
 
@@ -182,7 +224,12 @@ impl Series {
 /// overlapping word loads instead of a `memcmp` call.
 #[inline]
 pub(crate) fn same(a: &str, b: &str) -> bool {
-    let (a, b) = (a.as_bytes(), b.as_bytes());
+    same_bytes(a.as_bytes(), b.as_bytes())
+}
+
+/// [`same`] on bytes.
+#[inline]
+pub(crate) fn same_bytes(a: &[u8], b: &[u8]) -> bool {
     let len = a.len();
     if len != b.len() {
         return false;
@@ -251,11 +298,11 @@ pub(crate) struct Shard {
 impl Shard {
     /// Finds the series and applies the event to it.
     #[inline]
-    pub(crate) fn apply<'l, 'a: 'l>(
+    pub(crate) fn apply<L: LabelList + ?Sized>(
         &mut self,
         hash: u64,
         name: &str,
-        labels: impl ExactSizeIterator<Item = &'l Label<'a>> + Clone,
+        labels: &L,
         value: &Value<'_>,
         ttl: u64,
         now: u64,
@@ -267,7 +314,7 @@ impl Shard {
             let Some(series) = slot.series.as_mut() else {
                 break;
             };
-            if series.is(hash, name, labels.clone()) {
+            if series.is(&self.texts, hash, name, labels) {
                 if !series.family.kind.accepts(value) {
                     return Lookup::Conflict;
                 }
@@ -324,13 +371,7 @@ impl Shard {
         };
         let text = self.texts.push(labels.iter().map(|l| (l.name, l.value)));
         let order = labels.event_order();
-        let labels: Arc<[OwnedLabel]> = labels
-            .iter()
-            .map(|l| OwnedLabel {
-                name: family.intern_label_name(l.name),
-                value: l.value.into(),
-            })
-            .collect();
+        let label_count = u32::try_from(labels.len()).unwrap_or(u32::MAX);
         let slot = match self.free.pop() {
             Some(slot) => slot,
             None => {
@@ -342,8 +383,8 @@ impl Shard {
         let mut series = Series {
             hash,
             next,
+            label_count,
             family,
-            labels,
             text,
             value: state,
             last_seen: now,
@@ -431,6 +472,12 @@ impl Shard {
     /// All live series, mutable (summaries need a flush to answer).
     pub(crate) fn series_mut(&mut self) -> impl Iterator<Item = &mut Series> {
         self.slots.iter_mut().filter_map(|s| s.series.as_mut())
+    }
+
+    /// All live series, mutable, with the arena their labels are in.
+    pub(crate) fn series_and_labels(&mut self) -> (impl Iterator<Item = &mut Series>, &LabelArena) {
+        let series = self.slots.iter_mut().filter_map(|s| s.series.as_mut());
+        (series, &self.texts)
     }
 
     pub(crate) fn live(&self) -> usize {

@@ -56,9 +56,22 @@ fn version() -> String {
 fn run(flags: &Flags) -> Result<ExitCode, String> {
     // Before any thread exists, so that every thread inherits the mask.
     signals::block()?;
+    // Scrape buffers go back to the OS when freed (see tools/malloc-tuning).
+    let malloc_tuned = malloc_tuning::return_large_blocks_to_the_os();
     log::info(
         "Starting StatsD -> Prometheus Exporter",
         &[("version", &env!("CARGO_PKG_VERSION"))],
+    );
+    log::debug(
+        "glibc mmap threshold",
+        &[(
+            "fixed",
+            &if malloc_tuned {
+                "128 KiB"
+            } else {
+                "not set here (not glibc, or set by the environment)"
+            },
+        )],
     );
     for name in &flags.ignored {
         log::info(

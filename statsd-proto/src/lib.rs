@@ -219,15 +219,23 @@
 //!   errors and every sample reaches the fields, so statsd_exporter's counters follow
 //!   from the tag list alone. One pass reads it: the name 8 bytes at a time (SWAR) for
 //!   its colon, tag delimiters and non-ASCII bytes; each value (and rate) is parsed
-//!   and delimited by the same byte loop (exact: `parse_f64` is built on that loop and
-//!   a proptest checks it against `str::parse::<f64>`); a timestamp 8 digits at a
-//!   time; the `#` list is indexed word by word on the spot (where each valid tag's
-//!   key and value are, up to 8 tags in a list shorter than 255 bytes, and how many tag
-//!   errors statsd_exporter counts). The line is kept in a compact form that stores
-//!   what the accessors return, so [`Metric::counts`], [`Metric::tag_errors`],
-//!   [`Metric::has_tags`] and [`Metric::sample_errors`] read a field, and
-//!   [`Metric::tags`] walks the index (then the `container_id` tag) without a look at
-//!   the fields.
+//!   and delimited by the same byte loop (exact: `parse_f64` is built on that loop,
+//!   integer digits then fraction digits, and a proptest checks it against
+//!   `str::parse::<f64>`); a timestamp 8 digits at a time. The `#` list is read as
+//!   bit masks: one pass, 8 bytes at a time, turns it into a mask of its `:` and one
+//!   of its `,` (a bit per byte: an exact per-lane equality test, then one
+//!   multiplication gathers the 8 lane bits), and one addition over the masks finds
+//!   every item's first `:` at once (a carry started at each item's first byte runs
+//!   over the bytes that are neither `:` nor `,` and stops at the first that is).
+//!   A *clean* list — every item `key:value`, no `#`, at most 127 bytes, nearly every
+//!   list real clients send — then has no tag errors, and one 128-bit mask (each
+//!   tag's first `:` and end) is all the line keeps of it: the tag iterator reads a
+//!   tag with two `trailing_zeros`. Any other list is counted item by item (exactly
+//!   as statsd_exporter counts) and walked by the general walk. The line is kept in a
+//!   compact form that stores what the accessors return, so [`Metric::counts`],
+//!   [`Metric::tag_errors`], [`Metric::has_tags`] and [`Metric::sample_errors`] read a
+//!   field, and [`Metric::tags`] walks the mask (then the `container_id` tag) without
+//!   a look at the fields.
 //! - **The general path** takes every other line (name-embedded tags, bad values,
 //!   rates or fields, multi-metric lines `a:1|c:2|ms`, several `|#` lists, DogStatsD
 //!   1.5/1.6 fields, non-ASCII bytes in statsd_exporter mode): one SWAR pass finds the
@@ -255,12 +263,12 @@
 //!
 //! | shape | line | statsd_exporter mode | DogStatsD mode | nom reference (DogStatsD) | target |
 //! |---|---|---|---|---|---|
-//! | plain | `foo.bar:1\|c` | 426 | 426 | 848 | 400 |
-//! | timer + rate | `api.request.duration:320\|ms\|@0.1` | 664 | 664 | 1,147 | 600 |
-//! | 5 tags | `checkout.latency:12.5\|d\|#env:prod,region:eu-west-1,service:checkout,version:1.4.2,host:web-17` | 1,542 | 1,527 | 3,597 | 900 |
-//! | 4 packed values | `queue.wait:1:2.5:3:40\|h\|#env:prod` | 1,226 | 1,217 | 2,012 | 1,000 |
-//! | full line | `requests.total:100\|c\|@0.5\|#service:web,env:prod\|c:ci-3a88cafe\|T1700000000` | 1,310 | 1,277 | 2,399 | 1,000 |
-//! | Mastodon stream | 1 MB of nsa/statsd-ruby lines through [`Parser::packet`], samples read | 1,065 | | | |
+//! | plain | `foo.bar:1\|c` | 402 | 402 | 852 | 400 |
+//! | timer + rate | `api.request.duration:320\|ms\|@0.1` | 639 | 639 | 1,142 | 600 |
+//! | 5 tags | `checkout.latency:12.5\|d\|#env:prod,region:eu-west-1,service:checkout,version:1.4.2,host:web-17` | 1,437 | 1,433 | 3,597 | 900 |
+//! | 4 packed values | `queue.wait:1:2.5:3:40\|h\|#env:prod` | 1,176 | 1,172 | 2,027 | 1,000 |
+//! | full line | `requests.total:100\|c\|@0.5\|#service:web,env:prod\|c:ci-3a88cafe\|T1700000000` | 1,249 | 1,220 | 2,365 | 1,000 |
+//! | Mastodon stream | 1 MB of nsa/statsd-ruby lines through [`Parser::packet`], samples read | 1,010 | | | |
 //!
 //! (The reference column parses and walks tags and samples only: the nom parser
 //! has no counters. It collects into `Vec`s, so it includes allocator calls, as a nom
@@ -268,56 +276,78 @@
 //! between builds after unrelated code changes, because fat LTO re-lays out the loop:
 //! compare runs of one build, and read differences below that as noise.)
 //!
-//! The round before this one (the same two tiers, with the `|#` list index kept by
-//! both tiers and carried by every tag iterator) gave 447 / 686 / 1,656 / 1,261 /
-//! 1,382 (statsd_exporter mode), 447 / 686 / 1,626 / 1,251 / 1,332 (DogStatsD mode)
-//! and 1,053 for the Mastodon stream. Before the fast path (one general tier for every
-//! line) the same measurement gave
-//! 802 / 1,103 / 1,928 / 1,852 / 2,286 (statsd_exporter mode) and 778 / 1,110 / 2,419 /
-//! 1,868 / 2,299 (DogStatsD mode), and 1,193 for the Mastodon stream; the round before
-//! (lazy counters that split the tags again and re-parsed every value) gave 1,318 /
-//! 1,735 / 3,980 / 4,505 / 3,633 and 1,224 / 1,753 / 4,078 / 3,950 / 3,430.
+//! This round (the `|#` list as bit masks; the parse no longer stores where the fields
+//! start; values parsed in two digit loops) went from 426 / 664 / 1,542 / 1,226 / 1,310
+//! (statsd_exporter mode), 426 / 664 / 1,527 / 1,217 / 1,277 (DogStatsD mode) and
+//! 1,065 for the Mastodon stream, with the same driver. The round before (a span index
+//! of the list, up to 8 tags) started from 447 / 686 / 1,656 / 1,261 / 1,382 and 447 /
+//! 686 / 1,626 / 1,251 / 1,332, Mastodon 1,053 (with a driver that summed each tag
+//! value's length as an `f64`, 9 instructions a tag of its own). Before the fast path
+//! (one general tier for every line) the same measurement gave 802 / 1,103 / 1,928 /
+//! 1,852 / 2,286 and 778 / 1,110 / 2,419 / 1,868 / 2,299, Mastodon 1,193; the round
+//! before (lazy counters that split the tags again and re-parsed every value) gave
+//! 1,318 / 1,735 / 3,980 / 4,505 / 3,633 and 1,224 / 1,753 / 4,078 / 3,950 / 3,430.
 //!
-//! (Until this round the driver summed each tag value's length as an `f64`, 9
-//! instructions a tag of its own: 45 of the `tags5` figure, 27 of the full line's, 9
-//! of `packed4`'s. The figures above sum integers; the parser's share is unchanged by
-//! that. With the old driver this round's parser measured 426 / 664 / 1,587 / 1,235 /
-//! 1,337 and 426 / 664 / 1,572 / 1,226 / 1,295.)
+//! **The targets are not met**: plain needs another 2, the timer 39, `tags5` 537,
+//! `packed4` 176, the full line 249 (statsd_exporter mode). Where the instructions go
+//! (`callgrind_annotate --auto=yes` on the `callgrind` profile, statsd_exporter mode;
+//! the driver's `no-tags` argument separates parse and tag walk: 368 / 1,136 / 1,071 /
+//! 1,077 for plain, `tags5`, `packed4`, the full line):
 //!
-//! **Only part of the targets is met**: none of the five is (plain needs another 26,
-//! the timer 64, `tags5` 642, `packed4` 226, the full line 310). Where the
-//! instructions go (`callgrind_annotate` on the `callgrind` profile, statsd_exporter
-//! mode; the driver's `no-tags` argument separates parse and tag walk): `tags5`
-//! costs about 1,310 without its tag walk, of which indexing the 69-byte list is about
-//! 700 (a word costs about 30: three byte classes with their constants re-materialised
-//! in the crowded loop; each flagged lane about 17, as only the lowest lane of the
-//! cheap SWAR test is exact; recording a tag about 35); reading the five tags back
-//! costs about 230 (about 50 to build and move the iterator, then about 36 a tag). A
-//! fixed cost of about 350 per line remains on every shape: building and moving the
-//! 64-byte `Tags` iterator (about 50 even for a line without tags), writing the
-//! compact `Metric` (about 40, plus about 12 for a blank list index), the sample
-//! iterator and each sample read (about 40), the name scan (about 25 per 8 bytes) and
-//! each value (about 35). In plain terms: `tags5` would need the list indexed and read
-//! at well under half their cost, and every line a smaller compact form, to reach 900.
+//! - The `|#` list's mask pass costs about 42 per 8-byte word (four exact lane tests,
+//!   two gathers, the `|` check, a loop kept in registers only in part: the driver's
+//!   loop around it holds many values) and about 40 after it (80 for a list of 64
+//!   bytes or more, in 128-bit arithmetic): about 460 for `tags5`'s 69-byte list,
+//!   where the span index cost about 700.
+//! - Reading the tags costs about 60 a tag with the iterator's construction (about 40 a
+//!   tag: two 128-bit `trailing_zeros` and lowest-bit clears, the bounds checks of two
+//!   slices), about 300 for `tags5`; even a line without tags pays about 34 to build
+//!   and test an empty iterator (the `Tags` enum is written to memory because its
+//!   general-walk variant comes from an out-of-line call).
+//! - About 300 fixed on every line: writing the compact `Metric` (about 25 fields, most
+//!   of them through the stack: about 50), the name scan (about 20 per 8 bytes), each
+//!   value (about 30 for a short one), the type, the field loop's dispatch (about 10 a
+//!   field), the sample iterator (about 35 a sample) and the driver's own reads.
 //!
-//! Rewrites tried this round and not kept (statsd_exporter mode, against 447 / 686 /
-//! 1,656 / 1,261 / 1,382 and 1,053): no index at all, the parse only counting the
-//! list's tags and errors and the tag walk splitting it again (392 / 630 / 2,062 /
-//! 1,245 / 1,619, Mastodon 977: every line gains from the smaller compact form and
-//! iterator, but splitting costs about 120 per tag); the same with a splitter for
-//! error-free lists that reads whole words from the line (402 / 638 / 1,905 / 1,270 /
-//! 1,604); indexing item by item, a search for the first `:` then one for the end
-//! (`tags5` 1,788); indexing from an exact comma mask and a colon mask, each item's
-//! first colon taken from the mask (`tags5` 1,664); that index built out of line
-//! (`tags5` 1,654, `packed4` 1,279, the full line 1,395: its 64-byte result goes
-//! through memory); the whole fast parse out of line (about +90 on every shape);
-//! `Metric::tags` out of line (no change); memchr's SSE2 three-byte searcher (safe,
-//! SSE2 being the x86-64 baseline) jumping from delimiter to delimiter over all but the
-//! list's last 15 bytes (`tags5` 1,654, the full line 1,409). A design with one bit per byte (commas and colons
-//! compressed into `u128` masks, items cut with `trailing_zeros`) was costed on paper
-//! at about 40 per word plus 40 per item, no better than the loop it would replace.
+//! In plain terms: with the rest of the line unchanged (about 680), `tags5` at 900
+//! needs its 69-byte list validated and its five tags read for about 220 in all
+//! (today about 760), while a pass over its 9 words alone costs about that at the
+//! floor of this method (a load, four lane tests and two gathers: about 25 a word).
+//! SSE2 (16 bytes a step, `pmovmskb` giving the bit masks for free)
+//! would cut the mask pass to about a third, but its intrinsics are `#[target_feature]`
+//! functions, callable only with `unsafe` under `#![forbid(unsafe_code)]`, and LLVM did
+//! not turn portable byte comparisons into `pcmpeqb`/`pmovmskb` in any form tried
+//! (loops over `[u8; 16]` into `u16`/`u32`/`u64` masks, `[bool; 16]` folds: each gave
+//! partly scalar code of 30–80 instructions per 16 bytes). The timer and plain lines
+//! are within the fixed cost above.
 //!
-//! Rewrites tried and not kept in the round before: finding each
+//! Rewrites tried this round and not kept (statsd_exporter mode; figures against the
+//! committed state they were tried on, given in brackets): the mask pass accumulating
+//! each word into `u128` masks with a variable shift and counting tags with software
+//! popcounts (x86-64's baseline has no `popcnt`): 424 / 670 / 2,069 / 1,366 / 1,547
+//! (426 / 664 / 1,542 / 1,226 / 1,310); the mask pass out of line: 418 / 657 / 1,476 /
+//! 1,253 / 1,303 (414 / 656 / 1,507 / 1,226 / 1,291); the tag iterator on two 64-bit
+//! halves and a base instead of a `u128`: 419 / 661 / 1,615 / 1,250 / 1,338 (same
+//! brackets); no `field_tags` flag (a line without tags builds an empty masked
+//! iterator): 426 / 666 / 1,499 / 1,218 / 1,284 (same); one match on the byte after a
+//! value instead of two tests: 403 / 640 / 1,438 / 1,183 / 1,250 (402 / 639 / 1,437 /
+//! 1,176 / 1,249); the type read from its first byte before the second: 406 / 647 /
+//! 1,444 / 1,179 / 1,253 (same); the general walk's `next` out of line: 411 / 648 /
+//! 1,499 / 1,195 / 1,282 (same); the gauge-delta flag worked out once per line: 417 /
+//! 655 / 1,449 / 1,191 / 1,262 (same).
+//!
+//! Rewrites tried and not kept in the round before (against 447 / 686 / 1,656 /
+//! 1,261 / 1,382): no index at all, the tag walk splitting the list again (392 / 630 /
+//! 2,062 / 1,245 / 1,619: splitting costs about 120 per tag); the same with a splitter
+//! for error-free lists reading whole words (402 / 638 / 1,905 / 1,270 / 1,604);
+//! indexing item by item (`tags5` 1,788); an index from an exact comma mask and a
+//! colon mask, each item's first colon taken from the mask (`tags5` 1,664); that index
+//! built out of line (`tags5` 1,654, `packed4` 1,279, the full line 1,395); the whole
+//! fast parse out of line (about +90 on every shape); `Metric::tags` out of line (no
+//! change); memchr's SSE2 three-byte searcher jumping from delimiter to delimiter
+//! (`tags5` 1,654, the full line 1,409).
+//!
+//! Rewrites tried and not kept in earlier rounds: finding each
 //! tag's colon from masks instead of visiting colon lanes (+95 for `tags5`), keeping
 //! each packed value's end (+30 for the timer, −25 for `packed4`), a second `Metric`
 //! construction for lines without fields (+17 for `plain`), a ready-made tag iterator
@@ -331,13 +361,15 @@
 //! at 735 / 1,368 / 1,714 / 2,284 / 2,654 for the same shapes.
 //!
 //! Throughput (criterion, `cargo bench -p statsd-benches --bench parse --
-//! --warm-up-time 1 --measurement-time 3`, the same reads as above, statsd_exporter
-//! mode, median): 12.9 M lines/s for `foo.bar:1|c` (6.4 M before this round), 7.7 M for
-//! the timer, 4.8 M for the 5-tag line (3.6 M before), 5.4 M for the packed values,
-//! 5.0 M for the full line (2.7 M before), and 5.4 M lines/s for the 1 MB Mastodon
-//! stream (samples only; 5.1 M before), on one core of a shared 2-core machine under a
-//! load average of 5. A run just before gave 14.5 / 7.5 / 4.5 / 3.9 / 5.5 / 6.9 M: read
-//! these as ±20 %, and the instruction counts above as the measure.
+//! --warm-up-time 1 --measurement-time 3`, the same reads as above, median, at
+//! `614c283`): 8.7 M lines/s for `foo.bar:1|c` in statsd_exporter mode and 12.8 M in
+//! DogStatsD mode (the same code: the spread is the machine's), 8.4 M for the timer,
+//! 4.7 M for the 5-tag line, 4.3 M for the packed values, 4.7 M for the full line, and
+//! 4.9 M lines/s for the 1 MB Mastodon stream (samples only), on one core of a shared
+//! 2-core machine under a load average of 6. The previous round's run (load 5) gave
+//! 12.9 / 7.7 / 4.8 / 5.4 / 5.0 M and 5.4 M: at this load, timings do not resolve
+//! differences of 10 %; read them as ±30 %, and the instruction counts above as the
+//! measure.
 #![forbid(unsafe_code)]
 
 mod encode;

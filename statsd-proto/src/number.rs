@@ -66,8 +66,9 @@ pub(crate) fn parse_f64_prefix(text: &[u8]) -> (usize, Option<f64>) {
     }
     // Digits read (the dot is not one).
     let count = end - start - usize::from(dot);
-    // At most 19 digits cannot overflow u64; the mantissa must be an exact f64.
-    if count.wrapping_sub(1) >= 19 || mantissa > EXACT {
+    // At most 19 digits cannot overflow u64; the mantissa must be an exact f64 (it
+    // is with up to 15 digits: one test for the values clients send).
+    if count.wrapping_sub(1) >= 15 && (count.wrapping_sub(1) >= 19 || mantissa > EXACT) {
         return (end, parse_slow(&text[..end]));
     }
     // Both operands are exact, so the quotient is correctly rounded. (`fraction` counts

@@ -32,9 +32,13 @@ pub(crate) fn parse_f64(text: &[u8]) -> Option<f64> {
 /// its end in one pass: returns that position `end` and `parse_f64(&text[..end])`.
 #[inline(always)]
 pub(crate) fn parse_f64_prefix(text: &[u8]) -> (usize, Option<f64>) {
+    // One comparison for a value that starts with a digit (`+` and `-` sort below).
     let (negative, start) = match text.first() {
-        Some(b'-') => (true, 1),
-        Some(b'+') => (false, 1),
+        Some(&c) if c < b'0' => match c {
+            b'-' => (true, 1),
+            b'+' => (false, 1),
+            _ => (false, 0),
+        },
         _ => (false, 0),
     };
     // The integer digits, then the fraction's: two tight loops (no per-digit

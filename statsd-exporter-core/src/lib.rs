@@ -314,17 +314,17 @@
 //! includes one summary buffer flush per series; expositions of 100 000 series of two
 //! labels; the driver's own share is about 85 per record row):
 //!
-//! | operation | first version | previous round | now |
-//! |---|---|---|---|
-//! | counter sample | 896 Ir | 855 Ir | 632 Ir |
-//! | gauge sample | 882 Ir | 853 Ir | 622 Ir |
-//! | histogram sample (default buckets) | 987 Ir | 956 Ir | 695 Ir |
-//! | summary sample (default objectives, with its share of flushes) | ~1 950 Ir | 2 016 Ir | 1 693 Ir |
-//! | text exposition, 100 000 counters | 2 032 Ir per series | 962 Ir per series | 828 Ir per series |
-//! | text exposition, 100 000 mixed (¼ each type) | 9 057 Ir per series | 7 001 Ir per series | 2 977 Ir per series |
-//! | text exposition, 2 000 summaries of 600 observations | | 5 246 Ir per series | 4 999 Ir per series |
-//! | Mastodon line, one per datagram, `process_packet` each | | | 3 922 Ir |
-//! | the same, 32 datagrams per `process_packets` | | | 3 699 Ir |
+//! | operation | first version | `48906da` | `07ba47a` | now (labels only in the arena) |
+//! |---|---|---|---|---|
+//! | counter sample | 896 Ir | 632 Ir | 599 Ir | 692 Ir |
+//! | gauge sample | 882 Ir | 622 Ir | 588 Ir | 683 Ir |
+//! | histogram sample (default buckets) | 987 Ir | 695 Ir | 664 Ir | 759 Ir |
+//! | summary sample (default objectives, with its share of flushes) | ~1 950 Ir | 1 693 Ir | 958 Ir | 1 044 Ir |
+//! | text exposition, 100 000 counters | 2 032 Ir per series | 828 Ir per series | 828 Ir per series | 821 Ir per series |
+//! | text exposition, 100 000 mixed (¼ each type) | 9 057 Ir per series | 2 977 Ir per series | | |
+//! | text exposition, 2 000 summaries of 600 observations | | 4 999 Ir per series | | |
+//! | Mastodon line, one per datagram, `process_packet` each | | 3 922 Ir | 2 131 Ir | 2 149 Ir |
+//! | the same, 32 datagrams per `process_packets` | | 3 699 Ir | 1 896 Ir | 1 911 Ir |
 //!
 //! The pipeline rows include parsing and mapping with the shipped Mastodon mapping. The
 //! exposition's instruction count says little about its time: the locality work above
@@ -335,17 +335,18 @@
 //!
 //! The summary's remaining cost is its CKMS merge and compression into each of the five
 //! age buckets' streams at every flush (client_golang's structure); a counter sample still
-//! costs about 550 instructions in the store: the hash of name and labels, the exact key
-//! check, the lock and the table lookup. Criterion on the shared 2-core machine
+//! costs about 600 instructions in the store (three labels): the hash of name and labels,
+//! the exact key check against the arena, the lock and the table lookup. Criterion on the
+//! shared 2-core machine: 100 000 counters exposed in 39 ms, 100 000 mixed series in 77 ms
 //! (`cargo bench -p statsd-benches --bench store -- --warm-up-time 1 --measurement-time 3`,
-//! load 2.7–3.9): 100 000 counters exposed in 39 ms (was 119 ms at load ~5), 100 000 mixed
-//! series in 77 ms (was 200 ms); per sample on 1 thread, counter 67 ns, gauge 73 ns,
-//! histogram 97 ns, summary 268 ns. Those record times swing with the machine's load (the
-//! same code measured 67–159 ns per counter across runs), and the 60 ns and 150 ns targets
-//! are not met on this machine. Memory: 336 B of heap per counter series (368 B resident),
-//! 444 B per series for a quarter of each type. See also `benches/benches/store.rs` and
-//! `benches/benches/pipeline.rs` for samples per second per type on 1 and 2 threads,
-//! exposition time for 100 000 series and memory per series.
+//! load 2.7–3.9, before the arena-only labels, which left the exposition's instruction count
+//! unchanged); per sample on 1 thread, three runs at load 5.2–6.7
+//! (`… --measurement-time 4 'store/record/(counter|gauge|summary)/1-thread'`): counter
+//! 82–104 ns, gauge 83–147 ns, summary 167–212 ns. Those times swing with the machine's
+//! load, and the 60 ns and 150 ns targets are not shown met on this machine. Memory per
+//! series: see above. See also `benches/benches/store.rs` and `benches/benches/pipeline.rs`
+//! for samples per second per type on 1 and 2 threads, exposition time for 100 000 series
+//! and memory per series.
 #![forbid(unsafe_code)]
 
 mod clock;

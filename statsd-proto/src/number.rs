@@ -45,27 +45,13 @@ pub(crate) fn parse_f64_prefix(text: &[u8]) -> (usize, Option<f64>) {
     // bookkeeping of a dot seen).
     let mut mantissa: u64 = 0;
     let mut end = start;
-    while let Some(&b) = text.get(end) {
-        let d = b.wrapping_sub(b'0');
-        if d >= 10 {
-            break;
-        }
-        mantissa = mantissa.wrapping_mul(10).wrapping_add(u64::from(d));
-        end += 1;
-    }
+    accumulate_digits(text, &mut end, &mut mantissa);
     let mut fraction = 0;
     let dot = text.get(end) == Some(&b'.');
     if dot {
         end += 1;
         let digits = end;
-        while let Some(&b) = text.get(end) {
-            let d = b.wrapping_sub(b'0');
-            if d >= 10 {
-                break;
-            }
-            mantissa = mantissa.wrapping_mul(10).wrapping_add(u64::from(d));
-            end += 1;
-        }
+        accumulate_digits(text, &mut end, &mut mantissa);
         fraction = end - digits;
     }
     // Digits read (the dot is not one).
@@ -79,6 +65,20 @@ pub(crate) fn parse_f64_prefix(text: &[u8]) -> (usize, Option<f64>) {
     // digits, at most 19 here.)
     let value = mantissa as f64 / POW10[fraction & 31];
     (end, Some(if negative { -value } else { value }))
+}
+
+/// Appends the decimal digits at `text[*end..]` to `mantissa` (wrapping: the caller
+/// counts the digits and rejects more than 19), moving `end` past them.
+#[inline(always)]
+fn accumulate_digits(text: &[u8], end: &mut usize, mantissa: &mut u64) {
+    while let Some(&b) = text.get(*end) {
+        let d = b.wrapping_sub(b'0');
+        if d >= 10 {
+            break;
+        }
+        *mantissa = mantissa.wrapping_mul(10).wrapping_add(u64::from(d));
+        *end += 1;
+    }
 }
 
 /// Reads the unsigned decimal integer at the start of `text` up to the first

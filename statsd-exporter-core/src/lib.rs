@@ -366,7 +366,7 @@ pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::{Error, ErrorKind};
 pub use expose::{Format, SampleRef};
 pub use pipeline::Pipeline;
-pub use sink::{Event, Label, Observer, Rejection, Sink, Value};
+pub use sink::{Event, Label, Observer, Rejection, SeriesHint, Sink, Value};
 pub use stats::{
     Counter, EVENT_ERROR_REASONS, EVENT_TYPES, Gauge, MAX_CONFLICT_NAMES, ReasonCounters,
     SAMPLE_ERROR_REASONS, SERIES_DROPPED_REASONS, Stats,

@@ -1,5 +1,6 @@
 //! The [`Sink`] trait: where the pipeline delivers mapped metric events.
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use statsd_mapper::{HistogramOptions, SummaryOptions};
@@ -183,10 +184,97 @@ pub trait Sink {
     /// Returns the [`Rejection`] reason when the event is refused; the pipeline counts it and
     /// carries on with the next event.
     fn record(&mut self, event: &Event<'_>) -> Result<(), Rejection>;
+
+    /// Applies one event whose series the caller has seen before, with the [`SeriesHint`]
+    /// the sink left last time, so that the sink can find the series again without
+    /// hashing and comparing its name and labels.
+    ///
+    /// The caller promises that every event it passes with one hint (since the hint was
+    /// made or last [cleared](SeriesHint::clear)) has the same name and the same set of
+    /// labels; value, help and TTL may differ. The pipeline keeps one hint per finished
+    /// mapping and passes it for lines without tags, whose labels are the mapping's.
+    ///
+    /// The default forwards to [`record`](Sink::record) and leaves the hint alone; the
+    /// [`PrometheusSink`](crate::PrometheusSink) overrides it.
+    ///
+    /// # Errors
+    ///
+    /// As [`record`](Sink::record).
+    fn record_hinted(&mut self, event: &Event<'_>, hint: &mut SeriesHint) -> Result<(), Rejection> {
+        let _ = hint;
+        self.record(event)
+    }
 }
 
 impl<S: Sink + ?Sized> Sink for &mut S {
     fn record(&mut self, event: &Event<'_>) -> Result<(), Rejection> {
         (**self).record(event)
+    }
+
+    fn record_hinted(&mut self, event: &Event<'_>, hint: &mut SeriesHint) -> Result<(), Rejection> {
+        (**self).record_hinted(event, hint)
+    }
+}
+
+/// Where a sink found a series last time: a token the sink writes and the caller keeps
+/// between events of that series (see [`Sink::record_hinted`]).
+///
+/// A hint belongs to one sink instance, named by an owner number from
+/// [`SeriesHint::new_owner`]; a sink reads back only the tokens it wrote itself, so a hint
+/// handed to another sink (or to one that has since forgotten the series) costs a normal
+/// lookup and nothing else. What the token means is the sink's business: the
+/// [`PrometheusSink`](crate::PrometheusSink) stores where the series lives and which
+/// generation of that place it is, so a series that expired is never mistaken for its
+/// successor.
+///
+/// ```
+/// use statsd_exporter_core::SeriesHint;
+///
+/// let owner = SeriesHint::new_owner();
+/// let mut hint = SeriesHint::new();
+/// assert_eq!(hint.get(owner), None);
+/// hint.set(owner, 42);
+/// assert_eq!(hint.get(owner), Some(42));
+/// assert_eq!(hint.get(SeriesHint::new_owner()), None, "another sink's hint");
+/// hint.clear();
+/// assert_eq!(hint.get(owner), None);
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SeriesHint {
+    /// 0 when empty: [`new_owner`](Self::new_owner) never returns 0.
+    owner: u64,
+    token: u128,
+}
+
+impl SeriesHint {
+    /// An empty hint.
+    pub const fn new() -> Self {
+        SeriesHint { owner: 0, token: 0 }
+    }
+
+    /// A number for a sink instance to own hints by: distinct from every other number
+    /// this function returns in the process, and never 0.
+    pub fn new_owner() -> u64 {
+        static NEXT: AtomicU64 = AtomicU64::new(1);
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    }
+
+    /// The token `owner` stored, if it was `owner` that stored the last one.
+    #[inline]
+    pub fn get(&self, owner: u64) -> Option<u128> {
+        (self.owner == owner && owner != 0).then_some(self.token)
+    }
+
+    /// Stores `token` for `owner`, replacing whatever the hint held.
+    #[inline]
+    pub fn set(&mut self, owner: u64, token: u128) {
+        *self = SeriesHint { owner, token };
+    }
+
+    /// Forgets the token: the next event recorded with this hint is looked up in full.
+    /// Callers clear a hint when the series it stands for changes.
+    #[inline]
+    pub fn clear(&mut self) {
+        *self = SeriesHint::new();
     }
 }

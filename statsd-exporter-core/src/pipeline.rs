@@ -577,7 +577,14 @@ impl Pipeline {
             help: rule.and_then(Rule::help).unwrap_or(DEFAULT_HELP),
             ttl: rule.map_or(defaults.ttl(), Rule::ttl),
         };
-        match sink.record(&event) {
+        // An untagged line's series is its mapping's: the sink may remember where it is.
+        let mut hint = entry.hint;
+        let outcome = if labels.is_none() {
+            sink.record_hinted(&event, &mut hint)
+        } else {
+            sink.record(&event)
+        };
+        match outcome {
             Ok(()) => {
                 // Indexed like EVENT_TYPES.
                 let i = match value {
@@ -594,6 +601,13 @@ impl Pipeline {
                 }
             }
             Err(r) => tally.event_error(r.reason()),
+        }
+        // The event's strings borrow the entry.
+        drop(event_labels);
+        drop(labels);
+        let entry = resolved.entry_mut(index);
+        if entry.hint != hint {
+            entry.hint = hint;
         }
     }
 }

@@ -611,3 +611,121 @@ fn a_scrape_never_counts_lines_its_series_do_not_show() {
     }
     ingest.join().expect("ingest thread");
 }
+
+/// A sink that hands out hints and checks the pipeline's side of the bargain: every event
+/// it passes with one hint names the same series (name and label set).
+#[derive(Default)]
+struct HintChecker {
+    owner: u64,
+    /// Series by token.
+    series: Vec<(String, Vec<(String, String)>)>,
+    /// Hinted events found by their token, and those that came with an empty hint.
+    found: usize,
+    fresh: usize,
+    /// Events recorded without a hint (tagged lines).
+    plain: usize,
+}
+
+impl HintChecker {
+    fn new() -> Self {
+        HintChecker {
+            owner: statsd_exporter_core::SeriesHint::new_owner(),
+            ..Default::default()
+        }
+    }
+}
+
+fn series_key(event: &statsd_exporter_core::Event<'_>) -> (String, Vec<(String, String)>) {
+    let mut labels: Vec<_> = event
+        .labels
+        .iter()
+        .map(|l| (l.name.to_owned(), l.value.to_owned()))
+        .collect();
+    labels.sort();
+    (event.name.to_owned(), labels)
+}
+
+impl statsd_exporter_core::Sink for HintChecker {
+    fn record(
+        &mut self,
+        _: &statsd_exporter_core::Event<'_>,
+    ) -> Result<(), statsd_exporter_core::Rejection> {
+        self.plain += 1;
+        Ok(())
+    }
+
+    fn record_hinted(
+        &mut self,
+        event: &statsd_exporter_core::Event<'_>,
+        hint: &mut statsd_exporter_core::SeriesHint,
+    ) -> Result<(), statsd_exporter_core::Rejection> {
+        let key = series_key(event);
+        match hint.get(self.owner) {
+            Some(token) => {
+                assert_eq!(
+                    self.series[token as usize], key,
+                    "a hint came with another series"
+                );
+                self.found += 1;
+            }
+            None => {
+                self.series.push(key);
+                hint.set(self.owner, (self.series.len() - 1) as u128);
+                self.fresh += 1;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[test]
+fn untagged_lines_pass_their_mapping_hint_and_a_new_mapper_clears_it() {
+    let first = r#"
+mappings:
+- match: "app.*.hits"
+  name: "hits"
+  labels:
+    page: "$1"
+"#;
+    let second = r#"
+mappings:
+- match: "app.*.hits"
+  name: "page_hits"
+  labels:
+    path: "/$1"
+"#;
+    let config = |yaml| {
+        Arc::new(Mapper::new(
+            MapperConfig::from_yaml_str(yaml, None).unwrap(),
+            100,
+        ))
+    };
+    let stats = PrometheusSink::new(PrometheusOptions::default())
+        .stats()
+        .clone();
+    let mut pipeline = Pipeline::new(config(first), Parser::new(), stats);
+    let mut sink = HintChecker::new();
+    // Four names (a set of the pipeline's table holds four, so none is evicted), each as
+    // a counter and as a gauge (another class, another mapping entry), three rounds.
+    for _ in 0..3 {
+        for page in ["home", "about", "faq", "blog"] {
+            let packet = format!("app.{page}.hits:1|c\napp.{page}.hits:5|g");
+            pipeline.process_packet(packet.as_bytes(), &mut sink);
+        }
+    }
+    assert_eq!((sink.fresh, sink.found, sink.plain), (8, 16, 0));
+
+    // Tagged lines carry labels of their own: no hint.
+    pipeline.process_packet(b"app.home.hits:1|c|#region:eu", &mut sink);
+    assert_eq!((sink.fresh, sink.found, sink.plain), (8, 16, 1));
+
+    // Another mapping for the same names: the old hints must not come back (the checker
+    // would see `hits` where `page_hits` is meant).
+    pipeline.set_mapper(config(second));
+    for page in ["home", "about", "faq", "blog"] {
+        pipeline.process_packet(format!("app.{page}.hits:2|c").as_bytes(), &mut sink);
+        pipeline.process_packet(format!("app.{page}.hits:2|c").as_bytes(), &mut sink);
+    }
+    assert_eq!((sink.fresh, sink.found, sink.plain), (12, 20, 1));
+    assert!(sink.series[8..].iter().all(|(name, _)| name == "page_hits"));
+}

@@ -25,6 +25,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use statsd_mapper::MetricKind;
 
+use crate::sink::SeriesHint;
+
 const WAYS: usize = 4;
 /// Sets allocated at the first insert.
 const FIRST_SETS: usize = 16;
@@ -98,6 +100,11 @@ pub(crate) struct Entry {
     label_count: usize,
     /// The matching rule's index; `None` when unmapped.
     pub(crate) rule: Option<u32>,
+    /// Where the sink found this mapping's series last time, for lines without tags
+    /// (whose series is the mapping's name and labels): see [`Sink::record_hinted`].
+    ///
+    /// [`Sink::record_hinted`]: crate::Sink::record_hinted
+    pub(crate) hint: SeriesHint,
 }
 
 impl Entry {
@@ -108,6 +115,7 @@ impl Entry {
         self.name.clear();
         self.label_count = 0;
         self.rule = rule;
+        self.hint.clear();
     }
 
     /// The buffer the escaped metric name is written to.
@@ -263,6 +271,15 @@ impl Resolved {
     #[inline]
     pub(crate) fn entry(&self, index: usize) -> &Entry {
         self.ways.get(index).unwrap_or(&self.spare)
+    }
+
+    /// The entry at `index`, to update its hint.
+    #[inline]
+    pub(crate) fn entry_mut(&mut self, index: usize) -> &mut Entry {
+        match self.ways.get_mut(index) {
+            Some(entry) => entry,
+            None => &mut self.spare,
+        }
     }
 
     /// An entry to fill for `key` (`None`: build in the spare entry, not kept). Call

@@ -63,7 +63,9 @@ pub(crate) fn parse_f64_prefix(text: &[u8]) -> (usize, Option<f64>) {
     }
     // Both operands are exact, so the quotient is correctly rounded. (`fraction` counts
     // digits, at most 19 here.)
-    let value = mantissa as f64 / POW10[fraction & 31];
+    // The mantissa is below 2^63 here (2^53 at most, or 15 digits): the signed
+    // conversion is one instruction, the unsigned one six.
+    let value = (mantissa as i64) as f64 / POW10[fraction & 31];
     (end, Some(if negative { -value } else { value }))
 }
 

@@ -168,13 +168,22 @@ impl<'a> Iterator for Packet<'a> {
     #[inline]
     fn next(&mut self) -> Option<Self::Item> {
         let (at, line) = self.next_line()?;
-        Some(match self.parser.parse_line(line) {
-            Ok(Item::Metric(mut m)) => {
-                m.set_offset(at);
-                Ok(Item::Metric(m))
-            }
-            Ok(item) => Ok(item),
-            Err(e) => Err(e.shifted(at)),
-        })
+        let parser = &self.parser;
+        if parser.events && line.first() == Some(&b'_') {
+            return Some(parser.parse_line(line).map_err(|e| e.shifted(at)));
+        }
+        let line = match line {
+            [rest @ .., b'\r'] => rest,
+            _ => line,
+        };
+        // The metric is built with its offset in place (no second move to set it).
+        Some(
+            parser
+                .metric(line, |mut m| {
+                    m.set_offset(at);
+                    Item::Metric(m)
+                })
+                .map_err(|e| e.shifted(at)),
+        )
     }
 }

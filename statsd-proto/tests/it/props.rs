@@ -302,6 +302,10 @@ proptest! {
             prop_assert_eq!(from_packet.len(), expected.len());
             for ((p, l), start) in from_packet.iter().zip(&expected).zip(&starts) {
                 prop_assert_eq!(summary(p, *start), summary(l, 0));
+                // A metric knows where its line starts in the packet.
+                if let Ok(Item::Metric(m)) = p {
+                    prop_assert_eq!(m.offset(), *start);
+                }
             }
         }
     }

@@ -170,7 +170,14 @@ impl<'a> Iterator for Packet<'a> {
         let (at, line) = self.next_line()?;
         let parser = &self.parser;
         if parser.events && line.first() == Some(&b'_') {
-            return Some(parser.parse_line(line).map_err(|e| e.shifted(at)));
+            return Some(match parser.parse_line(line) {
+                Ok(Item::Metric(mut m)) => {
+                    m.set_offset(at);
+                    Ok(Item::Metric(m))
+                }
+                Ok(item) => Ok(item),
+                Err(e) => Err(e.shifted(at)),
+            });
         }
         let line = match line {
             [rest @ .., b'\r'] => rest,

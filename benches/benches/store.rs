@@ -1,6 +1,8 @@
 //! The Prometheus sink of statsd-exporter-core: samples per second into existing series for
-//! each metric type on 1 and 2 threads, exposition time for 100 000 series, and memory per
-//! series (printed once at start-up).
+//! each metric type on 1 and 2 threads (`store/record`: found by name and labels;
+//! `store/record_hinted`: through a `SeriesHint` per series, as the pipeline records
+//! untagged lines), exposition time for 100 000 series, and memory per series (printed once
+//! at start-up).
 //!
 //! Run: `cargo bench -p statsd-benches --bench store`
 
@@ -10,8 +12,8 @@ use std::time::{Duration, Instant};
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use statsd_exporter_core::{
-    Event, Format, HistogramOptions, Label, Observer, PrometheusOptions, PrometheusSink, Sink,
-    SummaryOptions, Value,
+    Event, Format, HistogramOptions, Label, Observer, PrometheusOptions, PrometheusSink,
+    SeriesHint, Sink, SummaryOptions, Value,
 };
 
 /// Series each thread cycles through (distinct per thread, so threads share shards but not
@@ -53,13 +55,15 @@ fn label_values(thread: usize) -> Vec<(String, String)> {
         .collect()
 }
 
-/// Records `iterations` events of `kind` into the thread's series.
+/// Records `iterations` events of `kind` into the thread's series; with `hints` (one per
+/// series), through them.
 fn record(
     sink: &PrometheusSink,
     options: &Options,
     kind: Kind,
     values: &[(String, String)],
     iterations: u64,
+    mut hints: Option<&mut [SeriesHint]>,
 ) {
     let mut i = 0usize;
     let mut remaining = iterations;
@@ -95,7 +99,13 @@ fn record(
                 help: "bench",
                 ttl: Some(Duration::from_secs(300)),
             };
-            let _ = black_box(recorder.record(black_box(&event)));
+            let result = match hints.as_deref_mut() {
+                Some(hints) => {
+                    recorder.record_hinted(black_box(&event), &mut hints[i % values.len()])
+                }
+                None => recorder.record(black_box(&event)),
+            };
+            let _ = black_box(result);
             i += 1;
         }
         remaining -= batch;
@@ -107,34 +117,47 @@ fn bench_record(c: &mut Criterion) {
         summary: SummaryOptions::default(),
         histogram: HistogramOptions::default(),
     };
-    let mut group = c.benchmark_group("store/record");
-    for kind in Kind::ALL {
-        for threads in [1usize, 2] {
-            let sink = PrometheusSink::new(PrometheusOptions::default());
-            let values: Vec<Vec<(String, String)>> = (0..threads).map(label_values).collect();
-            // Create every series (and warm summaries up) before measuring.
-            for v in &values {
-                record(&sink, &options, kind, v, 50_000);
-            }
-            group.throughput(Throughput::Elements(threads as u64));
-            group.bench_function(
-                BenchmarkId::new(kind.name(), format!("{threads}-thread")),
-                |b| {
-                    b.iter_custom(|iterations| {
-                        let start = Instant::now();
-                        std::thread::scope(|scope| {
-                            for v in &values {
-                                let (sink, options) = (&sink, &options);
-                                scope.spawn(move || record(sink, options, kind, v, iterations));
-                            }
+    for hinted in [false, true] {
+        let mut group = c.benchmark_group(if hinted {
+            "store/record_hinted"
+        } else {
+            "store/record"
+        });
+        for kind in Kind::ALL {
+            for threads in [1usize, 2] {
+                let sink = PrometheusSink::new(PrometheusOptions::default());
+                let values: Vec<Vec<(String, String)>> = (0..threads).map(label_values).collect();
+                let mut hints: Vec<Vec<SeriesHint>> =
+                    vec![vec![SeriesHint::new(); SERIES_PER_THREAD]; threads];
+                // Create every series (and warm summaries up, fill the hints) before
+                // measuring.
+                for (v, h) in values.iter().zip(hints.iter_mut()) {
+                    let h = hinted.then_some(h.as_mut_slice());
+                    record(&sink, &options, kind, v, 50_000, h);
+                }
+                group.throughput(Throughput::Elements(threads as u64));
+                group.bench_function(
+                    BenchmarkId::new(kind.name(), format!("{threads}-thread")),
+                    |b| {
+                        b.iter_custom(|iterations| {
+                            let start = Instant::now();
+                            std::thread::scope(|scope| {
+                                for (v, h) in values.iter().zip(hints.iter_mut()) {
+                                    let (sink, options) = (&sink, &options);
+                                    let h = hinted.then_some(h.as_mut_slice());
+                                    scope.spawn(move || {
+                                        record(sink, options, kind, v, iterations, h)
+                                    });
+                                }
+                            });
+                            start.elapsed()
                         });
-                        start.elapsed()
-                    });
-                },
-            );
+                    },
+                );
+            }
         }
+        group.finish();
     }
-    group.finish();
 }
 
 /// A store with `n` series: counters only, or a quarter of each type.

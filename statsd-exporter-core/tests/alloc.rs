@@ -6,7 +6,8 @@ use counting_allocator::{CountingAllocator, allocations};
 use std::sync::Arc;
 
 use statsd_exporter_core::{
-    Event, Label, Observer, Pipeline, PrometheusSink, Sink, SummaryOptions, Value,
+    Event, HistogramOptions, Label, Observer, Pipeline, PrometheusSink, SeriesHint, Sink,
+    SummaryOptions, Value,
 };
 use statsd_mapper::{Mapper, MapperConfig};
 use statsd_proto::Parser;
@@ -113,4 +114,54 @@ fn recording_into_existing_series_does_not_allocate() {
         record(i);
     }
     assert_eq!(allocations() - before, 0);
+}
+
+#[test]
+fn recording_through_hints_does_not_allocate() {
+    let sink = PrometheusSink::default();
+    let summary = SummaryOptions::default();
+    let histogram = HistogramOptions::default();
+    let labels = [Label::new("b", "2"), Label::new("a", "1")];
+    let events = [
+        Value::Counter(1.0),
+        Value::GaugeSet(2.0),
+        Value::GaugeAdd(1.0),
+        Value::Observe {
+            value: 0.3,
+            count: 1,
+            observer: Observer::Summary(&summary),
+        },
+        Value::Observe {
+            value: 0.3,
+            count: 2,
+            observer: Observer::Histogram(&histogram),
+        },
+    ];
+    let names = ["c", "g", "g", "s", "h"];
+    // One hint per series, as the pipeline keeps one per mapping.
+    let mut hints = [SeriesHint::new(); 4];
+    let hint_of = [0, 1, 1, 2, 3];
+    let mut record = |i: usize| {
+        let k = i % events.len();
+        let event = Event {
+            name: names[k],
+            labels: &labels,
+            value: events[k],
+            help: "help",
+            ttl: Some(std::time::Duration::from_secs(60)),
+        };
+        sink.recorder()
+            .record_hinted(&event, &mut hints[hint_of[k]])
+            .unwrap();
+    };
+    for i in 0..100_000 {
+        record(i);
+    }
+    let before = allocations();
+    for i in 0..50_000 {
+        record(i);
+    }
+    assert_eq!(allocations() - before, 0);
+    assert_eq!(sink.series_count(), 4);
+    assert!(hints.iter().all(|h| *h != SeriesHint::new()));
 }

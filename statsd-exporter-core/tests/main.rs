@@ -1,6 +1,7 @@
 //! Integration tests of statsd-exporter-core through its public API.
 
 mod exposition;
+mod hint;
 mod pipeline;
 mod remote_write;
 mod robustness;

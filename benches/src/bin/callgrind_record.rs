@@ -13,6 +13,9 @@
 //!   (clock reading) per 32 samples. Observations cycle through 1 000 distinct values;
 //!   the summary uses statsd_exporter's default objectives (3 quantiles, 5 age buckets,
 //!   `buf_cap` 500), so the row includes its share of the buffer flushes.
+//! - `counter_hinted`, `gauge_hinted`, `histogram_hinted`, `summary_hinted`: the same
+//!   samples recorded with `Sink::record_hinted` and one `SeriesHint` per series (what the
+//!   pipeline does for a line without tags): the store finds the series from the hint.
 //! - `expose_counters`: one text exposition of 100 000 counter series (100 metrics ×
 //!   1 000 label sets of two labels); divide by 100 000 for the cost per series.
 //! - `expose_mixed`: the same with a quarter of each type.
@@ -32,16 +35,20 @@ use std::time::Duration;
 
 use statsd_exporter_core::{
     Event, Format, HistogramOptions, Label, ManualClock, Observer, Pipeline, PrometheusOptions,
-    PrometheusSink, Sink, SummaryOptions, Value,
+    PrometheusSink, SeriesHint, Sink, SummaryOptions, Value,
 };
 use statsd_mapper::{Mapper, MapperConfig};
 use statsd_proto::Parser;
 
-const ROWS: [&str; 9] = [
+const ROWS: [&str; 13] = [
     "counter",
     "gauge",
     "histogram",
     "summary",
+    "counter_hinted",
+    "gauge_hinted",
+    "histogram_hinted",
+    "summary_hinted",
     "expose_counters",
     "expose_mixed",
     "expose_summaries",
@@ -68,7 +75,11 @@ fn main() {
     };
     let options = (SummaryOptions::default(), HistogramOptions::default());
     match row.as_str() {
-        "counter" | "gauge" | "histogram" | "summary" => record(row, &options, n),
+        "counter" | "gauge" | "histogram" | "summary" => record::<false>(row, &options, n),
+        "counter_hinted" | "gauge_hinted" | "histogram_hinted" | "summary_hinted" => {
+            let kind = row.strip_suffix("_hinted").unwrap_or(row);
+            record::<true>(kind, &options, n);
+        }
         "expose_counters" => expose(false, &options, n),
         "expose_mixed" => expose(true, &options, n),
         "expose_summaries" => expose_summaries(&options, n),
@@ -99,11 +110,14 @@ fn value<'a>(kind: &str, i: u64, options: &'a (SummaryOptions, HistogramOptions)
     }
 }
 
-fn record(kind: &str, options: &(SummaryOptions, HistogramOptions), n: u64) {
+/// `HINTED` is a constant so that the plain rows' loop is what it was before hinted rows
+/// existed.
+fn record<const HINTED: bool>(kind: &str, options: &(SummaryOptions, HistogramOptions), n: u64) {
     let sink =
         PrometheusSink::with_clock(PrometheusOptions::default(), Arc::new(ManualClock::new()));
     let paths: Vec<String> = (0..SERIES).map(|i| format!("/api/v1/item/{i}")).collect();
-    let run = |start: u64, count: u64| {
+    let mut hints = [SeriesHint::new(); SERIES];
+    let mut run = |start: u64, count: u64| {
         let mut i = start;
         let end = start + count;
         while i < end {
@@ -122,7 +136,13 @@ fn record(kind: &str, options: &(SummaryOptions, HistogramOptions), n: u64) {
                     help: "bench",
                     ttl: Some(Duration::from_secs(300)),
                 };
-                black_box(recorder.record(black_box(&event))).expect("recorded");
+                let result = if HINTED {
+                    let hint = &mut hints[i as usize % SERIES];
+                    recorder.record_hinted(black_box(&event), hint)
+                } else {
+                    recorder.record(black_box(&event))
+                };
+                black_box(result).expect("recorded");
                 i += 1;
             }
         }

@@ -46,7 +46,7 @@ impl SeriesHasher {
     /// Strings are hashed whole with folded multiplications (foldhash's construction):
     /// a label whose name and value have up to 8 bytes each (most do) is 16 bytes or fewer
     /// and costs one multiplication; a longer one chains its value's hash on its name's.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn series<'l, 'a: 'l>(
         self,
         name: &str,
@@ -107,7 +107,7 @@ fn read_tail(rest: &[u8]) -> u64 {
 /// The hash of one label. Name and value of up to 8 bytes each are one word each (same
 /// length, different bytes: different word) and share one folded multiplication, with
 /// both lengths in it; longer labels hash the name, then the value seeded with it.
-#[inline]
+#[inline(always)]
 fn pair(seed: u64, secret: u64, name: &[u8], value: &[u8]) -> u64 {
     let (name_len, value_len) = (name.len(), value.len());
     if name_len <= 8 && value_len <= 8 {

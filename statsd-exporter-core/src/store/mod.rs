@@ -12,11 +12,11 @@ use std::time::Instant;
 use crate::Event;
 use crate::clock::{Clock, SystemClock, duration_millis, millis_since};
 use crate::names::{is_valid_label_name, is_valid_metric_name};
-use crate::sink::{Label, Observer, Rejection, Sink, Value};
+use crate::sink::{Label, Observer, Rejection, SeriesHint, Sink, Value};
 use crate::stats::Stats;
 use family::{Limits, Registry};
 use hash::SeriesHasher;
-use shard::{Lookup, Shard};
+use shard::{Lookup, Place, Placed, Shard};
 
 /// Settings of a [`PrometheusSink`].
 ///
@@ -87,6 +87,9 @@ pub struct PrometheusSink {
     clock: Arc<dyn Clock>,
     epoch: Instant,
     stats: Arc<Stats>,
+    /// This store's [`SeriesHint`] owner number: hints written by another store are
+    /// ignored.
+    hint_owner: u64,
 }
 
 impl std::fmt::Debug for Limits {
@@ -137,6 +140,7 @@ impl PrometheusSink {
             epoch: clock.now(),
             clock,
             stats: Arc::new(Stats::default()),
+            hint_owner: SeriesHint::new_owner(),
         }
     }
 
@@ -185,23 +189,24 @@ impl PrometheusSink {
         millis_since(self.epoch, self.clock.now())
     }
 
-    fn shard(&self, hash: u64) -> MutexGuard<'_, Shard> {
+    /// The shard a series hash belongs to.
+    #[inline]
+    fn shard_index(&self, hash: u64) -> usize {
         // Bits 26..32 (for 64 shards) pick the shard: the shard's index takes its home
         // bucket from the low bits, which must still differ within a shard.
-        let index = hash
-            .rotate_left(32)
+        hash.rotate_left(32)
             .checked_shr(self.shard_shift)
-            .unwrap_or(0) as usize;
-        lock(&self.shards[index])
+            .unwrap_or(0) as usize
     }
 
-    /// Records one event at time `now` (ms since the store's epoch).
+    /// Records one event at time `now` (ms since the store's epoch); returns where its
+    /// series lives, if `F` wants to know.
     ///
     /// An existing series is found without sorting the labels (the series hash does not
     /// depend on their order, and the comparison matches them in any order); only a miss
     /// sorts and deduplicates them, then looks again and creates the series.
     #[inline]
-    fn record_at(&self, event: &Event<'_>, now: u64) -> Result<(), Rejection> {
+    fn record_at<F: Found>(&self, event: &Event<'_>, now: u64) -> Result<F, Rejection> {
         if let Value::Counter(v) = event.value
             && v < 0.0
         {
@@ -209,17 +214,56 @@ impl PrometheusSink {
         }
         let ttl = event.ttl.map_or(0, duration_millis);
         let hash = self.hasher.series(event.name, event.labels.iter());
+        let shard = self.shard_index(hash);
         // Bound first: the shard guard must be dropped before the slow path locks again.
-        let lookup = self
-            .shard(hash)
-            .apply(hash, event.name, event.labels, &event.value, ttl, now);
+        let lookup =
+            lock(&self.shards[shard]).apply(hash, event.name, event.labels, &event.value, ttl, now);
         match lookup {
-            Lookup::Applied => Ok(()),
+            Lookup::Applied(place) => Ok(F::found(SeriesAt { shard, place })),
             Lookup::Conflict => Err(Rejection::Conflict),
             Lookup::Missing => with_sorted_labels(event.labels, |labels| {
-                self.record_new(event, labels, ttl, now)
+                self.record_new(event, labels, ttl, now).map(F::found)
             }),
         }
+    }
+
+    /// [`record_at`](Self::record_at) through a hint: the series the hint names, if this
+    /// store wrote it and the series still lives there; otherwise a full lookup, which
+    /// leaves the hint naming the series it found or created.
+    #[inline]
+    fn record_hinted_at(
+        &self,
+        event: &Event<'_>,
+        hint: &mut SeriesHint,
+        now: u64,
+    ) -> Result<(), Rejection> {
+        if let Some(token) = hint.get(self.hint_owner) {
+            if let Value::Counter(v) = event.value
+                && v < 0.0
+            {
+                return Err(Rejection::NegativeCounter);
+            }
+            let at = SeriesAt::from_token(token);
+            if let Some(shard) = self.shards.get(at.shard) {
+                let ttl = event.ttl.map_or(0, duration_millis);
+                let placed = lock(shard).apply_at(
+                    at.place,
+                    event.name,
+                    event.labels.len(),
+                    &event.value,
+                    ttl,
+                    now,
+                );
+                match placed {
+                    Placed::Applied => return Ok(()),
+                    Placed::Conflict => return Err(Rejection::Conflict),
+                    Placed::Stale => {}
+                }
+            }
+        }
+        let at: SeriesAt = self.record_at(event, now)?;
+        hint.set(self.hint_owner, at.token());
+        Ok(())
     }
 
     /// The slow path: labels sorted and deduplicated (last wins); the series may exist
@@ -231,12 +275,13 @@ impl PrometheusSink {
         labels: SortedLabels<'_, '_>,
         ttl: u64,
         now: u64,
-    ) -> Result<(), Rejection> {
+    ) -> Result<SeriesAt, Rejection> {
         let hash = self.hasher.series(event.name, labels.iter());
-        let mut shard = self.shard(hash);
-        match shard.apply(hash, event.name, &labels, &event.value, ttl, now) {
-            Lookup::Applied => Ok(()),
-            Lookup::Conflict => Err(Rejection::Conflict),
+        let index = self.shard_index(hash);
+        let mut shard = lock(&self.shards[index]);
+        let place = match shard.apply(hash, event.name, &labels, &event.value, ttl, now) {
+            Lookup::Applied(place) => place,
+            Lookup::Conflict => return Err(Rejection::Conflict),
             Lookup::Missing => {
                 self.check_names(event, labels)?;
                 let label_set = self.hasher.label_names(labels.iter().map(|l| l.name));
@@ -247,10 +292,13 @@ impl PrometheusSink {
                     label_set,
                     &self.limits,
                 )?;
-                shard.insert(hash, family, labels, &event.value, ttl, now);
-                Ok(())
+                shard.insert(hash, family, labels, &event.value, ttl, now)
             }
-        }
+        };
+        Ok(SeriesAt {
+            shard: index,
+            place,
+        })
     }
 
     /// Name checks for a new series (never run for an existing one).
@@ -328,6 +376,55 @@ impl PrometheusSink {
 
     pub(crate) fn vectors_by_type(&self) -> [(&'static str, usize); 4] {
         lock(&self.registry).vectors_by_type()
+    }
+}
+
+/// Where a series lives in the store: what a [`SeriesHint`] token of a [`PrometheusSink`]
+/// holds. The slot's generation (64 bits, never reused) is what makes a hint safe: a series
+/// that expired leaves its slot with a newer generation, so a hint naming it no longer
+/// matches even when another series has taken the slot.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct SeriesAt {
+    shard: usize,
+    place: Place,
+}
+
+impl SeriesAt {
+    /// Generation in the high 64 bits, shard and slot (32 bits each) in the low ones.
+    #[inline]
+    fn token(self) -> u128 {
+        (u128::from(self.place.generation) << 64)
+            | (u128::from(self.shard as u32) << 32)
+            | u128::from(self.place.slot)
+    }
+
+    #[inline]
+    fn from_token(token: u128) -> Self {
+        SeriesAt {
+            shard: (token >> 32) as u32 as usize,
+            place: Place {
+                slot: token as u32,
+                generation: (token >> 64) as u64,
+            },
+        }
+    }
+}
+
+/// What [`PrometheusSink::record_at`] returns: nothing for a plain record (so that path
+/// carries no place around), the place for a hinted one.
+trait Found {
+    fn found(at: SeriesAt) -> Self;
+}
+
+impl Found for () {
+    #[inline(always)]
+    fn found(_: SeriesAt) -> Self {}
+}
+
+impl Found for SeriesAt {
+    #[inline(always)]
+    fn found(at: SeriesAt) -> Self {
+        at
     }
 }
 
@@ -460,11 +557,24 @@ impl Sink for Recorder<'_> {
     fn record(&mut self, event: &Event<'_>) -> Result<(), Rejection> {
         self.sink.record_at(event, self.now)
     }
+
+    /// Finds the series through `hint` when the hint came from this store and its series
+    /// is still in place (no hashing, no label comparison), else as
+    /// [`record`](Sink::record), leaving the hint naming the series recorded into.
+    #[inline]
+    fn record_hinted(&mut self, event: &Event<'_>, hint: &mut SeriesHint) -> Result<(), Rejection> {
+        self.sink.record_hinted_at(event, hint, self.now)
+    }
 }
 
 impl Sink for &PrometheusSink {
     fn record(&mut self, event: &Event<'_>) -> Result<(), Rejection> {
         self.record_at(event, self.now_millis())
+    }
+
+    /// As [`Recorder::record_hinted`], reading the clock.
+    fn record_hinted(&mut self, event: &Event<'_>, hint: &mut SeriesHint) -> Result<(), Rejection> {
+        self.record_hinted_at(event, hint, self.now_millis())
     }
 }
 

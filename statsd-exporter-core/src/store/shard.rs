@@ -91,7 +91,7 @@ impl Series {
     /// walks its key once, comparing each field with that label's name or value in place.
     /// Only a different order (or more than [`HINTED_LABELS`] labels, or a value with a
     /// NUL byte) takes the scan.
-    #[inline]
+    #[inline(always)]
     fn is<L: LabelList + ?Sized>(
         &mut self,
         arena: &LabelArena,
@@ -188,7 +188,7 @@ impl Series {
     }
 
     /// Applies an event whose kind the family accepts.
-    #[inline]
+    #[inline(always)]
     fn apply(&mut self, value: &Value<'_>, now: u64, scratch: &mut Vec<Sample>) {
         match (&mut self.value, value) {
             (SeriesValue::Counter(c), Value::Counter(v)) => *c += v,
@@ -269,18 +269,40 @@ fn word8(bytes: &[u8]) -> u64 {
 
 #[derive(Debug, Default)]
 struct Slot {
-    generation: u32,
+    /// How many series this slot has lost (removed); bumped on every removal, so a
+    /// [`Place`] taken before names a series that no longer exists. 64 bits never wrap
+    /// (the slot costs the same: [`Series`] is 8-byte aligned).
+    generation: u64,
     series: Option<Series>,
+}
+
+/// Where a series lives in its shard: its slot and that slot's generation while the
+/// series is there. Slots never move, and a removal bumps the generation, so a place
+/// names one series for good (what a [`SeriesHint`](crate::SeriesHint) token encodes).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Place {
+    pub(crate) slot: u32,
+    pub(crate) generation: u64,
 }
 
 /// What a lookup found.
 pub(crate) enum Lookup {
-    /// The series exists and took the event.
-    Applied,
+    /// The series exists and took the event; it lives at this place.
+    Applied(Place),
     /// The series exists with another type.
     Conflict,
     /// No such series.
     Missing,
+}
+
+/// What a lookup by [`Place`] found.
+pub(crate) enum Placed {
+    /// The series is still there and took the event.
+    Applied,
+    /// The series is still there with another type.
+    Conflict,
+    /// The series is gone (or the place is not this shard's): look it up by its key.
+    Stale,
 }
 
 #[derive(Debug, Default)]
@@ -297,7 +319,7 @@ pub(crate) struct Shard {
 
 impl Shard {
     /// Finds the series and applies the event to it.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn apply<L: LabelList + ?Sized>(
         &mut self,
         hash: u64,
@@ -318,17 +340,88 @@ impl Shard {
                 if !series.family.kind.accepts(value) {
                     return Lookup::Conflict;
                 }
-                series.apply(value, now, &mut self.scratch);
-                series.last_seen = now;
-                if series.ttl != ttl {
-                    series.ttl = ttl;
-                    Self::queue_if_needed(&mut self.expiry, series, cursor, generation);
-                }
-                return Lookup::Applied;
+                Self::hit(
+                    series,
+                    value,
+                    ttl,
+                    now,
+                    &mut self.scratch,
+                    &mut self.expiry,
+                    cursor,
+                    generation,
+                );
+                return Lookup::Applied(Place {
+                    slot: cursor,
+                    generation,
+                });
             }
             cursor = series.next;
         }
         Lookup::Missing
+    }
+
+    /// Applies the event to the series at `place` if it is still there, named `name`
+    /// with `label_count` labels. The caller vouches for the labels (see
+    /// [`SeriesHint`](crate::SeriesHint)); the name and the count are checked because they
+    /// cost a few instructions and turn a hint passed for another metric into a lookup.
+    #[inline]
+    pub(crate) fn apply_at(
+        &mut self,
+        place: Place,
+        name: &str,
+        label_count: usize,
+        value: &Value<'_>,
+        ttl: u64,
+        now: u64,
+    ) -> Placed {
+        let Some(slot) = self.slots.get_mut(place.slot as usize) else {
+            return Placed::Stale;
+        };
+        if slot.generation != place.generation {
+            return Placed::Stale;
+        }
+        let Some(series) = slot.series.as_mut() else {
+            return Placed::Stale;
+        };
+        if series.label_count as usize != label_count || !same(&series.family.name, name) {
+            return Placed::Stale;
+        }
+        if !series.family.kind.accepts(value) {
+            return Placed::Conflict;
+        }
+        Self::hit(
+            series,
+            value,
+            ttl,
+            now,
+            &mut self.scratch,
+            &mut self.expiry,
+            place.slot,
+            place.generation,
+        );
+        Placed::Applied
+    }
+
+    /// A sample for an existing series whose family accepts it: the value, the time it
+    /// was last seen, and its expiry if the TTL changed.
+    #[inline(always)]
+    #[allow(clippy::too_many_arguments)]
+    fn hit(
+        series: &mut Series,
+        value: &Value<'_>,
+        ttl: u64,
+        now: u64,
+        scratch: &mut Vec<Sample>,
+        expiry: &mut BinaryHeap<Reverse<(u64, u32, u32)>>,
+        slot: u32,
+        generation: u64,
+    ) {
+        series.apply(value, now, scratch);
+        series.last_seen = now;
+        if series.ttl != ttl {
+            series.ttl = ttl;
+            Self::queue_if_needed(expiry, series, slot, generation);
+        }
     }
 
     /// Makes sure a series with a TTL has a heap entry no later than its real deadline.
@@ -336,7 +429,7 @@ impl Shard {
         heap: &mut BinaryHeap<Reverse<(u64, u32, u32)>>,
         series: &mut Series,
         slot: u32,
-        generation: u32,
+        generation: u64,
     ) {
         if series.ttl == 0 {
             return;
@@ -344,11 +437,14 @@ impl Shard {
         let deadline = series.last_seen.saturating_add(series.ttl);
         if series.queued_deadline == 0 || deadline < series.queued_deadline {
             series.queued_deadline = deadline;
-            heap.push(Reverse((deadline, slot, generation)));
+            // The heap keeps the generation's low 32 bits (16-byte entries); a stale entry
+            // also has to carry the series' exact deadline to be acted on.
+            heap.push(Reverse((deadline, slot, generation as u32)));
         }
     }
 
-    /// Inserts a new series (the caller checked it is missing and admitted it).
+    /// Inserts a new series (the caller checked it is missing and admitted it); returns
+    /// where it lives.
     #[allow(clippy::too_many_arguments)]
     pub(crate) fn insert(
         &mut self,
@@ -358,7 +454,7 @@ impl Shard {
         value: &Value<'_>,
         ttl: u64,
         now: u64,
-    ) {
+    ) -> Place {
         let state = match &family.kind {
             FamilyKind::Counter => SeriesValue::Counter(0.0),
             FamilyKind::Gauge => SeriesValue::Gauge(0.0),
@@ -394,9 +490,11 @@ impl Shard {
         };
         series.apply(value, now, &mut self.scratch);
         let entry = &mut self.slots[slot as usize];
-        Self::queue_if_needed(&mut self.expiry, &mut series, slot, entry.generation);
+        let generation = entry.generation;
+        Self::queue_if_needed(&mut self.expiry, &mut series, slot, generation);
         entry.series = Some(series);
         self.live += 1;
+        Place { slot, generation }
     }
 
     /// Removes the series whose deadline passed (`last_seen + ttl < now`) and calls `removed`
@@ -410,7 +508,7 @@ impl Shard {
             }
             self.expiry.pop();
             let entry = &mut self.slots[slot as usize];
-            if entry.generation != generation {
+            if entry.generation as u32 != generation {
                 continue;
             }
             let Some(series) = entry.series.as_mut() else {

@@ -138,6 +138,16 @@
 //!   client_golang, whose collectors are read one after another): samples recorded while it
 //!   runs may show in a shard copied later and not in one copied earlier. The self-metrics
 //!   are read before any shard, so they never count lines whose series a scrape lacks.
+//! * **Hinted recording.** [`Sink::record_hinted`] takes a [`SeriesHint`] the caller keeps
+//!   per series (the [`Pipeline`] keeps one per cached mapping and passes it for lines
+//!   without tags). The store writes the series' place into it (shard, slot and the slot's
+//!   64-bit generation) and next time goes straight there: no hash, no label comparison.
+//!   A hint never reaches the wrong series: another store's hint is ignored (owner number),
+//!   and a slot's generation changes whenever its series is removed, so a hint to an expired
+//!   series falls back to the full lookup (which refreshes the hint) even after the slot was
+//!   taken by another series. The caller promises the same name and label set for every
+//!   event passed with one hint; the store checks the name and the label count, not the
+//!   labels (see [`PrometheusSink`], "Hinted recording").
 //! * **Summaries** follow client_golang: the CKMS targeted-quantile stream of perks with the
 //!   configured `{quantile: error}` objectives, `age_buckets` rotating streams over `max_age`,
 //!   a `buf_cap` hot buffer, and `_sum`/`_count` over all time. No objectives → only `_sum`

@@ -77,6 +77,50 @@ impl Default for PrometheusOptions {
 /// assert!(text.contains("# TYPE requests counter\nrequests{code=\"200\"} 3\n"));
 /// # Ok::<(), statsd_exporter_core::Rejection>(())
 /// ```
+///
+/// # Hinted recording
+///
+/// A caller that records into the same series again and again (the [`Pipeline`] does for
+/// lines without tags: one hint per cached mapping) can keep a [`SeriesHint`] per series
+/// and call [`Sink::record_hinted`]: the store then goes straight to the series' slot
+/// instead of hashing the name and labels and comparing them with the stored key. The
+/// first event, and any event whose hint is empty, stale or from another store, takes the
+/// normal path, which leaves the hint naming the series it recorded into (a refused event
+/// leaves the hint as it was).
+///
+/// The caller promises that all events passed with one hint have the same name and the
+/// same label set (in any order). The store checks what is cheap to check: the hint's
+/// owner (each store has its own number), the slot's generation (bumped whenever a series
+/// is removed from the slot: a series that expired is never confused with one that took
+/// its slot, however often the slot is reused), that the series is live, its name and its
+/// number of labels. It does not compare the labels themselves: an event passed with the
+/// hint that has the same name and as many labels, but other ones, lands in the hinted
+/// series.
+///
+/// ```
+/// use statsd_exporter_core::{Event, Label, PrometheusSink, SeriesHint, Sink, Value};
+///
+/// let sink = PrometheusSink::default();
+/// let labels = [Label::new("code", "200")];
+/// let mut hint = SeriesHint::new(); // one per series the caller keeps recording into
+/// for _ in 0..3 {
+///     let event = Event {
+///         name: "requests",
+///         labels: &labels,
+///         value: Value::Counter(1.0),
+///         help: "Requests served.",
+///         ttl: None,
+///     };
+///     sink.recorder().record_hinted(&event, &mut hint)?;
+/// }
+/// assert_ne!(hint, SeriesHint::new(), "the first record filled the hint");
+/// # let mut out = Vec::new();
+/// # sink.expose_metrics(&mut out, statsd_exporter_core::Format::Text).unwrap();
+/// # assert!(String::from_utf8(out).unwrap().contains("requests{code=\"200\"} 3\n"));
+/// # Ok::<(), statsd_exporter_core::Rejection>(())
+/// ```
+///
+/// [`Pipeline`]: crate::Pipeline
 #[derive(Debug)]
 pub struct PrometheusSink {
     shards: Box<[Mutex<Shard>]>,

@@ -606,7 +606,17 @@ impl Shard {
 
 #[cfg(test)]
 mod tests {
-    use super::same;
+    use super::{Series, Slot, same};
+
+    #[test]
+    fn a_slot_is_its_series_and_one_word() {
+        // The 64-bit generation sits where a 32-bit one left padding: memory per series
+        // does not grow with it.
+        assert_eq!(
+            std::mem::size_of::<Slot>(),
+            std::mem::size_of::<Series>() + 8
+        );
+    }
 
     #[test]
     fn same_compares_every_byte_of_every_length() {

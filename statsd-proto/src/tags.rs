@@ -450,10 +450,21 @@ impl<'a> Iterator for Masked<'a> {
     fn next(&mut self) -> Option<Tag<'a>> {
         let d = self.delims;
         if d != 0 {
-            let colon = d.trailing_zeros() as usize;
-            let d = d & d.wrapping_sub(1);
-            let end = d.trailing_zeros() as usize;
-            self.delims = d & d.wrapping_sub(1);
+            // A tag in the low 64 bits (every tag of a list under 64 bytes): 64-bit steps.
+            let low = d as u64;
+            let rest = low & low.wrapping_sub(1);
+            let (colon, end) = if rest != 0 {
+                self.delims = (d & !u128::from(u64::MAX)) | u128::from(rest & (rest - 1));
+                (
+                    low.trailing_zeros() as usize,
+                    rest.trailing_zeros() as usize,
+                )
+            } else {
+                let colon = d.trailing_zeros() as usize;
+                let d = d & d.wrapping_sub(1);
+                self.delims = d & d.wrapping_sub(1);
+                (colon, d.trailing_zeros() as usize)
+            };
             let start = self.start as usize;
             self.start = end as u32 + 1;
             return Some(Tag {

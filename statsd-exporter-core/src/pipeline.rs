@@ -6,11 +6,12 @@ use std::sync::{Arc, RwLock};
 
 use smallvec::SmallVec;
 use statsd_mapper::{
-    Action, Captures, DEFAULT_HELP, Mapper, MetricKind, ObserverType, Rule, escape_metric_name_into,
+    Action, Captures, DEFAULT_HELP, Mapper, MetricKind, ObserverType, Rule,
+    escape_metric_name_into, escapes_to_itself,
 };
 use statsd_proto::{ErrorKind, Item, Metric, MetricType, Parser, Sample};
 
-use crate::sink::{Event, Label, Observer, Rejection, Sink, Value};
+use crate::sink::{Event, Label, Observer, Rejection, SeriesHint, Sink, Value};
 use crate::stats::{EVENT_ERROR_REASONS, EVENT_TYPES, SERIES_DROPPED_REASONS, Stats};
 
 mod resolved;
@@ -127,10 +128,14 @@ impl<'a> Text<'a> {
     }
 }
 
-/// `text` escaped like statsd_exporter's `EscapeMetricName`, written into the arena (which
-/// does not allocate once it has grown, unlike an owned `Cow`).
+/// `text` escaped like statsd_exporter's `EscapeMetricName`: `text` itself when nothing
+/// changes (most tag names), else written into the arena (which does not allocate once it
+/// has grown, unlike an owned `Cow`).
 #[inline]
-fn escaped<'a>(text: &str, arena: &mut String) -> Text<'a> {
+fn escaped<'a>(text: &'a str, arena: &mut String) -> Text<'a> {
+    if escapes_to_itself(text) {
+        return Text::Borrowed(text);
+    }
     let start = arena.len() as u32;
     escape_metric_name_into(text, arena);
     Text::Arena(start, arena.len() as u32)
@@ -578,8 +583,23 @@ impl Pipeline {
             ttl: rule.map_or(defaults.ttl(), Rule::ttl),
         };
         // An untagged line's series is its mapping's: the sink may remember where it is.
-        let mut hint = entry.hint;
-        let outcome = if labels.is_none() {
+        // A tagged line's is too when the line equals, but for its value, the last tagged
+        // line of this name: its tags are the same.
+        let untagged = labels.is_none();
+        let tagged_key = if labels.is_some() && metric.sample_count() == 1 {
+            around(metric.line(), sample.raw_value())
+        } else {
+            None
+        };
+        let (mut hint, hinted) = match (&labels, tagged_key) {
+            (None, _) => (entry.hint, true),
+            (Some(_), Some((before, after))) => match entry.tagged_hint(before, after) {
+                Some(hint) => (hint, true),
+                None => (SeriesHint::new(), true),
+            },
+            (Some(_), None) => (SeriesHint::new(), false),
+        };
+        let outcome = if hinted {
             sink.record_hinted(&event, &mut hint)
         } else {
             sink.record(&event)
@@ -605,11 +625,40 @@ impl Pipeline {
         // The event's strings borrow the entry.
         drop(event_labels);
         drop(labels);
-        let entry = resolved.entry_mut(index);
-        if entry.hint != hint {
-            entry.hint = hint;
+        match tagged_key {
+            _ if untagged => {
+                let entry = resolved.entry_mut(index);
+                if entry.hint != hint {
+                    entry.hint = hint;
+                }
+            }
+            Some((before, after)) if hint != SeriesHint::new() => {
+                resolved.remember_tagged(index, before, after, hint);
+            }
+            _ => {}
         }
     }
+}
+
+/// `part` (a slice of `line`'s bytes) as a `&str` of `line`, or `None` when it is not
+/// within `line` or does not start and end on character boundaries.
+#[inline]
+fn within<'l>(line: &'l str, part: &[u8]) -> Option<&'l str> {
+    if part.is_empty() {
+        return Some("");
+    }
+    let start = (part.as_ptr() as usize).checked_sub(line.as_ptr() as usize)?;
+    let text = line.get(start..start.checked_add(part.len())?)?;
+    (text.as_ptr() == part.as_ptr()).then_some(text)
+}
+
+/// `line` split around `value` (a slice of it), or `None` when `value` is not within it.
+#[inline]
+fn around<'l>(line: &'l [u8], value: &[u8]) -> Option<(&'l [u8], &'l [u8])> {
+    // Addresses, not pointers: no unsafe, and a value from elsewhere is simply not found.
+    let start = (value.as_ptr() as usize).checked_sub(line.as_ptr() as usize)?;
+    let end = start.checked_add(value.len())?;
+    (line.get(start..end)? == value).then(|| (&line[..start], &line[end..]))
 }
 
 /// Maps a name not kept in `resolved` and builds its finished mapping there (kept when
@@ -684,11 +733,23 @@ fn tagged_labels<'b>(
     tally: &mut Tally,
 ) -> SmallVec<[(Text<'b>, Text<'b>); 16]> {
     let mut labels = SmallVec::new();
+    // One UTF-8 check for the whole line, then each tag's text is sliced out of it: a
+    // check per key and value cost about 80 instructions each.
+    let line = std::str::from_utf8(metric.line()).ok();
     for tag in metric.tags() {
-        let (Ok(key), Ok(value)) = (tag.key_str(), tag.value_str()) else {
-            // Only possible in strict DogStatsD mode, which does not check UTF-8.
-            tally.tag_errors += 1;
-            continue;
+        let key = line.and_then(|line| within(line, tag.key()));
+        let value = line.and_then(|line| within(line, tag.value_or_empty()));
+        let (key, value) = match (key, value) {
+            (Some(key), Some(value)) => (key, value),
+            // Not sliced out of the line: checked on their own.
+            _ => match (tag.key_str(), tag.value_str()) {
+                (Ok(key), Ok(value)) => (key, value),
+                _ => {
+                    // Only possible in strict DogStatsD mode, which does not check UTF-8.
+                    tally.tag_errors += 1;
+                    continue;
+                }
+            },
         };
         let key = escaped(key, arena);
         upsert(&mut labels, arena, key, Text::Borrowed(value), true);
@@ -715,8 +776,14 @@ fn upsert<'a>(
     value: Text<'a>,
     replace: bool,
 ) {
-    let wanted = key.get(arena);
-    match labels.iter_mut().find(|(k, _)| k.get(arena) == wanted) {
+    let wanted = key.get(arena).as_bytes();
+    // Lengths and first bytes first: tag names rarely repeat, and a byte comparison of
+    // every pair was a `memcmp` call each.
+    let same = |k: &Text<'_>| {
+        let k = k.get(arena).as_bytes();
+        k.len() == wanted.len() && k.first() == wanted.first() && k == wanted
+    };
+    match labels.iter_mut().find(|(k, _)| same(k)) {
         Some(existing) if replace => existing.1 = value,
         Some(_) => {}
         None => labels.push((key, value)),

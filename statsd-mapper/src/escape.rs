@@ -50,6 +50,22 @@ pub fn escape_metric_name_into(name: &str, out: &mut String) {
     }
 }
 
+/// Whether [`escape_metric_name`] leaves `name` unchanged: `name` is already a valid
+/// Prometheus metric name without `:` (`[A-Za-z_][A-Za-z0-9_]*`, or empty). Allocates
+/// nothing; lets a caller keep borrowing a name that needs no escaping.
+///
+/// ```
+/// use statsd_mapper::escapes_to_itself;
+///
+/// assert!(escapes_to_itself("http_requests"));
+/// assert!(!escapes_to_itself("http.requests"));
+/// assert!(!escapes_to_itself("5xx"));
+/// ```
+#[inline]
+pub fn escapes_to_itself(name: &str) -> bool {
+    is_clean(name)
+}
+
 /// Byte classes: `[A-Za-z0-9_]`, `-`, another character's first byte, a UTF-8
 /// continuation byte (part of the character before it).
 const VALID: u8 = 0;

@@ -253,7 +253,7 @@ mod trie;
 pub use captures::Captures;
 pub use config::{Defaults, MapperConfig};
 pub use error::{Error, ErrorKind, Position, Warning, WarningKind};
-pub use escape::{escape_metric_name, escape_metric_name_into};
+pub use escape::{escape_metric_name, escape_metric_name_into, escapes_to_itself};
 pub use explain::{Explanation, Step, Verdict};
 pub use kind::MetricKind;
 pub use mapper::{Expanded, Labels, Mapper, Mapping};

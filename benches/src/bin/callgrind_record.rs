@@ -28,6 +28,9 @@
 //!   `pipeline_batch` hands 32 at a time to `Pipeline::process_packets` (what one
 //!   `recvmmsg` returns), both with one recorder per 32 datagrams. The lines come from
 //!   `statsd_benches::mastodon_stream` (fixed seed); the op is one line.
+//! - `pipeline_tagged`: one DogStatsD line with five tags and no mapping, one line per
+//!   datagram (40 names, each sent with one to three tag sets, interleaved at random with a
+//!   fixed seed): the tag walk, escaping and label merging of a tagged line.
 
 use std::hint::black_box;
 use std::sync::Arc;
@@ -40,7 +43,7 @@ use statsd_exporter_core::{
 use statsd_mapper::{Mapper, MapperConfig};
 use statsd_proto::Parser;
 
-const ROWS: [&str; 13] = [
+const ROWS: [&str; 14] = [
     "counter",
     "gauge",
     "histogram",
@@ -54,6 +57,7 @@ const ROWS: [&str; 13] = [
     "expose_summaries",
     "pipeline_datagram",
     "pipeline_batch",
+    "pipeline_tagged",
 ];
 const MASTODON_MAPPING: &str = include_str!("../../../examples/mastodon/statsd-mapping.yml");
 const SERIES: usize = 64;
@@ -85,6 +89,7 @@ fn main() {
         "expose_summaries" => expose_summaries(&options, n),
         "pipeline_datagram" => pipeline(false, n),
         "pipeline_batch" => pipeline(true, n),
+        "pipeline_tagged" => pipeline_tagged(n),
         other => {
             eprintln!("unknown row {other}\n{usage}");
             std::process::exit(2);
@@ -255,5 +260,51 @@ fn pipeline(batched: bool, n: u64) {
     let warm_up = datagrams.len() as u64;
     run(0, warm_up);
     run(warm_up, n);
+    black_box(sink.series_count());
+}
+
+/// DogStatsD lines with tags: 40 names, each sent with one to three tag sets, interleaved.
+fn pipeline_tagged(n: u64) {
+    let sink =
+        PrometheusSink::with_clock(PrometheusOptions::default(), Arc::new(ManualClock::new()));
+    let mut pipeline = Pipeline::new(
+        Arc::new(Mapper::new(MapperConfig::empty(), 10_000)),
+        Parser::new().events(false),
+        sink.stats().clone(),
+    );
+    let mut state = 0x9E37_79B9_7F4A_7C15u64;
+    let mut next = move |bound: u64| {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state % bound
+    };
+    let lines: Vec<Vec<u8>> = (0..4096)
+        .map(|_| {
+            let metric = next(40);
+            let sets = 1 + metric % 3;
+            let set = next(sets);
+            let kind = ["c", "ms", "g", "c"][(metric % 4) as usize];
+            format!(
+                "app.service.metric_{metric}:{}|{kind}|#env:prod,service:checkout,host:web-{set},region:eu-west-1,version:1.{metric}",
+                next(1000)
+            )
+            .into_bytes()
+        })
+        .collect();
+    let mut run = |start: u64, count: u64| {
+        let mut i = start as usize;
+        let end = (start + count) as usize;
+        while i < end {
+            let batch_end = end.min(i + EVENTS_PER_RECORDER as usize);
+            let mut recorder = sink.recorder();
+            for k in i..batch_end {
+                pipeline.process_packet(black_box(&lines[k % lines.len()]), &mut recorder);
+            }
+            i = batch_end;
+        }
+    };
+    run(0, lines.len() as u64);
+    run(lines.len() as u64, n);
     black_box(sink.series_count());
 }

@@ -35,6 +35,8 @@ const FIRST_SETS: usize = 16;
 pub(crate) const MAX_NAME: usize = 256;
 /// Most bytes of strings one entry keeps.
 const MAX_TEXT: usize = 1024;
+/// Longest tagged line (without its value) whose hint an entry keeps.
+pub(crate) const MAX_TAGGED_LINE: usize = 512;
 /// Heap bytes the tables of all clones of one pipeline may hold together: room for tens of
 /// thousands of typical entries (a Mastodon name and its labels take about 300 bytes), and
 /// a bound on what 1024 TCP connections sending distinct names can pin.
@@ -105,6 +107,12 @@ pub(crate) struct Entry {
     ///
     /// [`Sink::record_hinted`]: crate::Sink::record_hinted
     pub(crate) hint: SeriesHint,
+    /// The last tagged line of this name that the sink gave a hint for, without its value
+    /// (`before ++ after`, split at `tagged_split`), and that hint: a line equal to it but
+    /// for the value has the same tags, so the same labels and series.
+    tagged_line: Vec<u8>,
+    tagged_split: usize,
+    tagged_hint: SeriesHint,
 }
 
 impl Entry {
@@ -116,6 +124,17 @@ impl Entry {
         self.label_count = 0;
         self.rule = rule;
         self.hint.clear();
+        self.tagged_line.clear();
+        self.tagged_hint.clear();
+    }
+
+    /// The hint kept for a tagged line equal to `before ++ value ++ after` but for the
+    /// value, if this is such a line.
+    #[inline]
+    pub(crate) fn tagged_hint(&self, before: &[u8], after: &[u8]) -> Option<SeriesHint> {
+        let (kept_before, kept_after) = self.tagged_line.split_at_checked(self.tagged_split)?;
+        (kept_before == before && kept_after == after && self.tagged_hint != SeriesHint::new())
+            .then_some(self.tagged_hint)
     }
 
     /// The buffer the escaped metric name is written to.
@@ -152,6 +171,7 @@ impl Entry {
     fn heap_bytes(&self) -> usize {
         self.statsd_name.capacity()
             + self.name.capacity()
+            + self.tagged_line.capacity()
             + self.labels.capacity() * size_of::<(String, String)>()
             + self
                 .labels
@@ -280,6 +300,52 @@ impl Resolved {
             Some(entry) => entry,
             None => &mut self.spare,
         }
+    }
+
+    /// Keeps `hint` for tagged lines of entry `index` equal to `before ++ value ++ after`
+    /// but for the value (see [`Entry::tagged_hint`]); the bytes are charged to the
+    /// allowance, and not kept when it is used up or the line is longer than
+    /// [`MAX_TAGGED_LINE`].
+    pub(crate) fn remember_tagged(
+        &mut self,
+        index: usize,
+        before: &[u8],
+        after: &[u8],
+        hint: SeriesHint,
+    ) {
+        let Some(entry) = self.ways.get_mut(index) else {
+            return;
+        };
+        if entry.tagged_line.len() == before.len() + after.len()
+            && entry.tagged_line.starts_with(before)
+            && entry.tagged_line.ends_with(after)
+            && entry.tagged_split == before.len()
+        {
+            entry.tagged_hint = hint;
+            return;
+        }
+        let needed = before.len() + after.len();
+        let grow = needed.saturating_sub(entry.tagged_line.capacity());
+        if needed > MAX_TAGGED_LINE || (grow > 0 && !self.allowance.try_charge(grow)) {
+            entry.tagged_line.clear();
+            entry.tagged_hint.clear();
+            return;
+        }
+        let before_capacity = entry.tagged_line.capacity();
+        entry.tagged_line.clear();
+        entry.tagged_line.reserve_exact(needed);
+        entry.tagged_line.extend_from_slice(before);
+        entry.tagged_line.extend_from_slice(after);
+        entry.tagged_split = before.len();
+        entry.tagged_hint = hint;
+        // `try_charge` took `grow`; settle what the allocator actually gave.
+        let actual = entry.tagged_line.capacity() - before_capacity;
+        if actual >= grow {
+            self.allowance.charge(actual - grow);
+        } else {
+            self.allowance.release(grow - actual);
+        }
+        self.charged += actual;
     }
 
     /// An entry to fill for `key` (`None`: build in the spare entry, not kept). Call
@@ -551,6 +617,45 @@ mod tests {
             + table.ways.iter().map(Entry::heap_bytes).sum::<usize>();
         assert_eq!(allowance.used(), held);
         table.reset(32);
+        assert_eq!(allowance.used(), 0);
+    }
+
+    #[test]
+    fn tagged_lines_are_kept_charged_and_bounded() {
+        let allowance = Allowance::new(SHARED_BYTES);
+        let mut table = Resolved::new(64, Arc::clone(&allowance));
+        let owner = SeriesHint::new_owner();
+        let mut hint = SeriesHint::new();
+        for i in 0..300usize {
+            let name = format!("name.{i}");
+            fill(&mut table, &name, i as u32);
+            let key = table.key(MetricKind::Counter, name.as_bytes()).unwrap();
+            let Some(index) = table.find(key, name.as_bytes()) else {
+                continue;
+            };
+            hint.set(owner, i as u128);
+            // Longer and longer lines (regrowth), one past the bound.
+            let after = "|c|#tag:".to_owned() + &"x".repeat(i * 2);
+            table.remember_tagged(index, b"name:", after.as_bytes(), hint);
+            let kept = table.entry(index).tagged_hint(b"name:", after.as_bytes());
+            assert_eq!(
+                kept,
+                (5 + after.len() <= MAX_TAGGED_LINE).then_some(hint),
+                "{i}"
+            );
+            assert_eq!(table.entry(index).tagged_hint(b"name:", b"|c"), None);
+            // The same line again only replaces the hint.
+            hint.set(owner, 1_000 + i as u128);
+            table.remember_tagged(index, b"name:", after.as_bytes(), hint);
+            if kept.is_some() {
+                let again = table.entry(index).tagged_hint(b"name:", after.as_bytes());
+                assert_eq!(again, Some(hint));
+            }
+        }
+        let held: usize = table.ways.len() * size_of::<Entry>()
+            + table.ways.iter().map(Entry::heap_bytes).sum::<usize>();
+        assert_eq!(allowance.used(), held);
+        drop(table);
         assert_eq!(allowance.used(), 0);
     }
 }

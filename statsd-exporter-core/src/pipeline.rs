@@ -513,9 +513,19 @@ impl Pipeline {
         // A tagged line's labels are built in the arena; an untagged line's are the
         // mapping's, as kept (below).
         let tagged = metric.has_tags();
+        // Filled in place: returned by value, the inline array was copied (768 bytes).
+        let mut tagged_buffer = SmallVec::new();
         let labels = if tagged {
             let honor = rule.is_some_and(Rule::honor_labels);
-            Some(tagged_labels(metric, entry.labels(), honor, arena, tally))
+            tagged_labels(
+                metric,
+                entry.labels(),
+                honor,
+                arena,
+                tally,
+                &mut tagged_buffer,
+            );
+            Some(&tagged_buffer)
         } else {
             None
         };
@@ -565,7 +575,7 @@ impl Pipeline {
         // Pushes, not `extend`: its reserve-then-write is a call that is not inlined.
         match &labels {
             Some(labels) => {
-                for (k, v) in labels {
+                for (k, v) in labels.iter() {
                     event_labels.push(Label::new(k.get(arena), v.get(arena)));
                 }
             }
@@ -624,7 +634,7 @@ impl Pipeline {
         }
         // The event's strings borrow the entry.
         drop(event_labels);
-        drop(labels);
+        drop(tagged_buffer);
         match tagged_key {
             _ if untagged => {
                 let entry = resolved.entry_mut(index);
@@ -731,8 +741,8 @@ fn tagged_labels<'b>(
     honor: bool,
     arena: &mut String,
     tally: &mut Tally,
-) -> SmallVec<[(Text<'b>, Text<'b>); 16]> {
-    let mut labels = SmallVec::new();
+    labels: &mut SmallVec<[(Text<'b>, Text<'b>); 16]>,
+) {
     // One UTF-8 check for the whole line, then each tag's text is sliced out of it: a
     // check per key and value cost about 80 instructions each.
     let line = std::str::from_utf8(metric.line()).ok();
@@ -752,23 +762,22 @@ fn tagged_labels<'b>(
             },
         };
         let key = escaped(key, arena);
-        upsert(&mut labels, arena, key, Text::Borrowed(value), true);
+        upsert(labels, arena, key, Text::Borrowed(value), true);
     }
     for (key, value) in mapping {
         upsert(
-            &mut labels,
+            labels,
             arena,
             Text::Borrowed(key),
             Text::Borrowed(value),
             !honor,
         );
     }
-    labels
 }
 
 /// Sets `key` to `value`: replaces an existing label of that name when `replace`, keeps it
 /// otherwise; appends a new one.
-#[inline]
+#[inline(always)]
 fn upsert<'a>(
     labels: &mut SmallVec<[(Text<'a>, Text<'a>); 16]>,
     arena: &str,

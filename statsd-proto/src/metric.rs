@@ -1007,8 +1007,9 @@ pub(crate) fn scan_name(line: &[u8]) -> (Option<usize>, bool, u64) {
     let mut bits = 0;
     let mut special = 0;
     let mut i = 0;
-    while i < line.len() {
-        let w = load(line, i);
+    // Whole words with one bounds test each, then the last 1–7 bytes zero-padded.
+    while let Some(chunk) = line.get(i..i + 8) {
+        let w = u64::from_le_bytes(chunk.try_into().unwrap_or_default());
         bits |= w;
         let c = eq(w, colon);
         let t = maybe_name_tag(w);
@@ -1019,6 +1020,17 @@ pub(crate) fn scan_name(line: &[u8]) -> (Option<usize>, bool, u64) {
         }
         special |= t;
         i += 8;
+    }
+    if i < line.len() {
+        let w = load(line, i);
+        bits |= w;
+        let c = eq(w, colon);
+        let t = maybe_name_tag(w);
+        if c != 0 {
+            let below = c ^ (c - 1);
+            return (Some(i + first(c)), special != 0 || t & below != 0, bits);
+        }
+        special |= t;
     }
     (None, special != 0, bits)
 }
@@ -1688,13 +1700,21 @@ mod name_scan_tests {
             b"x]y[z:1|c",
             b"abcdefghijklmnopqrstuvwxyz0123456789_-.:",
         ];
-        for line in names {
-            let (colon, special, _) = scan_name(line);
+        // Every truncation too: the colon and the delimiters in whole words and in the
+        // zero-padded last word.
+        for line in names
+            .iter()
+            .flat_map(|l| (0..=l.len()).map(|end| &l[..end]))
+        {
+            let (colon, special, bits) = scan_name(line);
             let naive = line.iter().position(|&b| b == b':');
             assert_eq!(colon, naive);
             let name = &line[..naive.unwrap_or(line.len())];
             if name.iter().any(|b| b"#,[]".contains(b)) {
                 assert!(special, "{:?}", String::from_utf8_lossy(line));
+            }
+            if !name.is_ascii() {
+                assert_ne!(bits & HIGH, 0, "{:?}", String::from_utf8_lossy(line));
             }
         }
     }

@@ -109,9 +109,14 @@ impl Parser {
             return None;
         }
         // The fields: `|@rate`, `|#tags`, `|c:id`, `|T<unix>`, at most four.
+        // Plain variables with "absent" values rather than options of tuples: fewer
+        // discriminants to carry through the loop and to unpack after it.
         let mut rate = 1.0;
-        let mut timestamp = None;
-        let mut list = None;
+        let (mut timestamp, mut has_timestamp) = (0, false);
+        let mut list = Span::NONE;
+        // The list's tags: any valid one, its errors, its masks (`masked`: the list is
+        // clean and `delims` describes it; a line without a list is masked too).
+        let (mut dog_tagged, mut dog_errors, mut delims, mut masked) = (false, 0u32, 0u128, true);
         let mut container_id = Span::NONE;
         let mut fields = 0;
         let mut p = fields_start;
@@ -128,25 +133,24 @@ impl Parser {
                         return None; // the counters then walk every list
                     }
                     // Masks for a short list without `#` (nearly all), else the index.
-                    let (len, bits, tags) = match mask_list(rest, strict) {
-                        Some(scan) => (
-                            scan.list.len(),
-                            scan.bits,
-                            (!scan.list.is_empty(), 0, Some(scan.delims)),
-                        ),
+                    let (len, bits) = match mask_list(rest, strict) {
+                        Some(scan) => {
+                            dog_tagged = !scan.list.is_empty();
+                            delims = scan.delims;
+                            (scan.list.len(), scan.bits)
+                        }
                         None => {
                             let scan = index_list(rest, strict);
-                            (
-                                scan.list.len(),
-                                scan.bits,
-                                (scan.valid > 0, scan.errors, None),
-                            )
+                            dog_tagged = scan.valid > 0;
+                            dog_errors = scan.errors;
+                            masked = false;
+                            (scan.list.len(), scan.bits)
                         }
                     };
                     if !strict && bits & HIGH != 0 {
                         return None; // statsd_exporter checks UTF-8
                     }
-                    list = Some((Span::of(line, &rest[..len]), tags));
+                    list = Span::of(line, &rest[..len]);
                     p = f + 1 + len;
                 }
                 b'@' => {
@@ -173,7 +177,7 @@ impl Parser {
                         return None;
                     }
                     match t {
-                        Some(t) if t > 0 || !strict => timestamp = Some(t),
+                        Some(t) if t > 0 || !strict => (timestamp, has_timestamp) = (t, true),
                         _ => return None,
                     }
                     p = f + 1 + end;
@@ -193,20 +197,18 @@ impl Parser {
             }
         }
         let field_tags = list.is_some() || container_id.is_some();
-        let (list, (dog_tagged, dog_errors, delims)) =
-            list.unwrap_or((Span::NONE, (false, 0, Some(0))));
         // The masks give the tags when the list is clean and comes before the id.
         let container_after =
             !container_id.is_some() || !list.is_some() || container_id.start > list.start;
-        let indexed_tags = delims.is_some() && container_after;
+        let indexed_tags = masked && container_after;
         let count = u32::try_from(count).ok()?;
         Some(Fast {
             line,
             offset: 0,
             parsed,
             rate,
-            timestamp: timestamp.unwrap_or(0),
-            delims: delims.unwrap_or(0),
+            timestamp,
+            delims,
             list,
             container_id,
             name_end: colon as u32,
@@ -217,7 +219,7 @@ impl Parser {
             parser: *self,
             kind,
             field_tags,
-            has_timestamp: timestamp.is_some(),
+            has_timestamp,
             has_tags: dog_tagged || (!strict && container_id.is_some()),
             indexed_tags,
         })

@@ -21,6 +21,10 @@ use crate::tags::{Tags, index_list, mask_list};
 /// known to parse, when the samples are walked).
 const KEPT: usize = 4;
 
+/// `Fast::timestamp` of a line without one: `parse_u64_prefix` reads at most 19
+/// digits, which stay below it.
+const NO_TIMESTAMP: u64 = u64::MAX;
+
 /// A metric line that took the fast path (see the module docs).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub(crate) struct Fast<'a> {
@@ -29,6 +33,8 @@ pub(crate) struct Fast<'a> {
     /// `f64::to_bits` of the first `KEPT` values.
     parsed: [u64; KEPT],
     rate: f64,
+    /// The `T` timestamp, or `NO_TIMESTAMP` (above any 19-digit one the fast path
+    /// reads).
     timestamp: u64,
     /// The clean `|#` list's tags (see `MaskScan::delims`), when `indexed_tags`.
     delims: u128,
@@ -46,7 +52,6 @@ pub(crate) struct Fast<'a> {
     kind: MetricType,
     /// The fields hold a `#` list or a `c:` id, which the tag walk visits.
     field_tags: bool,
-    has_timestamp: bool,
     has_tags: bool,
     /// The tags are the indexed list's, then the container id's: no field walk.
     indexed_tags: bool,
@@ -112,7 +117,7 @@ impl Parser {
         // Plain variables with "absent" values rather than options of tuples: fewer
         // discriminants to carry through the loop and to unpack after it.
         let mut rate = 1.0;
-        let (mut timestamp, mut has_timestamp) = (0, false);
+        let mut timestamp = NO_TIMESTAMP;
         let mut list = Span::NONE;
         // The list's tags: any valid one, its errors, its masks (`masked`: the list is
         // clean and `delims` describes it; a line without a list is masked too).
@@ -177,7 +182,7 @@ impl Parser {
                         return None;
                     }
                     match t {
-                        Some(t) if t > 0 || !strict => (timestamp, has_timestamp) = (t, true),
+                        Some(t) if t > 0 || !strict => timestamp = t,
                         _ => return None,
                     }
                     p = f + 1 + end;
@@ -219,7 +224,6 @@ impl Parser {
             parser: *self,
             kind,
             field_tags,
-            has_timestamp,
             has_tags: dog_tagged || (!strict && container_id.is_some()),
             indexed_tags,
         })
@@ -342,7 +346,7 @@ impl<'a> Iterator for FastSamples<'_, 'a> {
             raw,
             value,
             m.rate,
-            m.has_timestamp.then_some(m.timestamp),
+            (m.timestamp != NO_TIMESTAMP).then_some(m.timestamp),
             m.kind,
             relative,
         ))

@@ -1908,6 +1908,17 @@ mod summary_tests {
         // Strict DogStatsD mode: a zero timestamp and set members are line errors or text.
         assert!(check(Parser::new(), b"c:1|c|T0"));
         assert!(!check(Parser::dogstatsd(), b"c:1|c|T0"));
+        // The largest timestamp the fast path reads (19 digits), and one it leaves to
+        // the general path (20 digits, u64::MAX).
+        for parser in [Parser::new(), Parser::dogstatsd()] {
+            assert!(check(parser, b"c:1|c|T9999999999999999999"));
+            assert!(!check(parser, b"c:1|c|T18446744073709551615"));
+            let m = parser.parse_metric(b"c:1|c|T9999999999999999999").unwrap();
+            let s = m.samples().next().unwrap().unwrap();
+            assert_eq!(s.timestamp(), Some(9_999_999_999_999_999_999));
+            let m = parser.parse_metric(b"c:1|c").unwrap();
+            assert_eq!(m.samples().next().unwrap().unwrap().timestamp(), None);
+        }
         assert!(check(Parser::new(), b"s:7|s"));
         assert!(!check(Parser::dogstatsd(), b"s:7|s"));
         // Not read by the fast path without DogStatsD tags.

@@ -303,30 +303,39 @@ pub(crate) fn mask_list(s: &[u8], strict: bool) -> Option<MaskScan<'_>> {
     let (mut colon_bytes, mut comma_bytes) = ([0u8; 16], [0u8; 16]);
     let (mut bits, mut hashes) = (0u64, 0u64);
     let mut end = usize::MAX;
-    for k in 0..16 {
-        let i = 8 * k;
-        let w = match s.get(i..i + 8) {
-            Some(chunk) => u64::from_le_bytes(chunk.try_into().unwrap_or_default()),
-            None if i < s.len() => load(s, i),
-            None => {
-                end = s.len();
-                break;
+    // One word `w` at word index `k`: its masks; the list's end if a `|` is in it.
+    macro_rules! word {
+        ($k:expr, $w:expr) => {{
+            let (k, w): (usize, u64) = ($k, $w);
+            bits |= w;
+            // Exact equality tests (high bit of each equal lane) sharing their first
+            // steps and their two constants. Bytes after the list's end are flagged
+            // too: cleared below, and a `#` there only sends the list to `index_list`.
+            let (low, high) = (w & LO7, w | LO7);
+            let equal = |pattern: u64| !(((low ^ pattern) + LO7) | high);
+            hashes |= equal(ph);
+            colon_bytes[k] = gather(equal(pk));
+            comma_bytes[k] = gather(equal(pc));
+            let pipe = equal(pp);
+            if pipe != 0 {
+                end = 8 * k + first(pipe);
             }
+        }};
+    }
+    // Whole words with one bounds test each, then the last 1–7 bytes zero-padded.
+    let mut k = 0;
+    while k < 16 {
+        let Some(chunk) = s.get(8 * k..8 * k + 8) else {
+            break;
         };
-        bits |= w;
-        // Exact equality tests (high bit of each equal lane) sharing their first steps
-        // and their two constants. Bytes after the list's end are flagged too:
-        // cleared below, and a `#` there only sends the list to `index_list`.
-        let (low, high) = (w & LO7, w | LO7);
-        let equal = |pattern: u64| !(((low ^ pattern) + LO7) | high);
-        hashes |= equal(ph);
-        colon_bytes[k] = gather(equal(pk));
-        comma_bytes[k] = gather(equal(pc));
-        let pipe = equal(pp);
-        if pipe != 0 {
-            end = i + first(pipe);
+        word!(k, u64::from_le_bytes(chunk.try_into().unwrap_or_default()));
+        if end != usize::MAX {
             break;
         }
+        k += 1;
+    }
+    if end == usize::MAX && k < 16 && 8 * k < s.len() {
+        word!(k, load(s, 8 * k));
     }
     if end == usize::MAX && s.len() <= MASK_CAP {
         end = s.len(); // a list at the line's end, its last word read whole

@@ -123,8 +123,9 @@ pub(crate) fn find_or_end_with_bits(s: &[u8], a: u8) -> (usize, u64) {
     let pattern = splat(a);
     let mut bits = 0;
     let mut i = 0;
-    while i < s.len() {
-        let w = load(s, i);
+    // Whole words with one bounds test each, then the last 1–7 bytes zero-padded.
+    while let Some(chunk) = s.get(i..i + 8) {
+        let w = u64::from_le_bytes(chunk.try_into().unwrap_or_default());
         let m = eq(w, pattern);
         if m != 0 {
             // The lowest flagged lane is exact; only the bytes below it count.
@@ -133,6 +134,15 @@ pub(crate) fn find_or_end_with_bits(s: &[u8], a: u8) -> (usize, u64) {
         }
         bits |= w;
         i += 8;
+    }
+    if i < s.len() {
+        let w = load(s, i);
+        let m = eq(w, pattern);
+        if m != 0 {
+            let lane = first(m);
+            return (i + lane, bits | (w & ((1u64 << (8 * lane)) - 1)));
+        }
+        bits |= w;
     }
     (s.len(), bits)
 }

@@ -155,7 +155,9 @@ impl Parser {
                     if !strict && bits & HIGH != 0 {
                         return None; // statsd_exporter checks UTF-8
                     }
-                    list = Span::of(line, &rest[..len]);
+                    // (Spans are u32: a longer line takes the general path.)
+                    u32::try_from(line.len()).ok()?;
+                    list = Span::at(f + 1, f + 1 + len);
                     p = f + 1 + len;
                 }
                 b'@' => {
@@ -194,7 +196,8 @@ impl Parser {
                     if container_id.is_some() || (!strict && (end == 0 || bits & HIGH != 0)) {
                         return None;
                     }
-                    container_id = Span::of(line, &id[..end]);
+                    u32::try_from(line.len()).ok()?;
+                    container_id = Span::at(f + 2, f + 2 + end);
                     p = f + 2 + end;
                 }
                 // An empty or unknown field, or a malformed container id.

@@ -251,6 +251,15 @@ impl Span {
     };
     const EMPTY: Span = Span { start: 0, end: 0 };
 
+    /// The span `start..end` of a line shorter than 2^32 bytes (the caller checks).
+    #[inline(always)]
+    pub(crate) fn at(start: usize, end: usize) -> Span {
+        Span {
+            start: start as u32,
+            end: end as u32,
+        }
+    }
+
     /// The span of `part`, a subslice of `line`.
     #[inline(always)]
     pub(crate) fn of(line: &[u8], part: &[u8]) -> Span {

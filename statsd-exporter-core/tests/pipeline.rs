@@ -787,3 +787,84 @@ mappings:
     pipeline.process_packet(b"shop.eu.orders:1:2|c|#env:prod", &mut sink);
     assert_eq!(sink.plain, 4);
 }
+
+/// Forwards to a Prometheus sink without ever using a hint (the trait's default
+/// `record_hinted`): the reference the hinted pipeline is compared with.
+struct WithoutHints<'a>(&'a PrometheusSink);
+
+impl statsd_exporter_core::Sink for WithoutHints<'_> {
+    fn record(
+        &mut self,
+        event: &statsd_exporter_core::Event<'_>,
+    ) -> Result<(), statsd_exporter_core::Rejection> {
+        let mut sink = self.0;
+        statsd_exporter_core::Sink::record(&mut sink, event)
+    }
+}
+
+/// One line from small alphabets, so that names, tag sets and values repeat, in other
+/// orders and styles, with rates and with type changes (conflicts).
+fn hint_line() -> impl proptest::strategy::Strategy<Value = String> {
+    use proptest::prelude::*;
+    let name = prop::sample::select(vec![
+        "shop.eu.orders",
+        "shop.us.orders",
+        "app.hits",
+        "app.hits,zone=a",
+        "app.hits,zone=b",
+        "app.latency",
+    ]);
+    let value = prop::sample::select(vec!["1", "2.5", "0", "+3", "-1", "7"]);
+    let kind = prop::sample::select(vec!["c", "c", "g", "ms", "h"]);
+    let rate = prop::sample::select(vec!["", "", "|@0.5"]);
+    let tags = prop::sample::select(vec![
+        "",
+        "",
+        "|#env:prod",
+        "|#env:prod,zone:a",
+        "|#zone:a,env:prod",
+        "|#zone:b,env:prod",
+        "|#env:dev,env:prod",
+        "|#shop:x",
+    ]);
+    (name, value, kind, rate, tags).prop_map(|(n, v, k, r, t)| format!("{n}:{v}|{k}{r}{t}"))
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+
+    /// Hints change how a series is found, never which: the same packets through a
+    /// pipeline into a sink that takes hints and into one that ignores them expose the
+    /// same metrics, counts included. Packets are sent three times over, so names repeat
+    /// with other tags, in other orders and with other values.
+    #[test]
+    fn hints_never_change_what_is_recorded(
+        packets in proptest::collection::vec(proptest::collection::vec(hint_line(), 1..6), 1..40)
+    ) {
+        let yaml = r#"
+mappings:
+- match: "shop.*.orders"
+  name: "orders"
+  labels:
+    shop: "$1"
+- match: "app.*"
+  name: "app_$1"
+  honor_labels: true
+  labels:
+    zone: "default"
+"#;
+        let mapper = || Arc::new(Mapper::new(MapperConfig::from_yaml_str(yaml, None).unwrap(), 100));
+        let hinted = PrometheusSink::new(PrometheusOptions::default());
+        let plain = PrometheusSink::new(PrometheusOptions::default());
+        let mut with = Pipeline::new(mapper(), Parser::new(), hinted.stats().clone());
+        let mut without = Pipeline::new(mapper(), Parser::new(), plain.stats().clone());
+        for _ in 0..3 {
+            for packet in &packets {
+                let packet = packet.join("\n");
+                with.process_packet(packet.as_bytes(), &mut hinted.recorder());
+                without.process_packet(packet.as_bytes(), &mut WithoutHints(&plain));
+            }
+        }
+        proptest::prop_assert_eq!(expose(&hinted, Format::Text), expose(&plain, Format::Text));
+    }
+}

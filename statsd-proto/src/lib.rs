@@ -263,12 +263,12 @@
 //!
 //! | shape | line | statsd_exporter mode | DogStatsD mode | nom reference (DogStatsD) | target |
 //! |---|---|---|---|---|---|
-//! | plain | `foo.bar:1\|c` | 399 | 399 | 850 | 400 |
-//! | timer + rate | `api.request.duration:320\|ms\|@0.1` | 632 | 632 | 1,138 | 600 |
-//! | 5 tags | `checkout.latency:12.5\|d\|#env:prod,region:eu-west-1,service:checkout,version:1.4.2,host:web-17` | 1,433 | 1,429 | 3,595 | 900 |
-//! | 4 packed values | `queue.wait:1:2.5:3:40\|h\|#env:prod` | 1,163 | 1,159 | 2,019 | 1,000 |
-//! | full line | `requests.total:100\|c\|@0.5\|#service:web,env:prod\|c:ci-3a88cafe\|T1700000000` | 1,242 | 1,213 | 2,361 | 1,000 |
-//! | Mastodon stream | 1 MB of nsa/statsd-ruby lines through [`Parser::packet`], samples read | 1,008 | | | |
+//! | plain | `foo.bar:1\|c` | 388 | 388 | 852 | 400 |
+//! | timer + rate | `api.request.duration:320\|ms\|@0.1` | 595 | 595 | 1,140 | 600 |
+//! | 5 tags | `checkout.latency:12.5\|d\|#env:prod,region:eu-west-1,service:checkout,version:1.4.2,host:web-17` | 1,279 | 1,275 | 3,596 | 900 |
+//! | 4 packed values | `queue.wait:1:2.5:3:40\|h\|#env:prod` | 1,057 | 1,053 | 2,023 | 1,000 |
+//! | full line | `requests.total:100\|c\|@0.5\|#service:web,env:prod\|c:ci-3a88cafe\|T1700000000` | 1,122 | 1,093 | 2,363 | 1,000 |
+//! | Mastodon stream | 1 MB of nsa/statsd-ruby lines through [`Parser::packet`], samples read | 887 | | | |
 //!
 //! (The reference column parses and walks tags and samples only: the nom parser
 //! has no counters. It collects into `Vec`s, so it includes allocator calls, as a nom
@@ -276,7 +276,19 @@
 //! between builds after unrelated code changes, because fat LTO re-lays out the loop:
 //! compare runs of one build, and read differences below that as noise.)
 //!
-//! This round (the `|#` list as bit masks; the parse no longer stores where the fields
+//! The latest round (from 399 / 632 / 1,433 / 1,163 / 1,242, DogStatsD mode 399 / 632 /
+//! 1,429 / 1,159 / 1,213, Mastodon 1,008; a separate commit that rounds 16–19-digit
+//! values exactly took Mastodon to 951 and moved the shapes by a few): the signed
+//! integer-to-float conversion for a mantissa below 2^53; `Parser::packet` building each
+//! metric with its offset in place; the masked tag walk in 64-bit steps while a tag
+//! lies in the low half of the masks; the name scan, the `|#` mask pass and the
+//! container-id search reading whole words in their loop and the last 1–7 bytes once
+//! after it (the loops no longer carry `load`'s three-way test: −14 to −73 per shape);
+//! the field loop's state as plain variables instead of options of tuples; a packed
+//! line's value ends found by a byte loop in the samples walk; "no timestamp" kept as
+//! `u64::MAX`; the list's and id's spans from known offsets.
+//!
+//! The round before (the `|#` list as bit masks; the parse no longer stores where the fields
 //! start; values parsed in two digit loops, with one test for exactness and one for
 //! the sign in the common case) went from 426 / 664 / 1,542 / 1,226 / 1,310
 //! (statsd_exporter mode), 426 / 664 / 1,527 / 1,217 / 1,277 (DogStatsD mode) and
@@ -289,11 +301,12 @@
 //! before (lazy counters that split the tags again and re-parsed every value) gave
 //! 1,318 / 1,735 / 3,980 / 4,505 / 3,633 and 1,224 / 1,753 / 4,078 / 3,950 / 3,430.
 //!
-//! **One target of five is met** (plain, 399). The timer needs another 32, `tags5`
-//! 533, `packed4` 163, the full line 242 (statsd_exporter mode). Where the instructions go
-//! (`callgrind_annotate --auto=yes` on the `callgrind` profile, statsd_exporter mode;
-//! the driver's `no-tags` argument separates parse and tag walk: 361 / 1,129 / 1,055 /
-//! 1,067 for plain, `tags5`, `packed4`, the full line):
+//! **Two targets of five are met** (plain 388, timer 595). `tags5` needs another 379,
+//! `packed4` 57, the full line 122 (statsd_exporter mode). Where the instructions went
+//! before the latest round (`callgrind_annotate --auto=yes` on the `callgrind` profile,
+//! statsd_exporter mode; the driver's `no-tags` argument separates parse and tag walk:
+//! then 361 / 1,129 / 1,055 / 1,067, now 351 / 1,036 / 966 / 979 for plain, `tags5`,
+//! `packed4`, the full line):
 //!
 //! - The `|#` list's mask pass costs about 42 per 8-byte word (four exact lane tests,
 //!   two gathers, the `|` check, a loop kept in registers only in part: the driver's
@@ -323,7 +336,23 @@
 //! cost (its name scan, two numbers, the field loop, the compact form and the empty
 //! tag walk), spread over many small steps of 5–40 instructions each.
 //!
-//! Rewrites tried this round and not kept (statsd_exporter mode; figures against the
+//! Tried in the latest round and not kept (statsd_exporter mode, plain / timer / `tags5`
+//! / `packed4` / full / Mastodon, against the state tried on): each packed value's
+//! length kept in the compact form (`packed4` −51, every other shape +2 to +9,
+//! Mastodon +12 to +18, in three placements); the packed values' `:` as a bit mask
+//! built by the samples walk (+13 / +10 / +13 / +44 / +15 / +15); the values' ends
+//! searched in the whole line (`packed4` +61); the fast parse out of line (+80 to
+//! +110); `Packet::next` always inlined (Mastodon +70); an empty variant of `Tags`
+//! (−9 / −10 / +73 / +20 / +37); no `field_tags` flag, either with an empty masked
+//! walk (+13 / +12 / −6 / −6 / −5 / −9) or derived from the spans (+2 to +10); the
+//! general walk's `next` out of line (+2 / 0 / +74 / +16 / +38); `load` returning a
+//! whole word before zeroing its buffer (+7 / +4 / +8 / +16 / +10 / −8); values of up
+//! to 7 digits read as one word, SWAR digit tests and three multiplications (+36 /
+//! +31 / +17 / +68 / +53 / +6: the digit loops cost less for the 1–4-digit values of
+//! these lines). Figures of unrelated shapes moving by ±10 after a change is code
+//! placement, as said above.
+//!
+//! Rewrites tried in the round before and not kept (statsd_exporter mode; figures against the
 //! committed state they were tried on, given in brackets): the mask pass accumulating
 //! each word into `u128` masks with a variable shift and counting tags with software
 //! popcounts (x86-64's baseline has no `popcnt`): 424 / 670 / 2,069 / 1,366 / 1,547
@@ -338,7 +367,7 @@
 //! 1,499 / 1,195 / 1,282 (same); the gauge-delta flag worked out once per line: 417 /
 //! 655 / 1,449 / 1,191 / 1,262 (same).
 //!
-//! Rewrites tried and not kept in the round before (against 447 / 686 / 1,656 /
+//! Rewrites tried and not kept two rounds before (against 447 / 686 / 1,656 /
 //! 1,261 / 1,382): no index at all, the tag walk splitting the list again (392 / 630 /
 //! 2,062 / 1,245 / 1,619: splitting costs about 120 per tag); the same with a splitter
 //! for error-free lists reading whole words (402 / 638 / 1,905 / 1,270 / 1,604);

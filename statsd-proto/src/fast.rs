@@ -328,15 +328,15 @@ impl<'a> Iterator for FastSamples<'_, 'a> {
         let k = self.k as usize;
         self.k += 1;
         let rest = self.values.get(self.pos..).unwrap_or_default();
-        let end = if m.count == 1 {
-            rest.len()
+        let end = if self.k == m.count {
+            rest.len() // the last value (or the only one) ends with the values
         } else {
             // Packed values are short (`1:2.5:3`): a byte loop costs less than a
             // word-at-a-time search's set-up.
             rest.iter().position(|&b| b == b':').unwrap_or(rest.len())
         };
         self.pos += end + 1;
-        let raw = &rest[..end];
+        let raw = rest.get(..end).unwrap_or_default();
         let value = match m.parsed.get(k) {
             Some(&bits) => f64::from_bits(bits),
             // Past `KEPT`: parsed again (it parsed during the parse).

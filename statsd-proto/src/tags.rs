@@ -301,7 +301,9 @@ pub(crate) fn mask_list(s: &[u8], strict: bool) -> Option<MaskScan<'_>> {
     let (pk, pc, pp, ph) = (splat(b':'), splat(b','), splat(b'|'), splat(b'#'));
     // One byte of mask per word: a byte store each, no shifting of wide masks.
     let (mut colon_bytes, mut comma_bytes) = ([0u8; 16], [0u8; 16]);
-    let (mut bits, mut hashes) = (0u64, 0u64);
+    // `no_hash`: the AND of each word's `#` test before its final NOT (a lane's high
+    // bit stays set while no word had a `#` there): one instruction a word less.
+    let (mut bits, mut no_hash) = (0u64, u64::MAX);
     let mut end = usize::MAX;
     // One word `w` at word index `k`: its masks; the list's end if a `|` is in it.
     macro_rules! word {
@@ -312,8 +314,9 @@ pub(crate) fn mask_list(s: &[u8], strict: bool) -> Option<MaskScan<'_>> {
             // steps and their two constants. Bytes after the list's end are flagged
             // too: cleared below, and a `#` there only sends the list to `index_list`.
             let (low, high) = (w & LO7, w | LO7);
-            let equal = |pattern: u64| !(((low ^ pattern) + LO7) | high);
-            hashes |= equal(ph);
+            let unequal = |pattern: u64| ((low ^ pattern) + LO7) | high;
+            let equal = |pattern: u64| !unequal(pattern);
+            no_hash &= unequal(ph);
             colon_bytes[k] = gather(equal(pk));
             comma_bytes[k] = gather(equal(pc));
             let pipe = equal(pp);
@@ -340,7 +343,7 @@ pub(crate) fn mask_list(s: &[u8], strict: bool) -> Option<MaskScan<'_>> {
     if end == usize::MAX && s.len() <= MASK_CAP {
         end = s.len(); // a list at the line's end, its last word read whole
     }
-    if end > MASK_CAP || hashes != 0 {
+    if end > MASK_CAP || !no_hash != 0 {
         return None;
     }
     // Lists of up to 63 bytes (nearly all) in one machine word.

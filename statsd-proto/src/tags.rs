@@ -327,8 +327,9 @@ pub(crate) fn mask_list(s: &[u8], strict: bool) -> Option<MaskScan<'_>> {
     }
     // Whole words with one bounds test each, then the last 1–7 bytes zero-padded.
     let mut k = 0;
+    let mut chunks = s.chunks_exact(8);
     while k < 16 {
-        let Some(chunk) = s.get(8 * k..8 * k + 8) else {
+        let Some(chunk) = chunks.next() else {
             break;
         };
         word!(k, u64::from_le_bytes(chunk.try_into().unwrap_or_default()));

@@ -263,12 +263,12 @@
 //!
 //! | shape | line | statsd_exporter mode | DogStatsD mode | nom reference (DogStatsD) | target |
 //! |---|---|---|---|---|---|
-//! | plain | `foo.bar:1\|c` | 388 | 388 | 852 | 400 |
-//! | timer + rate | `api.request.duration:320\|ms\|@0.1` | 595 | 595 | 1,140 | 600 |
-//! | 5 tags | `checkout.latency:12.5\|d\|#env:prod,region:eu-west-1,service:checkout,version:1.4.2,host:web-17` | 1,279 | 1,275 | 3,596 | 900 |
-//! | 4 packed values | `queue.wait:1:2.5:3:40\|h\|#env:prod` | 1,057 | 1,053 | 2,023 | 1,000 |
-//! | full line | `requests.total:100\|c\|@0.5\|#service:web,env:prod\|c:ci-3a88cafe\|T1700000000` | 1,122 | 1,093 | 2,363 | 1,000 |
-//! | Mastodon stream | 1 MB of nsa/statsd-ruby lines through [`Parser::packet`], samples read | 887 | | | |
+//! | plain | `foo.bar:1\|c` | 393 | 393 | 851 | 400 |
+//! | timer + rate | `api.request.duration:320\|ms\|@0.1` | 595 | 595 | 1,139 | 600 |
+//! | 5 tags | `checkout.latency:12.5\|d\|#env:prod,region:eu-west-1,service:checkout,version:1.4.2,host:web-17` | 1,236 | 1,232 | 3,595 | 900 |
+//! | 4 packed values | `queue.wait:1:2.5:3:40\|h\|#env:prod` | 1,041 | 1,037 | 2,022 | 1,000 |
+//! | full line | `requests.total:100\|c\|@0.5\|#service:web,env:prod\|c:ci-3a88cafe\|T1700000000` | 1,106 | 1,075 | 2,362 | 1,000 |
+//! | Mastodon stream | 1 MB of nsa/statsd-ruby lines through [`Parser::packet`], samples read | 889 | | | |
 //!
 //! (The reference column parses and walks tags and samples only: the nom parser
 //! has no counters. It collects into `Vec`s, so it includes allocator calls, as a nom
@@ -276,7 +276,17 @@
 //! between builds after unrelated code changes, because fat LTO re-lays out the loop:
 //! compare runs of one build, and read differences below that as noise.)
 //!
-//! The latest round (from 399 / 632 / 1,433 / 1,163 / 1,242, DogStatsD mode 399 / 632 /
+//! The latest round (from 388 / 595 / 1,279 / 1,057 / 1,122, DogStatsD mode 388 / 595 /
+//! 1,275 / 1,053 / 1,093, Mastodon 887, at `512a3b4`): the samples walk takes the last
+//! (or only) value as the rest of the values, with no byte loop and no separate
+//! one-value test (`packed4` −14); the `|#` mask pass ANDs each word's `#` test before
+//! its NOT, one NOT after the loop instead of one a word (`tags5` −9, full −3); the fast
+//! path's general tag walk (`Fast::walk_tags`) inlined (`tags5` −14, `packed4` and full
+//! −3; plain +5 and timer +1, within their targets: the caller's `Tags` is in memory
+//! either way); the mask pass takes its whole words from `chunks_exact(8)`, a pointer
+//! walk, instead of a bounds-tested `get` per word index (`tags5` −20, full −10).
+//!
+//! The round before (from 399 / 632 / 1,433 / 1,163 / 1,242, DogStatsD mode 399 / 632 /
 //! 1,429 / 1,159 / 1,213, Mastodon 1,008; a separate commit that rounds 16–19-digit
 //! values exactly took Mastodon to 951 and moved the shapes by a few): the signed
 //! integer-to-float conversion for a mantissa below 2^53; `Parser::packet` building each
@@ -288,7 +298,7 @@
 //! line's value ends found by a byte loop in the samples walk; "no timestamp" kept as
 //! `u64::MAX`; the list's and id's spans from known offsets.
 //!
-//! The round before (the `|#` list as bit masks; the parse no longer stores where the fields
+//! Two rounds before (the `|#` list as bit masks; the parse no longer stores where the fields
 //! start; values parsed in two digit loops, with one test for exactness and one for
 //! the sign in the common case) went from 426 / 664 / 1,542 / 1,226 / 1,310
 //! (statsd_exporter mode), 426 / 664 / 1,527 / 1,217 / 1,277 (DogStatsD mode) and
@@ -301,11 +311,19 @@
 //! before (lazy counters that split the tags again and re-parsed every value) gave
 //! 1,318 / 1,735 / 3,980 / 4,505 / 3,633 and 1,224 / 1,753 / 4,078 / 3,950 / 3,430.
 //!
-//! **Two targets of five are met** (plain 388, timer 595). `tags5` needs another 379,
-//! `packed4` 57, the full line 122 (statsd_exporter mode). Where the instructions went
-//! before the latest round (`callgrind_annotate --auto=yes` on the `callgrind` profile,
+//! **Two targets of five are met** (plain 393, timer 595). `tags5` needs another 336,
+//! `packed4` 41, the full line 106 (statsd_exporter mode). The instruction-level profile
+//! (`callgrind --dump-instr=yes`, `packed4` and the full line) after the latest round
+//! shows what is left as fixed per-line cost: the compact `Metric` is written to the
+//! stack field by field (about 45 instructions, many of them reloads of spilled
+//! locals) and read back by the accessors; the `Tags` iterator goes through memory
+//! (about 20: stored, then loaded into registers, because the general tier's variant
+//! comes from an out-of-line call); the driver's `samples().flatten()` keeps its state
+//! in memory (about 30 a sample plus the value's byte loop); each value costs about
+//! 45 plus 6 a digit in the parse. Where the instructions went
+//! before the round before (`callgrind_annotate --auto=yes` on the `callgrind` profile,
 //! statsd_exporter mode; the driver's `no-tags` argument separates parse and tag walk:
-//! then 361 / 1,129 / 1,055 / 1,067, now 351 / 1,036 / 966 / 979 for plain, `tags5`,
+//! then 361 / 1,129 / 1,055 / 1,067, after it 351 / 1,036 / 966 / 979 for plain, `tags5`,
 //! `packed4`, the full line):
 //!
 //! - The `|#` list's mask pass costs about 42 per 8-byte word (four exact lane tests,
@@ -336,7 +354,18 @@
 //! cost (its name scan, two numbers, the field loop, the compact form and the empty
 //! tag walk), spread over many small steps of 5–40 instructions each.
 //!
-//! Tried in the latest round and not kept (statsd_exporter mode, plain / timer / `tags5`
+//! Tried in the latest round and not kept (statsd_exporter mode, plain / timer /
+//! `tags5` / `packed4` / full / Mastodon, against the state tried on, one build each):
+//! the samples walk keeping the values not yet read as a shrinking slice instead of a
+//! position (+3 / +3 / +3 / +12 / +3 / +40); the samples walk reading the values from
+//! the line with a `u32` position, without a slice of its own (0 / 0 / 0 / +24 / 0 /
+//! −2); one test per byte after a value, `:` or `|`, returning whether it was the last
+//! (−1 / −1 / −1 / −1 / −1 / +8); the name scan's whole words from `chunks_exact(8)`
+//! (−3 / +5 / +21 / −13 / +1 / −3, timer at 600), the same for the container-id search
+//! (−4 / +1 / +2 / −2 / 0 / −3: placement only, the full line is the one shape that
+//! runs it).
+//!
+//! Tried in the round before and not kept (statsd_exporter mode, plain / timer / `tags5`
 //! / `packed4` / full / Mastodon, against the state tried on): each packed value's
 //! length kept in the compact form (`packed4` −51, every other shape +2 to +9,
 //! Mastodon +12 to +18, in three placements); the packed values' `:` as a bit mask
@@ -352,7 +381,7 @@
 //! these lines). Figures of unrelated shapes moving by ±10 after a change is code
 //! placement, as said above.
 //!
-//! Rewrites tried in the round before and not kept (statsd_exporter mode; figures against the
+//! Rewrites tried two rounds before and not kept (statsd_exporter mode; figures against the
 //! committed state they were tried on, given in brackets): the mask pass accumulating
 //! each word into `u128` masks with a variable shift and counting tags with software
 //! popcounts (x86-64's baseline has no `popcnt`): 424 / 670 / 2,069 / 1,366 / 1,547
@@ -367,7 +396,7 @@
 //! 1,499 / 1,195 / 1,282 (same); the gauge-delta flag worked out once per line: 417 /
 //! 655 / 1,449 / 1,191 / 1,262 (same).
 //!
-//! Rewrites tried and not kept two rounds before (against 447 / 686 / 1,656 /
+//! Rewrites tried and not kept three rounds before (against 447 / 686 / 1,656 /
 //! 1,261 / 1,382): no index at all, the tag walk splitting the list again (392 / 630 /
 //! 2,062 / 1,245 / 1,619: splitting costs about 120 per tag); the same with a splitter
 //! for error-free lists reading whole words (402 / 638 / 1,905 / 1,270 / 1,604);

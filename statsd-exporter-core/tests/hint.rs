@@ -4,40 +4,11 @@
 use std::time::Duration;
 
 use statsd_exporter_core::{
-    Event, Format, HistogramOptions, Label, Observer, PrometheusOptions, PrometheusSink, Rejection,
+    Format, HistogramOptions, Label, Observer, PrometheusOptions, PrometheusSink, Rejection,
     SeriesHint, Sink, SummaryOptions, Value,
 };
 
 use crate::support::*;
-
-fn event<'a>(
-    name: &'a str,
-    labels: &'a [Label<'a>],
-    value: Value<'a>,
-    ttl: Option<Duration>,
-) -> Event<'a> {
-    Event {
-        name,
-        labels,
-        value,
-        help: HELP,
-        ttl,
-    }
-}
-
-/// Records `value` into `name{labels}` through `hint`.
-fn hinted(
-    sink: &PrometheusSink,
-    hint: &mut SeriesHint,
-    name: &str,
-    labels: &[(&str, &str)],
-    value: Value<'_>,
-    ttl: Option<Duration>,
-) -> Result<(), Rejection> {
-    let labels: Vec<Label<'_>> = labels.iter().map(|(n, v)| Label::new(n, v)).collect();
-    sink.recorder()
-        .record_hinted(&event(name, &labels, value, ttl), hint)
-}
 
 fn one_shard() -> PrometheusOptions {
     // One shard: a removed series' slot is the next new series' slot.

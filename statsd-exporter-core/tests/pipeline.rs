@@ -612,6 +612,14 @@ fn a_scrape_never_counts_lines_its_series_do_not_show() {
     ingest.join().expect("ingest thread");
 }
 
+/// A mapper over `yaml` (a test config, valid) with a cache of 100.
+fn mapper_for(yaml: &str) -> Arc<Mapper> {
+    Arc::new(Mapper::new(
+        MapperConfig::from_yaml_str(yaml, None).unwrap(),
+        100,
+    ))
+}
+
 /// A sink that hands out hints and checks the pipeline's side of the bargain: every event
 /// it passes with one hint names the same series (name and label set).
 #[derive(Default)]
@@ -694,16 +702,10 @@ mappings:
   labels:
     path: "/$1"
 "#;
-    let config = |yaml| {
-        Arc::new(Mapper::new(
-            MapperConfig::from_yaml_str(yaml, None).unwrap(),
-            100,
-        ))
-    };
     let stats = PrometheusSink::new(PrometheusOptions::default())
         .stats()
         .clone();
-    let mut pipeline = Pipeline::new(config(first), Parser::new(), stats);
+    let mut pipeline = Pipeline::new(mapper_for(first), Parser::new(), stats);
     let mut sink = HintChecker::new();
     // Four names (a set of the pipeline's table holds four, so none is evicted), each as
     // a counter and as a gauge (another class, another mapping entry), three rounds.
@@ -717,7 +719,7 @@ mappings:
 
     // Another mapping for the same names: the old hints must not come back (the checker
     // would see `hits` where `page_hits` is meant).
-    pipeline.set_mapper(config(second));
+    pipeline.set_mapper(mapper_for(second));
     for page in ["home", "about", "faq", "blog"] {
         pipeline.process_packet(format!("app.{page}.hits:2|c").as_bytes(), &mut sink);
         pipeline.process_packet(format!("app.{page}.hits:2|c").as_bytes(), &mut sink);
@@ -735,10 +737,7 @@ mappings:
   labels:
     shop: "$1"
 "#;
-    let mapper = Arc::new(Mapper::new(
-        MapperConfig::from_yaml_str(yaml, None).unwrap(),
-        100,
-    ));
+    let mapper = mapper_for(yaml);
     let stats = PrometheusSink::new(PrometheusOptions::default())
         .stats()
         .clone();
@@ -778,10 +777,7 @@ mappings:
     let stats = PrometheusSink::new(PrometheusOptions::default())
         .stats()
         .clone();
-    let mapper = Arc::new(Mapper::new(
-        MapperConfig::from_yaml_str(yaml, None).unwrap(),
-        100,
-    ));
+    let mapper = mapper_for(yaml);
     let mut pipeline = Pipeline::new(mapper, Parser::dogstatsd(), stats);
     pipeline.process_packet(b"shop.eu.orders:1:2|c|#env:prod", &mut sink);
     pipeline.process_packet(b"shop.eu.orders:1:2|c|#env:prod", &mut sink);
@@ -853,11 +849,11 @@ mappings:
   labels:
     zone: "default"
 "#;
-        let mapper = || Arc::new(Mapper::new(MapperConfig::from_yaml_str(yaml, None).unwrap(), 100));
+
         let hinted = PrometheusSink::new(PrometheusOptions::default());
         let plain = PrometheusSink::new(PrometheusOptions::default());
-        let mut with = Pipeline::new(mapper(), Parser::new(), hinted.stats().clone());
-        let mut without = Pipeline::new(mapper(), Parser::new(), plain.stats().clone());
+        let mut with = Pipeline::new(mapper_for(yaml), Parser::new(), hinted.stats().clone());
+        let mut without = Pipeline::new(mapper_for(yaml), Parser::new(), plain.stats().clone());
         for _ in 0..3 {
             for packet in &packets {
                 let packet = packet.join("\n");

@@ -138,21 +138,21 @@ impl Parser {
                         return None; // the counters then walk every list
                     }
                     // Masks for a short list without `#` (nearly all), else the index.
-                    let (len, bits) = match mask_list(rest, strict) {
+                    let (len, non_ascii) = match mask_list(rest, strict) {
                         Some(scan) => {
                             dog_tagged = !scan.list.is_empty();
                             delims = scan.delims;
-                            (scan.list.len(), scan.bits)
+                            (scan.list.len(), scan.high != 0)
                         }
                         None => {
                             let scan = index_list(rest, strict);
                             dog_tagged = scan.valid > 0;
                             dog_errors = scan.errors;
                             masked = false;
-                            (scan.list.len(), scan.bits)
+                            (scan.list.len(), scan.bits & HIGH != 0)
                         }
                     };
-                    if !strict && bits & HIGH != 0 {
+                    if !strict && non_ascii {
                         return None; // statsd_exporter checks UTF-8
                     }
                     // (Spans are u32: a longer line takes the general path.)

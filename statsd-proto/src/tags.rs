@@ -1,7 +1,8 @@
 //! Tags: name-embedded styles (InfluxDB, Librato, SignalFX), DogStatsD `|#` tags and
 //! the `|c:` container id, walked lazily in statsd_exporter's order.
 
-use crate::scan::{HIGH, eq, first, load, splat, split_item};
+use crate::scan::{eq, first, load, splat, split_item};
+use crate::simd::{Block, WIDTH, block_at, eq_masks, high_mask, last_block};
 
 /// One tag: a key and, except for DogStatsD valueless tags in strict mode, a value.
 ///
@@ -238,6 +239,9 @@ pub(crate) fn index_list(s: &[u8], strict: bool) -> ListScan<'_> {
 /// Longest `|#` list [`mask_list`] reads (one bit per byte and one for its end in a `u128`).
 const MASK_CAP: usize = 127;
 
+/// The blocks [`mask_list`] reads at most: `MASK_CAP` bytes and the byte after.
+const BLOCKS: usize = (MASK_CAP + 1) / WIDTH;
+
 /// A clean `|#` list found by [`mask_list`]: every item a tag with a key and a value.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct MaskScan<'a> {
@@ -246,16 +250,9 @@ pub(crate) struct MaskScan<'a> {
     /// One bit per byte of the list at each tag's first `:` and at the `,` (or the
     /// list's end) after it, so that a tag is two `trailing_zeros`.
     pub(crate) delims: u128,
-    /// OR of the words read (for the caller's non-ASCII check; it may include bytes
-    /// after the list).
-    pub(crate) bits: u64,
-}
-
-/// The high bits of the 8 lanes of `m` (a mask of lane high bits) as 8 bits, lane 0
-/// lowest: one multiplication gathers them in the top byte.
-#[inline(always)]
-fn gather(m: u64) -> u8 {
-    (((m >> 7).wrapping_mul(0x0102_0408_1020_4080)) >> 56) as u8
+    /// The non-ASCII lanes of the blocks read (for the caller's check; it may include
+    /// bytes after the list).
+    pub(crate) high: u32,
 }
 
 /// The `delims` of [`MaskScan`] from the `:` and `,` masks of a list of `end` bytes
@@ -297,72 +294,65 @@ macro_rules! clean_delims {
 /// counts those.
 #[inline(always)]
 pub(crate) fn mask_list(s: &[u8], strict: bool) -> Option<MaskScan<'_>> {
-    const LO7: u64 = !HIGH;
-    let (pk, pc, pp, ph) = (splat(b':'), splat(b','), splat(b'|'), splat(b'#'));
-    // One byte of mask per word: a byte store each, no shifting of wide masks.
-    let (mut colon_bytes, mut comma_bytes) = ([0u8; 16], [0u8; 16]);
-    // `no_hash`: the AND of each word's `#` test before its final NOT (a lane's high
-    // bit stays set while no word had a `#` there): one instruction a word less.
-    let (mut bits, mut no_hash) = (0u64, u64::MAX);
+    // 16 bits of mask per block: a 2-byte store each, no shifting of wide masks.
+    let (mut colon_bits, mut comma_bits) = ([[0u8; 2]; BLOCKS], [[0u8; 2]; BLOCKS]);
+    let (mut high, mut hash) = (0u32, 0u32);
     let mut end = usize::MAX;
-    // One word `w` at word index `k`: its masks; the list's end if a `|` is in it.
-    macro_rules! word {
-        ($k:expr, $w:expr) => {{
-            let (k, w): (usize, u64) = ($k, $w);
-            bits |= w;
-            // Exact equality tests (high bit of each equal lane) sharing their first
-            // steps and their two constants. Bytes after the list's end are flagged
-            // too: cleared below, and a `#` there only sends the list to `index_list`.
-            let (low, high) = (w & LO7, w | LO7);
-            let unequal = |pattern: u64| ((low ^ pattern) + LO7) | high;
-            let equal = |pattern: u64| !unequal(pattern);
-            no_hash &= unequal(ph);
-            colon_bytes[k] = gather(equal(pk));
-            comma_bytes[k] = gather(equal(pc));
-            let pipe = equal(pp);
+    // One block at block index `k`, its first `skip` lanes already read: its masks;
+    // the list's end if a `|` is in it. Bytes after the list's end are flagged too:
+    // cleared below, and a `#` there only sends the list to `index_list`.
+    macro_rules! block {
+        ($k:expr, $b:expr, $skip:expr) => {{
+            let (k, b, skip): (usize, &Block, u32) = ($k, $b, $skip);
+            let [colon, comma, pipe, h] = eq_masks(b, [b':', b',', b'|', b'#']);
+            high |= high_mask(b) >> skip;
+            hash |= h >> skip;
+            colon_bits[k] = ((colon >> skip) as u16).to_le_bytes();
+            comma_bits[k] = ((comma >> skip) as u16).to_le_bytes();
+            let pipe = pipe >> skip;
             if pipe != 0 {
-                end = 8 * k + first(pipe);
+                end = WIDTH * k + pipe.trailing_zeros() as usize;
             }
         }};
     }
-    // Whole words with one bounds test each, then the last 1–7 bytes zero-padded.
+    // Whole blocks, then the last 1–15 bytes (see `last_block`).
     let mut k = 0;
-    let mut chunks = s.chunks_exact(8);
-    while k < 16 {
-        let Some(chunk) = chunks.next() else {
+    while k < BLOCKS {
+        let Some(b) = block_at(s, WIDTH * k) else {
             break;
         };
-        word!(k, u64::from_le_bytes(chunk.try_into().unwrap_or_default()));
+        block!(k, b, 0);
         if end != usize::MAX {
             break;
         }
         k += 1;
     }
-    if end == usize::MAX && k < 16 && 8 * k < s.len() {
-        word!(k, load(s, 8 * k));
+    if end == usize::MAX && k < BLOCKS && WIDTH * k < s.len() {
+        let (b, skip) = last_block(s, WIDTH * k);
+        block!(k, &b, skip);
     }
     if end == usize::MAX && s.len() <= MASK_CAP {
-        end = s.len(); // a list at the line's end, its last word read whole
+        end = s.len(); // a list at the line's end, its last block read whole
     }
-    if end > MASK_CAP || !no_hash != 0 {
+    if end > MASK_CAP || hash != 0 {
         return None;
     }
     // Lists of up to 63 bytes (nearly all) in one machine word.
     let delims = if end < 64 {
-        let [c0, c1, c2, c3, c4, c5, c6, c7, ..] = colon_bytes;
-        let [m0, m1, m2, m3, m4, m5, m6, m7, ..] = comma_bytes;
+        let [[c0, c1], [c2, c3], [c4, c5], [c6, c7], ..] = colon_bits;
+        let [[m0, m1], [m2, m3], [m4, m5], [m6, m7], ..] = comma_bits;
         let colons = u64::from_le_bytes([c0, c1, c2, c3, c4, c5, c6, c7]);
         let commas = u64::from_le_bytes([m0, m1, m2, m3, m4, m5, m6, m7]);
         u128::from(clean_delims!(u64, colons, commas, end, strict)?)
     } else {
-        let colons = u128::from_le_bytes(colon_bytes);
-        let commas = u128::from_le_bytes(comma_bytes);
+        let colons = u128::from_le_bytes(*colon_bits.as_flattened().first_chunk()?);
+        let commas = u128::from_le_bytes(*comma_bits.as_flattened().first_chunk()?);
         clean_delims!(u128, colons, commas, end, strict)?
     };
     Some(MaskScan {
         list: &s[..end],
         delims,
-        bits,
+        high,
     })
 }
 
@@ -775,17 +765,6 @@ mod index_tests {
     }
 
     #[test]
-    fn gather_takes_each_lane_high_bit() {
-        for lanes in 0..=255u64 {
-            let m = (0..8)
-                .filter(|k| lanes & (1 << k) != 0)
-                .map(|k| 0x80 << (8 * k))
-                .sum();
-            assert_eq!(u64::from(gather(m)), lanes);
-        }
-    }
-
-    #[test]
     fn mask_list_like_count_list() {
         let long = b"a:1,".repeat(40);
         for list in [
@@ -848,7 +827,7 @@ mod index_tests {
             assert!(clean, "{text} {strict}");
             assert_eq!(scan.list, &list[..end]);
             if !list[..end].is_ascii() {
-                assert_ne!(scan.bits & crate::scan::HIGH, 0);
+                assert_ne!(scan.high, 0);
             }
             let masked: Vec<_> = Tags::masked(scan.list, scan.delims, None).collect();
             assert_eq!(masked, walked, "{text} {strict}");

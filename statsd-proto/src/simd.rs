@@ -1,0 +1,314 @@
+//! 16-byte blocks as bit masks: SSE2 on x86-64, SWAR elsewhere.
+//!
+//! The hot path's byte scans (the name scan, the `|#` list's mask pass) want, for a
+//! run of bytes, one bit per byte that equals a delimiter. SSE2 gives that for 16
+//! bytes in two instructions (`pcmpeqb` compares the 16 lanes, `pmovmskb` gathers
+//! their results into the low 16 bits of a register), where the portable
+//! word-at-a-time code needs about six operations and a multiplication per 8 bytes.
+//! LLVM does not turn portable byte comparisons into these instructions (every form
+//! tried gave partly scalar code), and `std::arch` offers them only as
+//! `#[target_feature(enable = "sse2")]` functions, which need `unsafe` to call.
+//!
+//! # Safety
+//!
+//! This module holds the crate's only `unsafe` code: two `unsafe` blocks, each a
+//! call of a `#[target_feature(enable = "sse2")]` function of this module. Those
+//! functions have safe signatures (a `&[u8; 16]` and bytes in, integers out): no raw
+//! pointer, no transmute, no memory access but through the reference. The only
+//! requirement such a call has is that the CPU running it supports SSE2, and SSE2 is
+//! part of the x86-64 baseline (every x86-64 CPU has it); this code is compiled only
+//! under `cfg(all(target_arch = "x86_64", target_feature = "sse2"))`, so a target
+//! without it (a custom target spec, say) gets the portable code instead.
+//!
+//! Elsewhere the same functions are built from the word-at-a-time (SWAR) tests of
+//! [`crate::scan`], with identical results (the tests compare both with a byte loop).
+
+#[cfg(any(test, not(all(target_arch = "x86_64", target_feature = "sse2"))))]
+use crate::scan::{HIGH, splat};
+
+/// Bytes per block.
+pub(crate) const WIDTH: usize = 16;
+
+/// A run of 16 bytes; lane `k` (bit `k` of a mask) is byte `k`.
+pub(crate) type Block = [u8; WIDTH];
+
+#[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
+pub(crate) use sse2::{eq_masks, high_mask};
+#[cfg(not(all(target_arch = "x86_64", target_feature = "sse2")))]
+pub(crate) use swar::{eq_masks, high_mask};
+
+/// The block of `s` starting at `i`, when `s` has 16 bytes there.
+#[inline(always)]
+pub(crate) fn block_at(s: &[u8], i: usize) -> Option<&Block> {
+    s.get(i..i + WIDTH)?.try_into().ok()
+}
+
+/// The block holding the last `s.len() - i` bytes of `s` (1 to 15 of them, `i` past
+/// the whole blocks read), and how many of its low lanes come before `i`: shift its
+/// masks right by that many bits, and the lanes past the end of `s` are 0.
+///
+/// A slice of 16 bytes or more gives its last 16 bytes (the lanes before `i` were
+/// read already); a shorter one, zero-padded, from two word loads (no
+/// variable-length copy, which is a `memcpy` call).
+#[inline(always)]
+pub(crate) fn last_block(s: &[u8], i: usize) -> (Block, u32) {
+    let mut b = [0u8; WIDTH];
+    match s.len().checked_sub(WIDTH) {
+        Some(at) => {
+            b.copy_from_slice(&s[at..]);
+            (b, (i - at) as u32)
+        }
+        None => {
+            let (lo, hi) = b.split_at_mut(8);
+            lo.copy_from_slice(&crate::scan::load(s, 0).to_le_bytes());
+            hi.copy_from_slice(&crate::scan::load(s, 8).to_le_bytes());
+            (b, 0)
+        }
+    }
+}
+
+#[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
+mod sse2 {
+    use super::Block;
+    use core::arch::x86_64::{
+        __m128i, _mm_cmpeq_epi8, _mm_movemask_epi8, _mm_set_epi64x, _mm_set1_epi8,
+    };
+
+    /// The block in a vector register. Two 8-byte loads that LLVM fuses into one
+    /// `movdqu`: no raw pointer needed.
+    #[inline]
+    #[target_feature(enable = "sse2")]
+    fn vector(b: &Block) -> __m128i {
+        let [
+            l0,
+            l1,
+            l2,
+            l3,
+            l4,
+            l5,
+            l6,
+            l7,
+            h0,
+            h1,
+            h2,
+            h3,
+            h4,
+            h5,
+            h6,
+            h7,
+        ] = *b;
+        let lo = i64::from_le_bytes([l0, l1, l2, l3, l4, l5, l6, l7]);
+        let hi = i64::from_le_bytes([h0, h1, h2, h3, h4, h5, h6, h7]);
+        _mm_set_epi64x(hi, lo)
+    }
+
+    /// Lane equality with `c`, all bits of an equal lane set (`pcmpeqb`).
+    #[inline]
+    #[target_feature(enable = "sse2")]
+    fn equal(v: __m128i, c: u8) -> __m128i {
+        _mm_cmpeq_epi8(v, _mm_set1_epi8(c as i8))
+    }
+
+    #[inline]
+    #[target_feature(enable = "sse2")]
+    fn eq_masks_sse2<const N: usize>(b: &Block, bytes: [u8; N]) -> [u32; N] {
+        let v = vector(b);
+        bytes.map(|c| _mm_movemask_epi8(equal(v, c)) as u32)
+    }
+
+    #[inline]
+    #[target_feature(enable = "sse2")]
+    fn high_mask_sse2(b: &Block) -> u32 {
+        // `pmovmskb` gathers each lane's high bit: exactly the non-ASCII lanes.
+        _mm_movemask_epi8(vector(b)) as u32
+    }
+
+    /// For each byte of `bytes`, the mask of the lanes of `b` equal to it (one load
+    /// serves every test: `movdqu`, then `pcmpeqb` and `pmovmskb` per byte).
+    #[inline(always)]
+    pub(crate) fn eq_masks<const N: usize>(b: &Block, bytes: [u8; N]) -> [u32; N] {
+        // SAFETY: the one requirement of a `#[target_feature(enable = "sse2")]`
+        // function is a CPU with SSE2, which every x86-64 CPU has (this module is
+        // compiled only when the target enables `sse2`). The callee takes a reference
+        // and values and touches no memory but through the reference.
+        #[allow(unsafe_code)]
+        unsafe {
+            eq_masks_sse2(b, bytes)
+        }
+    }
+
+    /// The mask of the lanes of `b` with the high bit set (non-ASCII bytes).
+    #[inline(always)]
+    pub(crate) fn high_mask(b: &Block) -> u32 {
+        // SAFETY: as in `eq_masks`: SSE2 is part of the x86-64 baseline, and the
+        // callee takes a reference only.
+        #[allow(unsafe_code)]
+        unsafe {
+            high_mask_sse2(b)
+        }
+    }
+}
+
+/// The same functions from 8-byte words: an exact per-lane equality test, then one
+/// multiplication gathers the 8 lane bits.
+#[cfg(any(test, not(all(target_arch = "x86_64", target_feature = "sse2"))))]
+mod swar {
+    use super::{Block, HIGH, splat};
+
+    const LO7: u64 = !HIGH;
+
+    /// The block as two little-endian words.
+    #[inline(always)]
+    fn words(b: &Block) -> [u64; 2] {
+        let [
+            l0,
+            l1,
+            l2,
+            l3,
+            l4,
+            l5,
+            l6,
+            l7,
+            h0,
+            h1,
+            h2,
+            h3,
+            h4,
+            h5,
+            h6,
+            h7,
+        ] = *b;
+        [
+            u64::from_le_bytes([l0, l1, l2, l3, l4, l5, l6, l7]),
+            u64::from_le_bytes([h0, h1, h2, h3, h4, h5, h6, h7]),
+        ]
+    }
+
+    /// High bit set in each lane of `w` equal to `c`, exactly (no borrows).
+    #[inline(always)]
+    fn equal(w: u64, c: u8) -> u64 {
+        let v = w ^ splat(c);
+        !(((v & LO7) + LO7) | v | LO7)
+    }
+
+    /// The high bits of the 8 lanes of `m` as 8 bits, lane 0 lowest: one
+    /// multiplication gathers them in the top byte.
+    #[inline(always)]
+    fn gather(m: u64) -> u32 {
+        (((m >> 7).wrapping_mul(0x0102_0408_1020_4080)) >> 56) as u32
+    }
+
+    /// Lane masks of both words, lane 0 lowest.
+    #[inline(always)]
+    fn mask(b: &Block, lanes: impl Fn(u64) -> u64) -> u32 {
+        let [lo, hi] = words(b);
+        gather(lanes(lo)) | gather(lanes(hi)) << 8
+    }
+
+    #[inline(always)]
+    pub(crate) fn eq_masks<const N: usize>(b: &Block, bytes: [u8; N]) -> [u32; N] {
+        bytes.map(|c| mask(b, |w| equal(w, c)))
+    }
+
+    #[inline(always)]
+    pub(crate) fn high_mask(b: &Block) -> u32 {
+        mask(b, |w| w & HIGH)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The masks as a byte loop computes them.
+    fn naive(b: &Block, bytes: &[u8]) -> u32 {
+        (0..WIDTH)
+            .filter(|&k| bytes.contains(&b[k]))
+            .map(|k| 1 << k)
+            .sum()
+    }
+
+    fn naive_high(b: &Block) -> u32 {
+        (0..WIDTH).filter(|&k| b[k] >= 0x80).map(|k| 1 << k).sum()
+    }
+
+    /// Both implementations (the portable one is compiled for tests everywhere)
+    /// against the byte loop.
+    fn check(b: &Block, bytes: [u8; 4]) {
+        let [a, c, d, e] = bytes;
+        let expected = [
+            naive(b, &[a]),
+            naive(b, &[c]),
+            naive(b, &[d]),
+            naive(b, &[e]),
+        ];
+        assert_eq!(eq_masks(b, bytes), expected, "{b:?} {bytes:?}");
+        assert_eq!(swar::eq_masks(b, bytes), expected, "{b:?} {bytes:?}");
+        assert_eq!(high_mask(b), naive_high(b), "{b:?}");
+        assert_eq!(swar::high_mask(b), naive_high(b), "{b:?}");
+    }
+
+    #[test]
+    fn masks_like_a_byte_loop() {
+        // The neighbours of the delimiters (the SWAR tests' borrow cases), 0, 0x7F,
+        // 0x80 and 0xFF in every lane.
+        let lanes = [
+            b':', b';', b'|', b'}', b',', b'-', b'#', b'$', 0, 0x7F, 0x80, 0xFF, b'a',
+        ];
+        for &x in &lanes {
+            for k in 0..WIDTH {
+                for &fill in &[b'a', b':', 0xFF] {
+                    let mut b = [fill; WIDTH];
+                    b[k] = x;
+                    if k + 1 < WIDTH {
+                        b[k + 1] = x ^ 1;
+                    }
+                    check(&b, [b':', b',', b'|', b'#']);
+                    check(&b, [x, x ^ 1, 0, 0xFF]);
+                }
+            }
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn masks_like_a_byte_loop_on_random_blocks(
+            b in proptest::array::uniform16(proptest::prelude::any::<u8>()),
+            bytes in proptest::array::uniform4(proptest::prelude::any::<u8>()),
+        ) {
+            check(&b, bytes);
+            check(&b, [b':', b',', b'|', b'#']);
+        }
+
+        #[test]
+        fn masks_like_a_byte_loop_on_delimiter_blocks(
+            b in proptest::array::uniform16(proptest::sample::select(&b":;|},-#$a\x00\x80\xff"[..])),
+        ) {
+            check(&b, [b':', b',', b'|', b'#']);
+        }
+    }
+
+    #[test]
+    fn block_at_and_last_block_cover_a_slice() {
+        let hay: Vec<u8> = (1..=40).collect();
+        for len in 0..=hay.len() {
+            let s = &hay[..len];
+            // Whole blocks, then the rest through `last_block`: every byte once.
+            let mut seen = Vec::new();
+            let mut i = 0;
+            while let Some(b) = block_at(s, i) {
+                seen.extend_from_slice(b);
+                i += WIDTH;
+            }
+            if i < len {
+                let (b, skip) = last_block(s, i);
+                let rest = &b[skip as usize..];
+                let n = len - i;
+                seen.extend_from_slice(&rest[..n]);
+                // The lanes past the end are zero.
+                assert!(rest[n..].iter().all(|&x| x == 0), "len {len}");
+            }
+            assert_eq!(seen, s, "len {len}");
+        }
+    }
+}

@@ -64,9 +64,9 @@ impl Parser {
     pub(crate) fn fast_metric<'a>(&self, line: &'a [u8]) -> Option<Fast<'a>> {
         let strict = self.strict();
         // The name: no tag delimiters (then every tag style leaves it whole).
-        let (colon, special, name_bits) = scan_name(line);
+        let (colon, special, name_non_ascii) = scan_name(line);
         let colon = colon?;
-        if colon == 0 || special || (!strict && name_bits & HIGH != 0) {
+        if colon == 0 || special || (!strict && name_non_ascii) {
             return None;
         }
         // The values, each up to a `:` or the `|` before the type; all must parse.

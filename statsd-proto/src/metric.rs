@@ -7,6 +7,7 @@ use crate::name::Name;
 use crate::number::{parse_f64, parse_u64};
 use crate::options::Parser;
 use crate::scan::{HIGH, eq, find, first, load, splat};
+use crate::simd::{Block, WIDTH, block_at, eq_any_mask, high_mask, last_block};
 use crate::tags::{ListScan, NameTags, Tags, count_list, index_list, memchr_small, split_name};
 
 /// One value of a metric line, with everything statsd_exporter needs to turn it into
@@ -1009,55 +1010,43 @@ struct Scan {
 }
 
 /// The colon ending the name, whether the name holds a tag delimiter (`[ ] # ,`),
-/// and the OR of the words scanned (for the ASCII check).
+/// and whether it holds a non-ASCII byte (the bytes after the colon may count too).
 #[inline(always)]
-pub(crate) fn scan_name(line: &[u8]) -> (Option<usize>, bool, u64) {
-    let colon = splat(b':');
-    let mut bits = 0;
-    let mut special = 0;
+pub(crate) fn scan_name(line: &[u8]) -> (Option<usize>, bool, bool) {
+    let (mut high, mut special) = (0u32, 0u32);
     let mut i = 0;
-    // Whole words with one bounds test each, then the last 1–7 bytes zero-padded.
-    while let Some(chunk) = line.get(i..i + 8) {
-        let w = u64::from_le_bytes(chunk.try_into().unwrap_or_default());
-        bits |= w;
-        let c = eq(w, colon);
-        let t = maybe_name_tag(w);
-        if c != 0 {
-            // Only delimiters before the colon belong to the name.
-            let below = c ^ (c - 1);
-            return (Some(i + first(c)), special != 0 || t & below != 0, bits);
-        }
-        special |= t;
-        i += 8;
+    // One block at `i`, its first `skip` lanes already read.
+    macro_rules! block {
+        ($b:expr, $skip:expr) => {{
+            let (b, skip): (&Block, u32) = ($b, $skip);
+            let c = eq_any_mask(b, [b':']) >> skip;
+            let t = eq_any_mask(b, [b'#', b',', b'[', b']']) >> skip;
+            high |= high_mask(b) >> skip;
+            if c != 0 {
+                // Only delimiters before the colon belong to the name.
+                let below = c ^ (c - 1);
+                let at = i + c.trailing_zeros() as usize;
+                return (Some(at), special != 0 || t & below != 0, high != 0);
+            }
+            special |= t;
+        }};
+    }
+    // Whole blocks, then the last 1–15 bytes (see `last_block`); a line shorter than a
+    // block is one zero-padded block.
+    if line.len() < WIDTH {
+        let (b, _) = last_block(line, 0);
+        block!(&b, 0);
+        return (None, special != 0, high != 0);
+    }
+    while let Some(b) = block_at(line, i) {
+        block!(b, 0);
+        i += WIDTH;
     }
     if i < line.len() {
-        let w = load(line, i);
-        bits |= w;
-        let c = eq(w, colon);
-        let t = maybe_name_tag(w);
-        if c != 0 {
-            let below = c ^ (c - 1);
-            return (Some(i + first(c)), special != 0 || t & below != 0, bits);
-        }
-        special |= t;
+        let (b, skip) = last_block(line, i);
+        block!(&b, skip);
     }
-    (None, special != 0, bits)
-}
-
-/// High bit set in every lane that may start name-embedded tags: each `#`, `,`, `[`
-/// and `]` lane is flagged (exactly, no borrows between lanes), and so are the rare
-/// punctuation bytes below `-` and the backslash. A false positive only costs a call to the
-/// exact `split_name`; half the operations of four equality tests.
-#[inline(always)]
-fn maybe_name_tag(w: u64) -> u64 {
-    const LO7: u64 = !HIGH;
-    let x7 = w & LO7;
-    let ascii = !w & HIGH;
-    // Lanes below `-` (0x2D): `#` 0x23, `,` 0x2C. `x7 + 0x53` stays below 0x100.
-    let low = !(x7 + splat(0x80 - 0x2D));
-    // Lanes in 0x5B..=0x5D: `[`, backslash, `]` (bit hacks' `hasbetween`, exact for ASCII).
-    let brackets = (splat(127 + 0x5E) - x7) & (x7 + splat(127 - 0x5A));
-    (low | brackets) & ascii
+    (None, special != 0, high != 0)
 }
 
 /// One pass over the rest of the line, word by word, visiting only `|` and `:`.
@@ -1324,7 +1313,7 @@ impl Parser {
         line: &'a [u8],
         wrap: impl FnOnce(Metric<'a>) -> T,
     ) -> Result<T, Error> {
-        let (colon, special, name_bits) = scan_name(line);
+        let (colon, special, name_non_ascii) = scan_name(line);
         let colon = match colon {
             Some(0) => return Err(Error::new(ErrorKind::MalformedLine, 0)),
             Some(i) => i,
@@ -1337,7 +1326,7 @@ impl Parser {
         let mut list = None;
         let sc = scan_rest(rest, &mut list);
         // One non-ASCII byte anywhere: statsd_exporter wants the whole line to be UTF-8.
-        if (name_bits | sc.bits) & HIGH != 0
+        if (name_non_ascii || sc.bits & HIGH != 0)
             && let Err(e) = core::str::from_utf8(line)
         {
             return Err(Error::new(ErrorKind::MalformedLine, e.valid_up_to()));
@@ -1680,25 +1669,8 @@ mod name_scan_tests {
     use super::*;
 
     #[test]
-    fn maybe_name_tag_flags_every_delimiter() {
-        for b in 0..=255u8 {
-            for lane in 0..8 {
-                let w = load(b"abcdefgh", 0) & !(0xFF << (8 * lane)) | u64::from(b) << (8 * lane);
-                let flagged = maybe_name_tag(w) & (0x80 << (8 * lane)) != 0;
-                if matches!(b, b'#' | b',' | b'[' | b']') {
-                    assert!(flagged, "{b:#x} in lane {lane}");
-                }
-                // Letters, digits, `.`, `_`, `-` and non-ASCII bytes are never flagged.
-                if b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-' | 0x80..) {
-                    assert!(!flagged, "{b:#x} in lane {lane}");
-                }
-            }
-        }
-    }
-
-    #[test]
     fn scan_name_like_a_loop() {
-        let names: [&[u8]; 9] = [
+        let names: [&[u8]; 11] = [
             b"foo.bar:1|c",
             b"a,b=c:1|c",
             b"abcdefghijk#x=y:1|c",
@@ -1708,6 +1680,8 @@ mod name_scan_tests {
             b"no colon here, at all",
             b"x]y[z:1|c",
             b"abcdefghijklmnopqrstuvwxyz0123456789_-.:",
+            b"abcdefghijklmnopqrstuvwxyz0123[x]456789abcdefghijklmnopqrstuvwxyz:1|c",
+            b"abcdefghijklmno\xc3\xa9pqrstuvwxyz,0123456789abcdefghijklmnopqrst:1|c#",
         ];
         // Every truncation too: the colon and the delimiters in whole words and in the
         // zero-padded last word.
@@ -1715,16 +1689,34 @@ mod name_scan_tests {
             .iter()
             .flat_map(|l| (0..=l.len()).map(|end| &l[..end]))
         {
-            let (colon, special, bits) = scan_name(line);
+            let (colon, special, non_ascii) = scan_name(line);
             let naive = line.iter().position(|&b| b == b':');
             assert_eq!(colon, naive);
             let name = &line[..naive.unwrap_or(line.len())];
-            if name.iter().any(|b| b"#,[]".contains(b)) {
-                assert!(special, "{:?}", String::from_utf8_lossy(line));
-            }
+            let text = String::from_utf8_lossy(line);
+            assert_eq!(
+                special,
+                name.iter().any(|b| b"#,[]".contains(b)),
+                "{text:?}"
+            );
             if !name.is_ascii() {
-                assert_ne!(bits & HIGH, 0, "{:?}", String::from_utf8_lossy(line));
+                assert!(non_ascii, "{text:?}");
             }
+        }
+    }
+
+    proptest::proptest! {
+        /// Names over the delimiters and a non-ASCII letter, from none to several
+        /// blocks long, with and without a colon.
+        #[test]
+        fn scan_name_like_a_loop_on_random_lines(line in "[a.#,\\[\\]\u{e9}]{0,70}(:[a:#,\\[\\]\u{e9}]{0,20})?") {
+            let line = line.as_bytes();
+            let (colon, special, non_ascii) = scan_name(line);
+            let naive = line.iter().position(|&b| b == b':');
+            proptest::prop_assert_eq!(colon, naive);
+            let name = &line[..naive.unwrap_or(line.len())];
+            proptest::prop_assert_eq!(special, name.iter().any(|b| b"#,[]".contains(b)));
+            proptest::prop_assert!(non_ascii || name.is_ascii());
         }
     }
 }

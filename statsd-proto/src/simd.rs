@@ -11,7 +11,7 @@
 //!
 //! # Safety
 //!
-//! This module holds the crate's only `unsafe` code: two `unsafe` blocks, each a
+//! This module holds the crate's only `unsafe` code: three `unsafe` blocks, each a
 //! call of a `#[target_feature(enable = "sse2")]` function of this module. Those
 //! functions have safe signatures (a `&[u8; 16]` and bytes in, integers out): no raw
 //! pointer, no transmute, no memory access but through the reference. The only
@@ -33,9 +33,9 @@ pub(crate) const WIDTH: usize = 16;
 pub(crate) type Block = [u8; WIDTH];
 
 #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
-pub(crate) use sse2::{eq_masks, high_mask};
+pub(crate) use sse2::{eq_any_mask, eq_masks, high_mask};
 #[cfg(not(all(target_arch = "x86_64", target_feature = "sse2")))]
-pub(crate) use swar::{eq_masks, high_mask};
+pub(crate) use swar::{eq_any_mask, eq_masks, high_mask};
 
 /// The block of `s` starting at `i`, when `s` has 16 bytes there.
 #[inline(always)]
@@ -71,7 +71,8 @@ pub(crate) fn last_block(s: &[u8], i: usize) -> (Block, u32) {
 mod sse2 {
     use super::Block;
     use core::arch::x86_64::{
-        __m128i, _mm_cmpeq_epi8, _mm_movemask_epi8, _mm_set_epi64x, _mm_set1_epi8,
+        __m128i, _mm_cmpeq_epi8, _mm_movemask_epi8, _mm_or_si128, _mm_set_epi64x, _mm_set1_epi8,
+        _mm_setzero_si128,
     };
 
     /// The block in a vector register. Two 8-byte loads that LLVM fuses into one
@@ -118,6 +119,16 @@ mod sse2 {
 
     #[inline]
     #[target_feature(enable = "sse2")]
+    fn eq_any_mask_sse2<const N: usize>(b: &Block, bytes: [u8; N]) -> u32 {
+        let v = vector(b);
+        let any = bytes
+            .into_iter()
+            .fold(_mm_setzero_si128(), |any, c| _mm_or_si128(any, equal(v, c)));
+        _mm_movemask_epi8(any) as u32
+    }
+
+    #[inline]
+    #[target_feature(enable = "sse2")]
     fn high_mask_sse2(b: &Block) -> u32 {
         // `pmovmskb` gathers each lane's high bit: exactly the non-ASCII lanes.
         _mm_movemask_epi8(vector(b)) as u32
@@ -134,6 +145,17 @@ mod sse2 {
         #[allow(unsafe_code)]
         unsafe {
             eq_masks_sse2(b, bytes)
+        }
+    }
+
+    /// The mask of the lanes of `b` equal to any byte of `bytes`.
+    #[inline(always)]
+    pub(crate) fn eq_any_mask<const N: usize>(b: &Block, bytes: [u8; N]) -> u32 {
+        // SAFETY: as in `eq_masks`: SSE2 is part of the x86-64 baseline, and the
+        // callee takes a reference and values only.
+        #[allow(unsafe_code)]
+        unsafe {
+            eq_any_mask_sse2(b, bytes)
         }
     }
 
@@ -211,6 +233,11 @@ mod swar {
     }
 
     #[inline(always)]
+    pub(crate) fn eq_any_mask<const N: usize>(b: &Block, bytes: [u8; N]) -> u32 {
+        mask(b, |w| bytes.iter().fold(0, |any, &c| any | equal(w, c)))
+    }
+
+    #[inline(always)]
     pub(crate) fn high_mask(b: &Block) -> u32 {
         mask(b, |w| w & HIGH)
     }
@@ -244,6 +271,10 @@ mod tests {
         ];
         assert_eq!(eq_masks(b, bytes), expected, "{b:?} {bytes:?}");
         assert_eq!(swar::eq_masks(b, bytes), expected, "{b:?} {bytes:?}");
+        assert_eq!(eq_any_mask(b, bytes), naive(b, &bytes), "{b:?} {bytes:?}");
+        assert_eq!(swar::eq_any_mask(b, bytes), naive(b, &bytes));
+        assert_eq!(eq_any_mask(b, [a]), expected[0]);
+        assert_eq!(swar::eq_any_mask(b, [a]), expected[0]);
         assert_eq!(high_mask(b), naive_high(b), "{b:?}");
         assert_eq!(swar::high_mask(b), naive_high(b), "{b:?}");
     }
@@ -285,6 +316,7 @@ mod tests {
             b in proptest::array::uniform16(proptest::sample::select(&b":;|},-#$a\x00\x80\xff"[..])),
         ) {
             check(&b, [b':', b',', b'|', b'#']);
+            check(&b, [b'#', b',', b'[', b']']);
         }
     }
 

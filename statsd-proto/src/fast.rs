@@ -14,7 +14,7 @@ use crate::kind::MetricType;
 use crate::metric::{Sample, Span, scan_name};
 use crate::number::{parse_f64, parse_f64_prefix, parse_u64_prefix};
 use crate::options::Parser;
-use crate::scan::{HIGH, find, find_or_end_with_bits, find2};
+use crate::scan::{HIGH, find, find_or_end_ascii, find2};
 use crate::tags::{Tags, index_list, mask_list};
 
 /// How many values of a line are kept parsed (the others are parsed again, and are
@@ -191,9 +191,9 @@ impl Parser {
                 }
                 b'c' if rest.first() == Some(&b':') => {
                     let id = &rest[1..];
-                    let (end, bits) = find_or_end_with_bits(id, b'|');
+                    let (end, non_ascii) = find_or_end_ascii(id, b'|');
                     // statsd_exporter wants an id, and UTF-8 (checked by the general path).
-                    if container_id.is_some() || (!strict && (end == 0 || bits & HIGH != 0)) {
+                    if container_id.is_some() || (!strict && (end == 0 || non_ascii)) {
                         return None;
                     }
                     u32::try_from(line.len()).ok()?;

@@ -23,7 +23,14 @@
 //! Elsewhere the same functions are built from the word-at-a-time (SWAR) tests of
 //! [`crate::scan`], with identical results (the tests compare both with a byte loop).
 
-#[cfg(any(test, not(all(target_arch = "x86_64", target_feature = "sse2"))))]
+#[cfg(any(
+    test,
+    not(all(
+        target_arch = "x86_64",
+        target_feature = "sse2",
+        not(statsd_proto_portable)
+    ))
+))]
 use crate::scan::{HIGH, splat};
 
 /// Bytes per block.
@@ -32,9 +39,17 @@ pub(crate) const WIDTH: usize = 16;
 /// A run of 16 bytes; lane `k` (bit `k` of a mask) is byte `k`.
 pub(crate) type Block = [u8; WIDTH];
 
-#[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
+#[cfg(all(
+    target_arch = "x86_64",
+    target_feature = "sse2",
+    not(statsd_proto_portable)
+))]
 pub(crate) use sse2::{eq_any_mask, eq_masks, high_mask};
-#[cfg(not(all(target_arch = "x86_64", target_feature = "sse2")))]
+#[cfg(not(all(
+    target_arch = "x86_64",
+    target_feature = "sse2",
+    not(statsd_proto_portable)
+)))]
 pub(crate) use swar::{eq_any_mask, eq_masks, high_mask};
 
 /// The block of `s` starting at `i`, when `s` has 16 bytes there.
@@ -67,7 +82,11 @@ pub(crate) fn last_block(s: &[u8], i: usize) -> (Block, u32) {
     }
 }
 
-#[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
+#[cfg(all(
+    target_arch = "x86_64",
+    target_feature = "sse2",
+    not(statsd_proto_portable)
+))]
 mod sse2 {
     use super::Block;
     use core::arch::x86_64::{
@@ -173,7 +192,14 @@ mod sse2 {
 
 /// The same functions from 8-byte words: an exact per-lane equality test, then one
 /// multiplication gathers the 8 lane bits.
-#[cfg(any(test, not(all(target_arch = "x86_64", target_feature = "sse2"))))]
+#[cfg(any(
+    test,
+    not(all(
+        target_arch = "x86_64",
+        target_feature = "sse2",
+        not(statsd_proto_portable)
+    ))
+))]
 mod swar {
     use super::{Block, HIGH, splat};
 

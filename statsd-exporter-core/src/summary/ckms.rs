@@ -227,6 +227,33 @@ fn floor(x: f64) -> f64 {
     }
 }
 
+/// A batch of observations sorted by key, walked from the top by the merge: (key, weight)
+/// pairs, or bare keys of weight 1.
+trait Batch: Copy {
+    /// The last (key, weight) and the batch without it.
+    fn split_last(self) -> Option<((u64, f64), Self)>;
+}
+
+impl Batch for &[(u64, f64)] {
+    #[inline(always)]
+    fn split_last(self) -> Option<((u64, f64), Self)> {
+        <[(u64, f64)]>::split_last(self).map(|(&last, head)| (last, head))
+    }
+}
+
+/// Sorted keys of observations of weight 1.
+#[derive(Clone, Copy)]
+struct UnitKeys<'k>(&'k [u64]);
+
+impl Batch for UnitKeys<'_> {
+    #[inline(always)]
+    fn split_last(self) -> Option<((u64, f64), Self)> {
+        self.0
+            .split_last()
+            .map(|(&key, head)| ((key, 1.0), UnitKeys(head)))
+    }
+}
+
 /// One quantile stream: the compressed sample list.
 ///
 /// perks buffers 500 raw observations per stream before merging them; here the summary's
@@ -256,6 +283,22 @@ impl Stream {
             return;
         }
         self.merge_compress(targets, batch, batch_weight, scratch);
+    }
+
+    /// [`insert_sorted`](Self::insert_sorted) for a batch of observations of weight 1,
+    /// given as their sorted keys: exactly `insert_sorted` of `(key, 1.0)` pairs (the
+    /// summary keeps unit observations as bare keys, which sort faster).
+    pub(crate) fn insert_sorted_keys(
+        &mut self,
+        targets: &Targets,
+        keys: &[u64],
+        scratch: &mut Vec<Sample>,
+    ) {
+        if keys.is_empty() {
+            return;
+        }
+        // Exact: a sum of ones below 2^53 is the count.
+        self.merge_compress(targets, UnitKeys(keys), keys.len() as f64, scratch);
     }
 
     /// Total weight observed since the last reset.
@@ -338,10 +381,10 @@ impl Stream {
     ///
     /// Survivors are written top first into `scratch`, then copied back in ascending
     /// order. Results are identical to perks' two passes (see the reference test).
-    fn merge_compress(
+    fn merge_compress<B: Batch>(
         &mut self,
         targets: &Targets,
-        batch: &[(u64, f64)],
+        batch: B,
         batch_weight: f64,
         scratch: &mut Vec<Sample>,
     ) {
@@ -359,10 +402,10 @@ impl Stream {
     /// [`Self::merge_compress`] with `allowed(r)` = `invariant(targets, n, r)` for ranks
     /// that only decrease.
     #[inline(always)]
-    fn merge_compress_with(
+    fn merge_compress_with<B: Batch>(
         &mut self,
         targets: &Targets,
-        batch: &[(u64, f64)],
+        batch: B,
         n: f64,
         scratch: &mut Vec<Sample>,
         mut allowed: impl FnMut(f64) -> f64,
@@ -378,8 +421,8 @@ impl Stream {
         // Weight of the batch entries taken so far (those above the current one).
         let mut batch_above = 0.0;
         // The top element survives as it is (its delta is 0 if it is a batch entry).
-        let mut x = match (old.last(), batch.last()) {
-            (Some(&o), Some(&(key, _))) if o.key > key => {
+        let mut x = match (old.last(), batch.split_last()) {
+            (Some(&o), Some(((key, _), _))) if o.key > key => {
                 i -= 1;
                 o
             }
@@ -387,8 +430,8 @@ impl Stream {
                 i -= 1;
                 o
             }
-            (_, Some(&(key, width))) => {
-                rest = &batch[..batch.len() - 1];
+            (_, Some(((key, width), head))) => {
+                rest = head;
                 batch_above = width;
                 Sample {
                     key,
@@ -402,7 +445,7 @@ impl Stream {
         loop {
             // Batch entries down to the next old tuple (old tuples come first on ties).
             let stop = if i > 0 { old[i - 1].key } else { 0 };
-            while let Some((&(key, width), head)) = rest.split_last() {
+            while let Some(((key, width), head)) = rest.split_last() {
                 if key < stop {
                     break;
                 }
@@ -556,6 +599,29 @@ mod tests {
                 assert_eq!(fast.samples, slow.samples, "set {set} round {round}");
             }
         }
+    }
+
+    #[test]
+    fn unit_keys_merge_like_pairs_of_weight_one() {
+        let t = targets();
+        let mut rng = Rng(0x2545_f491_4f6c_dd1d);
+        let (mut keys_stream, mut pairs_stream) = (Stream::default(), Stream::default());
+        let (mut a, mut b) = (Vec::new(), Vec::new());
+        for round in 0..60 {
+            let len = 1 + rng.next() % 600;
+            let spread = if round % 4 == 0 { 5 } else { 50_000 };
+            let mut keys: Vec<u64> = (0..len)
+                .map(|_| order_key((rng.next() % spread) as f64 * 0.25 - 100.0))
+                .collect();
+            keys.sort_unstable();
+            let pairs: Vec<(u64, f64)> = keys.iter().map(|&k| (k, 1.0)).collect();
+            keys_stream.insert_sorted_keys(&t, &keys, &mut a);
+            pairs_stream.insert_sorted(&t, &pairs, len as f64, &mut b);
+            assert_eq!(keys_stream.n, pairs_stream.n, "round {round}");
+            assert_eq!(keys_stream.samples, pairs_stream.samples, "round {round}");
+        }
+        keys_stream.insert_sorted_keys(&t, &[], &mut a);
+        assert_eq!(keys_stream.samples, pairs_stream.samples);
     }
 
     #[test]

@@ -13,7 +13,8 @@
 //! between periods, and the configured rank error would no longer be a guarantee.
 //!
 //! What is cheaper is each flush (`ckms`): the buffer holds integer sort keys
-//! (`f64::total_cmp` order) and is sorted once; each stream then merges and compresses it
+//! (`f64::total_cmp` order; observations of weight 1, nearly all of them, as bare keys,
+//! which sort in two thirds of the instructions of (key, weight) pairs) and is sorted once; each stream then merges and compresses it
 //! in one pass from the top, evaluating the invariant with two multiplications, producing
 //! exactly the tuples perks' separate merge and compress passes produce. `_count` and
 //! `_sum` are added when a sample arrives (client_golang adds them at flush and flushes
@@ -96,8 +97,11 @@ fn guaranteed_error(quantile: f64, error: f64) -> f64 {
 /// One summary series.
 #[derive(Debug)]
 pub(crate) struct SummaryState {
-    /// Observations not yet merged into the streams: (value's order key, weight).
-    hot: Vec<(u64, f64)>,
+    /// Observations of weight 1 not yet merged into the streams: their values' order keys
+    /// (bare keys sort faster than pairs: about 80 instead of 120 instructions per key).
+    hot: Vec<u64>,
+    /// Observations of other weights (sampled timers) not yet merged: (order key, weight).
+    hot_weighted: Vec<(u64, f64)>,
     streams: Box<[Stream]>,
     head: usize,
     head_expires: u64,
@@ -111,6 +115,7 @@ impl SummaryState {
         let expires = now.saturating_add(config.stream_millis);
         SummaryState {
             hot: Vec::new(),
+            hot_weighted: Vec::new(),
             streams: if config.targets.is_empty() {
                 Box::default()
             } else {
@@ -148,8 +153,12 @@ impl SummaryState {
             // every tuple has a width of at least 1).
             return;
         }
-        self.hot.push((order_key(value), count as f64));
-        if self.hot.len() >= config.buf_cap {
+        if count == 1 {
+            self.hot.push(order_key(value));
+        } else {
+            self.hot_weighted.push((order_key(value), count as f64));
+        }
+        if self.hot.len() + self.hot_weighted.len() >= config.buf_cap {
             self.flush(config, now, scratch);
         }
     }
@@ -158,13 +167,25 @@ impl SummaryState {
     /// move the expiry forward, rotate streams that aged out.
     fn flush(&mut self, config: &SummaryConfig, now: u64, scratch: &mut Vec<Sample>) {
         // Sorted once (integer keys), merged into every stream (each merge is one pass).
-        if !self.hot.is_empty() {
-            self.hot.sort_unstable_by_key(|e| e.0);
-            let weight: f64 = self.hot.iter().map(|e| e.1).sum();
-            for stream in self.streams.iter_mut() {
-                stream.insert_sorted(&config.targets, &self.hot, weight, scratch);
+        if self.hot_weighted.is_empty() {
+            if !self.hot.is_empty() {
+                self.hot.sort_unstable();
+                for stream in self.streams.iter_mut() {
+                    stream.insert_sorted_keys(&config.targets, &self.hot, scratch);
+                }
+                self.hot.clear();
             }
-            self.hot.clear();
+        } else {
+            // Mixed weights: one batch of pairs (the order among equal keys is free, as in
+            // any unstable sort of the pairs).
+            let batch = &mut self.hot_weighted;
+            batch.extend(self.hot.drain(..).map(|key| (key, 1.0)));
+            batch.sort_unstable_by_key(|e| e.0);
+            let weight: f64 = batch.iter().map(|e| e.1).sum();
+            for stream in self.streams.iter_mut() {
+                stream.insert_sorted(&config.targets, batch, weight, scratch);
+            }
+            batch.clear();
         }
         while now > self.hot_expires {
             self.hot_expires = self.hot_expires.saturating_add(config.stream_millis);
@@ -199,7 +220,8 @@ impl SummaryState {
 
     /// Heap bytes held by this series' summary.
     pub(crate) fn heap_bytes(&self) -> usize {
-        self.hot.capacity() * std::mem::size_of::<(u64, f64)>()
+        self.hot.capacity() * std::mem::size_of::<u64>()
+            + self.hot_weighted.capacity() * std::mem::size_of::<(u64, f64)>()
             + self.streams.iter().map(Stream::heap_bytes).sum::<usize>()
             + std::mem::size_of_val(&*self.streams)
     }

@@ -202,20 +202,36 @@
 //!
 //! # Unsafe code
 //!
-//! One module, `simd.rs`, holds the crate's only `unsafe` code: calls of SSE2
-//! functions (`#[target_feature(enable = "sse2")]`, built on `std::arch`'s `pcmpeqb` and
-//! `pmovmskb`) that turn 16 bytes into bit masks of the lanes equal to a delimiter, and
-//! of the non-ASCII lanes. Every block is a plain call of a function with a safe
-//! signature (a `&[u8; 16]` in, integers out: no raw pointer, no transmute), with a
-//! `SAFETY` comment; the one requirement of such a call, a CPU with SSE2, holds on
-//! every x86-64 CPU (SSE2 is part of the architecture's baseline), and the module
-//! is compiled only where the target enables `sse2`. Elsewhere the same functions are
-//! built from the portable word-at-a-time code, and tests compare both with a byte
-//! loop. The crate denies `unsafe_code` (`#![deny(unsafe_code)]` and its own
-//! `[lints]` in Cargo.toml, instead of the workspace's `forbid`, which no `allow` can
-//! lift) and allows it on those blocks alone. Why: LLVM does not turn portable code
-//! into these instructions, and they cut the `|#` list's mask pass to a fraction
-//! (`tags5` −284 instructions a line, see "Performance").
+//! One private module, `simd.rs`, holds the crate's only `unsafe` code: three
+//! `unsafe` blocks, each the call of one SSE2 function of that module
+//! (`#[target_feature(enable = "sse2")]`, built on `std::arch`'s `pcmpeqb` and
+//! `pmovmskb`) that turns 16 bytes into bit masks: the lanes equal to given
+//! delimiters, or the non-ASCII lanes.
+//!
+//! - **Why.** The hot path's byte scans (the name, the `|#` list, the `|c:` id, a
+//!   packet's line ends) cost about a third as many instructions 16 bytes at a time
+//!   with SSE2 as 8 at a time with portable SWAR code, and LLVM does not turn
+//!   portable code into these instructions in any form tried. `std::arch` offers them
+//!   only as `#[target_feature]` functions, which take `unsafe` to call. Measured
+//!   (instructions per line, table below): `tags5` 1,236 → 927, the full line 1,106 →
+//!   943, `packed4` 1,041 → 979, the timer line 595 → 553, the Mastodon stream 889 →
+//!   749.
+//! - **Why it is sound.** The called functions have safe signatures (a `&[u8; 16]`
+//!   and bytes in, integers out) and safe bodies: no raw pointer, no transmute, no
+//!   memory access but through the reference. The one requirement of calling a
+//!   `#[target_feature(enable = "sse2")]` function is a CPU with SSE2, which every
+//!   x86-64 CPU has (SSE2 is part of the architecture's baseline), and that code is
+//!   compiled only under `cfg(all(target_arch = "x86_64", target_feature = "sse2"))`.
+//!   Each block carries a `SAFETY` comment saying so.
+//! - **Elsewhere** (other architectures), the same functions are built from the
+//!   portable word-at-a-time code, with identical results: the unit tests compare both
+//!   forms with a byte loop on every target, and `RUSTFLAGS="--cfg
+//!   statsd_proto_portable" cargo test -p statsd-proto` runs the whole suite on the
+//!   portable form on x86-64 too.
+//! - **How it is fenced.** The crate has `#![deny(unsafe_code)]` and its own `[lints]`
+//!   table in Cargo.toml (the workspace's lints with `unsafe_code = "deny"` instead of
+//!   `"forbid"`, which no `allow` can lift); only the three blocks carry
+//!   `#[allow(unsafe_code)]`.
 //!
 //! # Performance
 //!
@@ -234,13 +250,14 @@
 //!   well-formed fields after it (`@rate`, one `#` tag list, one `c:` container id,
 //!   `T` timestamp), ASCII only in statsd_exporter mode. Such a line has no sample
 //!   errors and every sample reaches the fields, so statsd_exporter's counters follow
-//!   from the tag list alone. One pass reads it: the name 8 bytes at a time (SWAR) for
-//!   its colon, tag delimiters and non-ASCII bytes; each value (and rate) is parsed
-//!   and delimited by the same byte loop (exact: `parse_f64` is built on that loop,
-//!   integer digits then fraction digits, and a proptest checks it against
-//!   `str::parse::<f64>`); a timestamp 8 digits at a time. The `#` list is read as
-//!   bit masks: one pass, 8 bytes at a time, turns it into a mask of its `:` and one
-//!   of its `,` (a bit per byte: an exact per-lane equality test, then one
+//!   from the tag list alone. One pass reads it: the name 16 bytes at a time (SSE2
+//!   bit masks, see "Unsafe code") for its colon, tag delimiters and non-ASCII bytes;
+//!   each value (and rate) is parsed and delimited by the same byte loop (exact:
+//!   `parse_f64` is built on that loop, integer digits then fraction digits, and a
+//!   proptest checks it against `str::parse::<f64>`); a timestamp 8 digits at a time.
+//!   The `#` list is read as bit masks: one pass, 16 bytes at a time, turns it into a
+//!   mask of its `:` and one of its `,` (a bit per byte: `pcmpeqb` and `pmovmskb` on
+//!   x86-64; elsewhere an exact per-lane equality test on 8-byte words, then one
 //!   multiplication gathers the 8 lane bits), and one addition over the masks finds
 //!   every item's first `:` at once (a carry started at each item's first byte runs
 //!   over the bytes that are neither `:` nor `,` and stops at the first that is).
@@ -280,12 +297,12 @@
 //!
 //! | shape | line | statsd_exporter mode | DogStatsD mode | nom reference (DogStatsD) | target |
 //! |---|---|---|---|---|---|
-//! | plain | `foo.bar:1\|c` | 393 | 393 | 851 | 400 |
-//! | timer + rate | `api.request.duration:320\|ms\|@0.1` | 595 | 595 | 1,139 | 600 |
-//! | 5 tags | `checkout.latency:12.5\|d\|#env:prod,region:eu-west-1,service:checkout,version:1.4.2,host:web-17` | 1,236 | 1,232 | 3,595 | 900 |
-//! | 4 packed values | `queue.wait:1:2.5:3:40\|h\|#env:prod` | 1,041 | 1,037 | 2,022 | 1,000 |
-//! | full line | `requests.total:100\|c\|@0.5\|#service:web,env:prod\|c:ci-3a88cafe\|T1700000000` | 1,106 | 1,075 | 2,362 | 1,000 |
-//! | Mastodon stream | 1 MB of nsa/statsd-ruby lines through [`Parser::packet`], samples read | 889 | | | |
+//! | plain | `foo.bar:1\|c` | 389 | 389 | 852 | 400 |
+//! | timer + rate | `api.request.duration:320\|ms\|@0.1` | 553 | 553 | 1,140 | 600 |
+//! | 5 tags | `checkout.latency:12.5\|d\|#env:prod,region:eu-west-1,service:checkout,version:1.4.2,host:web-17` | 927 | 923 | 3,596 | 900 |
+//! | 4 packed values | `queue.wait:1:2.5:3:40\|h\|#env:prod` | 979 | 975 | 2,023 | 1,000 |
+//! | full line | `requests.total:100\|c\|@0.5\|#service:web,env:prod\|c:ci-3a88cafe\|T1700000000` | 943 | 917 | 2,363 | 1,000 |
+//! | Mastodon stream | 1 MB of nsa/statsd-ruby lines through [`Parser::packet`], samples read | 749 | | | |
 //!
 //! (The reference column parses and walks tags and samples only: the nom parser
 //! has no counters. It collects into `Vec`s, so it includes allocator calls, as a nom
@@ -293,7 +310,22 @@
 //! between builds after unrelated code changes, because fat LTO re-lays out the loop:
 //! compare runs of one build, and read differences below that as noise.)
 //!
-//! The latest round (from 388 / 595 / 1,279 / 1,057 / 1,122, DogStatsD mode 388 / 595 /
+//! The latest round, SSE2 (from 393 / 595 / 1,236 / 1,041 / 1,106, DogStatsD mode 393 /
+//! 595 / 1,232 / 1,037 / 1,075, Mastodon 889, at `970a116`): the `|#` mask pass on
+//! 16-byte blocks, four `pcmpeqb`/`pmovmskb` pairs and a `pmovmskb` of the bytes for
+//! the non-ASCII check per block (`tags5` −284, full −97, `packed4` −17: LLVM unrolls
+//! the block loop and keeps the `#` and non-ASCII masks in vector registers); the
+//! name scan on blocks, with exact tests for `#`, `,`, `[` and `]` (the SWAR test
+//! also flagged the punctuation below `-` and the backslash), a line under 16 bytes
+//! as one zero-padded block (timer −40, `packed4` −46, full −42, `tags5` −26,
+//! Mastodon −109: its names are 50–90 bytes); a packet's line ends found 16 bytes a
+//! step over a line's first 128 bytes instead of by a memchr call (Mastodon −33); the
+//! `|c:` container id's end and non-ASCII check on blocks (full −24). The last 1–15
+//! bytes of a slice of 16 or more are read as its last 16 bytes with the lanes
+//! already read shifted out of the masks (no padded copy), the way `load` reads a
+//! word.
+//!
+//! The round before (from 388 / 595 / 1,279 / 1,057 / 1,122, DogStatsD mode 388 / 595 /
 //! 1,275 / 1,053 / 1,093, Mastodon 887, at `512a3b4`): the samples walk takes the last
 //! (or only) value as the rest of the values, with no byte loop and no separate
 //! one-value test (`packed4` −14); the `|#` mask pass ANDs each word's `#` test before
@@ -303,7 +335,7 @@
 //! either way); the mask pass takes its whole words from `chunks_exact(8)`, a pointer
 //! walk, instead of a bounds-tested `get` per word index (`tags5` −20, full −10).
 //!
-//! The round before (from 399 / 632 / 1,433 / 1,163 / 1,242, DogStatsD mode 399 / 632 /
+//! Two rounds before (from 399 / 632 / 1,433 / 1,163 / 1,242, DogStatsD mode 399 / 632 /
 //! 1,429 / 1,159 / 1,213, Mastodon 1,008; a separate commit that rounds 16–19-digit
 //! values exactly took Mastodon to 951 and moved the shapes by a few): the signed
 //! integer-to-float conversion for a mantissa below 2^53; `Parser::packet` building each
@@ -315,7 +347,7 @@
 //! line's value ends found by a byte loop in the samples walk; "no timestamp" kept as
 //! `u64::MAX`; the list's and id's spans from known offsets.
 //!
-//! Two rounds before (the `|#` list as bit masks; the parse no longer stores where the fields
+//! Three rounds before (the `|#` list as bit masks; the parse no longer stores where the fields
 //! start; values parsed in two digit loops, with one test for exactness and one for
 //! the sign in the common case) went from 426 / 664 / 1,542 / 1,226 / 1,310
 //! (statsd_exporter mode), 426 / 664 / 1,527 / 1,217 / 1,277 (DogStatsD mode) and
@@ -328,50 +360,60 @@
 //! before (lazy counters that split the tags again and re-parsed every value) gave
 //! 1,318 / 1,735 / 3,980 / 4,505 / 3,633 and 1,224 / 1,753 / 4,078 / 3,950 / 3,430.
 //!
-//! **Two targets of five are met** (plain 393, timer 595). `tags5` needs another 336,
-//! `packed4` 41, the full line 106 (statsd_exporter mode). The instruction-level profile
-//! (`callgrind --dump-instr=yes`, `packed4` and the full line) after the latest round
-//! shows what is left as fixed per-line cost: the compact `Metric` is written to the
-//! stack field by field (about 45 instructions, many of them reloads of spilled
-//! locals) and read back by the accessors; the `Tags` iterator goes through memory
-//! (about 20: stored, then loaded into registers, because the general tier's variant
-//! comes from an out-of-line call); the driver's `samples().flatten()` keeps its state
-//! in memory (about 30 a sample plus the value's byte loop); each value costs about
-//! 45 plus 6 a digit in the parse. Where the instructions went
-//! before the round before (`callgrind_annotate --auto=yes` on the `callgrind` profile,
-//! statsd_exporter mode; the driver's `no-tags` argument separates parse and tag walk:
-//! then 361 / 1,129 / 1,055 / 1,067, after it 351 / 1,036 / 966 / 979 for plain, `tags5`,
-//! `packed4`, the full line):
+//! **Four targets of five are met** (statsd_exporter mode: plain 389, timer 553,
+//! `packed4` 979, the full line 943); `tags5` needs another 27. Its mask pass now
+//! costs about 200 (`callgrind --dump-instr=yes`: four whole blocks at about 25 each,
+//! the last 5 bytes as the list's last 16 with shifted masks, about 45, then about
+//! 70 to check the masks in 128-bit arithmetic, the list being longer than 63 bytes),
+//! where the 9-word SWAR pass and its check cost about 460. What is left is not a byte
+//! scan: reading the five tags (about 200 with the driver's loop: two `trailing_zeros`
+//! and two lowest-bit clears a tag, the bounds checks of two slices), writing the
+//! compact `Metric` to the stack field by field (about 45 instructions, many of them
+//! reloads of spilled locals) and reading it back, the value parse (about 45 plus 6 a
+//! digit), the field loop's dispatch. The profile of `packed4` and the full line
+//! before this round showed the same fixed per-line cost: the `Tags` iterator goes
+//! through memory (about 20: stored, then loaded into registers, because the general
+//! tier's variant comes from an out-of-line call); the driver's `samples().flatten()`
+//! keeps its state in memory (about 30 a sample plus the value's byte loop). Where the
+//! instructions went after the bit-mask round (three rounds before;
+//! `callgrind_annotate --auto=yes` on the `callgrind` profile, statsd_exporter mode;
+//! the driver's `no-tags` argument separates parse and tag walk: then 361 / 1,129 /
+//! 1,055 / 1,067, after it 351 / 1,036 / 966 / 979 for plain, `tags5`, `packed4`, the
+//! full line):
 //!
-//! - The `|#` list's mask pass costs about 42 per 8-byte word (four exact lane tests,
+//! - The `|#` list's mask pass cost about 42 per 8-byte word (four exact lane tests,
 //!   two gathers, the `|` check, a loop kept in registers only in part: the driver's
 //!   loop around it holds many values) and about 40 after it (80 for a list of 64
 //!   bytes or more, in 128-bit arithmetic): about 460 for `tags5`'s 69-byte list,
 //!   where the span index cost about 700.
-//! - Reading the tags costs about 60 a tag with the iterator's construction (about 40 a
+//! - Reading the tags cost about 60 a tag with the iterator's construction (about 40 a
 //!   tag: two 128-bit `trailing_zeros` and lowest-bit clears, the bounds checks of two
 //!   slices), about 300 for `tags5`; even a line without tags pays about 38 to build
 //!   and test an empty iterator (the `Tags` enum is written to memory because its
 //!   general-walk variant comes from an out-of-line call).
 //! - About 300 fixed on every line: writing the compact `Metric` (about 25 fields, most
-//!   of them through the stack: about 50), the name scan (about 20 per 8 bytes), each
-//!   value (about 30 for a short one), the type, the field loop's dispatch (about 10 a
-//!   field), the sample iterator (about 35 a sample) and the driver's own reads.
+//!   of them through the stack: about 50), the name scan (about 20 per 8 bytes, now
+//!   about 25 per 16), each value (about 30 for a short one), the type, the field
+//!   loop's dispatch (about 10 a field), the sample iterator (about 35 a sample) and
+//!   the driver's own reads.
 //!
-//! In plain terms: with the rest of the line unchanged (about 670), `tags5` at 900
-//! needs its 69-byte list validated and its five tags read for about 230 in all
-//! (today about 760), while a pass over its 9 words alone costs about that at the
-//! floor of this method (a load, four lane tests and two gathers: about 25 a word).
-//! SSE2 (16 bytes a step, `pmovmskb` giving the bit masks for free)
-//! would cut the mask pass to about a third, but its intrinsics are `#[target_feature]`
-//! functions, callable only with `unsafe` under `#![forbid(unsafe_code)]`, and LLVM did
-//! not turn portable byte comparisons into `pcmpeqb`/`pmovmskb` in any form tried
-//! (loops over `[u8; 16]` into `u16`/`u32`/`u64` masks, `[bool; 16]` folds: each gave
-//! partly scalar code of 30–80 instructions per 16 bytes). The timer line is all fixed
-//! cost (its name scan, two numbers, the field loop, the compact form and the empty
-//! tag walk), spread over many small steps of 5–40 instructions each.
+//! The timer line is all fixed cost (its name scan, two numbers, the field loop, the
+//! compact form and the empty tag walk), spread over many small steps of 5–40
+//! instructions each.
 //!
 //! Tried in the latest round and not kept (statsd_exporter mode, plain / timer /
+//! `tags5` / `packed4` / full / Mastodon, against the state tried on, one build each):
+//! the mask pass accumulating each block's masks into two `u64` halves with a shift
+//! (constant in the unrolled loop) instead of 2-byte stores into arrays (+19 / +25 /
+//! +43 / +38 / +26 / +2: more registers live across the loop); the name scan keeping
+//! the SWAR words for lines under 16 bytes (+4 / −1 / −6 / +14 / +8 / +1 against the
+//! zero-padded block through the same tail code; a separate branch for the short
+//! line's one block then took plain from 402 to 389). Not tried: the general tier's
+//! scans (`scan_rest`, `index_list`, `split_item`) and the fast path's fallback
+//! searches for exotic values (`find`, `find2`) stay SWAR, as no measured shape runs
+//! them.
+//!
+//! Tried in the round before and not kept (statsd_exporter mode, plain / timer /
 //! `tags5` / `packed4` / full / Mastodon, against the state tried on, one build each):
 //! the samples walk keeping the values not yet read as a shrinking slice instead of a
 //! position (+3 / +3 / +3 / +12 / +3 / +40); the samples walk reading the values from
@@ -382,7 +424,7 @@
 //! (−4 / +1 / +2 / −2 / 0 / −3: placement only, the full line is the one shape that
 //! runs it).
 //!
-//! Tried in the round before and not kept (statsd_exporter mode, plain / timer / `tags5`
+//! Tried two rounds before and not kept (statsd_exporter mode, plain / timer / `tags5`
 //! / `packed4` / full / Mastodon, against the state tried on): each packed value's
 //! length kept in the compact form (`packed4` −51, every other shape +2 to +9,
 //! Mastodon +12 to +18, in three placements); the packed values' `:` as a bit mask
@@ -398,7 +440,7 @@
 //! these lines). Figures of unrelated shapes moving by ±10 after a change is code
 //! placement, as said above.
 //!
-//! Rewrites tried two rounds before and not kept (statsd_exporter mode; figures against the
+//! Rewrites tried three rounds before and not kept (statsd_exporter mode; figures against the
 //! committed state they were tried on, given in brackets): the mask pass accumulating
 //! each word into `u128` masks with a variable shift and counting tags with software
 //! popcounts (x86-64's baseline has no `popcnt`): 424 / 670 / 2,069 / 1,366 / 1,547
@@ -413,7 +455,7 @@
 //! 1,499 / 1,195 / 1,282 (same); the gauge-delta flag worked out once per line: 417 /
 //! 655 / 1,449 / 1,191 / 1,262 (same).
 //!
-//! Rewrites tried and not kept three rounds before (against 447 / 686 / 1,656 /
+//! Rewrites tried and not kept four rounds before (against 447 / 686 / 1,656 /
 //! 1,261 / 1,382): no index at all, the tag walk splitting the list again (392 / 630 /
 //! 2,062 / 1,245 / 1,619: splitting costs about 120 per tag); the same with a splitter
 //! for error-free lists reading whole words (402 / 638 / 1,905 / 1,270 / 1,604);

@@ -1,27 +1,50 @@
 //! 16-byte blocks as bit masks: SSE2 on x86-64, SWAR elsewhere.
 //!
-//! The hot path's byte scans (the name scan, the `|#` list's mask pass) want, for a
-//! run of bytes, one bit per byte that equals a delimiter. SSE2 gives that for 16
-//! bytes in two instructions (`pcmpeqb` compares the 16 lanes, `pmovmskb` gathers
-//! their results into the low 16 bits of a register), where the portable
-//! word-at-a-time code needs about six operations and a multiplication per 8 bytes.
-//! LLVM does not turn portable byte comparisons into these instructions (every form
-//! tried gave partly scalar code), and `std::arch` offers them only as
-//! `#[target_feature(enable = "sse2")]` functions, which need `unsafe` to call.
+//! The hot path's byte scans want, for a run of bytes, one bit per byte that equals
+//! a delimiter: the name scan (its `:`, the tag delimiters `# , [ ]`, non-ASCII
+//! bytes), the `|#` list's mask pass (`:`, `,`, `|`, `#`), the `|c:` container id's
+//! end and a packet's line ends. SSE2 gives that for 16 bytes in two instructions
+//! (`pcmpeqb` compares the 16 lanes, `pmovmskb` gathers their results into the low
+//! 16 bits of a register; `pmovmskb` of the bytes themselves gives the non-ASCII
+//! lanes), where the portable word-at-a-time code needs about six operations and a
+//! multiplication per 8 bytes and per delimiter. LLVM does not turn portable byte
+//! comparisons into these instructions (every form tried gave partly scalar code of
+//! 30–80 instructions per 16 bytes), and `std::arch` offers them only as
+//! `#[target_feature(enable = "sse2")]` functions, which need `unsafe` to call even
+//! where the target enables SSE2.
+//!
+//! The interface is three functions of a `&[u8; 16]` ([`eq_masks`]: one mask per
+//! byte of a list, one load serving every test; [`eq_any_mask`]: lanes equal to any
+//! of them; [`high_mask`]: non-ASCII lanes) and two ways to get blocks from a slice
+//! ([`block_at`] for whole blocks, [`last_block`] for the last 1–15 bytes: the last
+//! 16 bytes of the slice with the lanes already read shifted out of the masks, or a
+//! zero-padded copy of a shorter slice). Callers shift each mask right by the
+//! `skip` that [`last_block`] returns.
 //!
 //! # Safety
 //!
-//! This module holds the crate's only `unsafe` code: three `unsafe` blocks, each a
-//! call of a `#[target_feature(enable = "sse2")]` function of this module. Those
-//! functions have safe signatures (a `&[u8; 16]` and bytes in, integers out): no raw
-//! pointer, no transmute, no memory access but through the reference. The only
-//! requirement such a call has is that the CPU running it supports SSE2, and SSE2 is
-//! part of the x86-64 baseline (every x86-64 CPU has it); this code is compiled only
-//! under `cfg(all(target_arch = "x86_64", target_feature = "sse2"))`, so a target
-//! without it (a custom target spec, say) gets the portable code instead.
+//! This module holds the crate's only `unsafe` code: three `unsafe` blocks, in
+//! `sse2::eq_masks`, `sse2::eq_any_mask` and `sse2::high_mask`, each the call of one
+//! `#[target_feature(enable = "sse2")]` function of this module and nothing else.
+//! Those functions have safe signatures (a `&[u8; 16]` and bytes in, integers out)
+//! and safe bodies (`std::arch` calls by value; the block is read as two
+//! `i64::from_le_bytes`, which LLVM fuses into one `movdqu`): no raw pointer, no
+//! transmute, no memory access but through the reference. The one requirement such a
+//! call has is that the CPU running it supports SSE2, and SSE2 is part of the x86-64
+//! baseline (every x86-64 CPU has it); the SSE2 code is compiled only under
+//! `cfg(all(target_arch = "x86_64", target_feature = "sse2"))`, so a target without
+//! it (a custom target spec, say) gets the portable code instead. The crate denies
+//! `unsafe_code`; each block allows it alone, with a `SAFETY` comment.
+//!
+//! # Portable form and tests
 //!
 //! Elsewhere the same functions are built from the word-at-a-time (SWAR) tests of
-//! [`crate::scan`], with identical results (the tests compare both with a byte loop).
+//! [`crate::scan`] (an exact per-lane equality, then one multiplication gathers the 8
+//! lane bits of a word). The unit tests compile the portable form on every target
+//! and compare both forms with a byte loop (fixed blocks with the delimiters'
+//! neighbours in every lane, and proptests); `RUSTFLAGS="--cfg
+//! statsd_proto_portable" cargo test -p statsd-proto` builds the portable form on
+//! x86-64 too and runs the whole suite on it.
 
 #[cfg(any(
     test,

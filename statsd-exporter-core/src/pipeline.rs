@@ -11,7 +11,7 @@ use statsd_mapper::{
 };
 use statsd_proto::{ErrorKind, Item, Metric, MetricType, Parser, Sample};
 
-use crate::sink::{Event, Label, Observer, Rejection, SeriesHint, Sink, Value};
+use crate::sink::{Event, HintedEvent, Label, Observer, Rejection, SeriesHint, Sink, Value};
 use crate::stats::{EVENT_ERROR_REASONS, EVENT_TYPES, SERIES_DROPPED_REASONS, Stats};
 
 mod resolved;
@@ -570,28 +570,7 @@ impl Pipeline {
             }
         };
 
-        let arena: &str = arena;
-        let mut event_labels: SmallVec<[Label<'_>; 16]> = SmallVec::new();
-        // Pushes, not `extend`: its reserve-then-write is a call that is not inlined.
-        match &labels {
-            Some(labels) => {
-                for (k, v) in labels.iter() {
-                    event_labels.push(Label::new(k.get(arena), v.get(arena)));
-                }
-            }
-            None => {
-                for (k, v) in entry.labels() {
-                    event_labels.push(Label::new(k, v));
-                }
-            }
-        }
-        let event = Event {
-            name,
-            labels: &event_labels,
-            value,
-            help: rule.and_then(Rule::help).unwrap_or(DEFAULT_HELP),
-            ttl: rule.map_or(defaults.ttl(), Rule::ttl),
-        };
+        let ttl = rule.map_or(defaults.ttl(), Rule::ttl);
         // An untagged line's series is its mapping's: the sink may remember where it is.
         // A tagged line's is too when the line equals, but for its value, the last tagged
         // line of this name: its tags are the same.
@@ -609,10 +588,50 @@ impl Pipeline {
             },
             (Some(_), None) => (SeriesHint::new(), false),
         };
-        let outcome = if hinted {
-            sink.record_hinted(&event, &mut hint)
+        // A hint the sink still recognises needs no label list: the common case.
+        let quick = if hinted && hint != SeriesHint::new() {
+            let label_count = labels.map_or(entry.labels().len(), |l| l.len());
+            let event = HintedEvent {
+                name,
+                label_count,
+                value,
+                ttl,
+            };
+            sink.record_by_hint(&event, &hint)
         } else {
-            sink.record(&event)
+            None
+        };
+        let outcome = match quick {
+            Some(outcome) => outcome,
+            None => {
+                let arena: &str = arena;
+                let mut event_labels: SmallVec<[Label<'_>; 16]> = SmallVec::new();
+                // Pushes, not `extend`: its reserve-then-write is a call that is not inlined.
+                match &labels {
+                    Some(labels) => {
+                        for (k, v) in labels.iter() {
+                            event_labels.push(Label::new(k.get(arena), v.get(arena)));
+                        }
+                    }
+                    None => {
+                        for (k, v) in entry.labels() {
+                            event_labels.push(Label::new(k, v));
+                        }
+                    }
+                }
+                let event = Event {
+                    name,
+                    labels: &event_labels,
+                    value,
+                    help: rule.and_then(Rule::help).unwrap_or(DEFAULT_HELP),
+                    ttl,
+                };
+                if hinted {
+                    sink.record_hinted(&event, &mut hint)
+                } else {
+                    sink.record(&event)
+                }
+            }
         };
         match outcome {
             Ok(()) => {
@@ -624,7 +643,7 @@ impl Pipeline {
                 };
                 tally.events[i] += 1;
             }
-            Err(Rejection::Conflict) => shared.stats.conflict(event.name, value.conflict_type()),
+            Err(Rejection::Conflict) => shared.stats.conflict(name, value.conflict_type()),
             Err(r @ (Rejection::CardinalityLimit | Rejection::MetricCardinalityLimit)) => {
                 if let Some(i) = SERIES_DROPPED_REASONS.iter().position(|x| *x == r.reason()) {
                     tally.dropped[i] += 1;
@@ -632,8 +651,7 @@ impl Pipeline {
             }
             Err(r) => tally.event_error(r.reason()),
         }
-        // The event's strings borrow the entry.
-        drop(event_labels);
+        // The labels borrow the entry.
         drop(tagged_buffer);
         match tagged_key {
             _ if untagged => {

@@ -204,6 +204,63 @@ pub trait Sink {
         let _ = hint;
         self.record(event)
     }
+
+    /// Applies an event through `hint` alone, without the text of its labels, when the
+    /// hint still names the event's series in this sink: returns `Some` with the outcome
+    /// [`record_hinted`](Sink::record_hinted) would have had. Returns `None` when the sink
+    /// cannot tell from the hint (an empty, foreign or stale hint, or a sink without this
+    /// shortcut): the caller then builds the full [`Event`] and calls `record_hinted`,
+    /// which leaves the hint naming the series. Nothing is recorded when it returns `None`.
+    ///
+    /// The caller makes `record_hinted`'s promise: every event passed with one hint has the
+    /// same name and the same set of labels, and `event.label_count` is the number of
+    /// labels the full event carries. The pipeline uses it for every hinted line, so a
+    /// line whose series the sink still knows costs no label list.
+    ///
+    /// The default returns `None` (existing sinks keep working unchanged); the
+    /// [`PrometheusSink`](crate::PrometheusSink) overrides it.
+    ///
+    /// ```
+    /// use statsd_exporter_core::{Event, HintedEvent, Label, PrometheusSink, SeriesHint, Sink, Value};
+    ///
+    /// let sink = PrometheusSink::default();
+    /// let labels = [Label::new("code", "200")];
+    /// let event = Event { name: "hits", labels: &labels, value: Value::Counter(1.0), help: "Hits.", ttl: None };
+    /// let mut hint = SeriesHint::new();
+    /// let mut recorder = sink.recorder();
+    /// // An empty hint names nothing: build the event and record it with the hint.
+    /// let quick = HintedEvent { name: "hits", label_count: 1, value: Value::Counter(2.0), ttl: None };
+    /// assert_eq!(recorder.record_by_hint(&quick, &hint), None);
+    /// recorder.record_hinted(&event, &mut hint).unwrap();
+    /// // Now the hint names the series: no labels needed.
+    /// assert_eq!(recorder.record_by_hint(&quick, &hint), Some(Ok(())));
+    /// # let mut out = Vec::new();
+    /// # sink.expose_metrics(&mut out, statsd_exporter_core::Format::Text).unwrap();
+    /// # assert!(String::from_utf8(out).unwrap().contains("hits{code=\"200\"} 3\n"));
+    /// ```
+    fn record_by_hint(
+        &mut self,
+        event: &HintedEvent<'_>,
+        hint: &SeriesHint,
+    ) -> Option<Result<(), Rejection>> {
+        let _ = (event, hint);
+        None
+    }
+}
+
+/// What [`Sink::record_by_hint`] receives: an [`Event`] of a series the caller holds a
+/// [`SeriesHint`] for, with the number of its labels instead of their text (and no help
+/// text, which only a new metric needs).
+#[derive(Clone, Copy, Debug)]
+pub struct HintedEvent<'a> {
+    /// The Prometheus metric name, as in [`Event::name`].
+    pub name: &'a str,
+    /// How many labels the full event carries.
+    pub label_count: usize,
+    /// The sample, as in [`Event::value`].
+    pub value: Value<'a>,
+    /// As in [`Event::ttl`].
+    pub ttl: Option<Duration>,
 }
 
 impl<S: Sink + ?Sized> Sink for &mut S {
@@ -213,6 +270,14 @@ impl<S: Sink + ?Sized> Sink for &mut S {
 
     fn record_hinted(&mut self, event: &Event<'_>, hint: &mut SeriesHint) -> Result<(), Rejection> {
         (**self).record_hinted(event, hint)
+    }
+
+    fn record_by_hint(
+        &mut self,
+        event: &HintedEvent<'_>,
+        hint: &SeriesHint,
+    ) -> Option<Result<(), Rejection>> {
+        (**self).record_by_hint(event, hint)
     }
 }
 

@@ -4,8 +4,8 @@
 use std::time::Duration;
 
 use statsd_exporter_core::{
-    Format, HistogramOptions, Label, Observer, PrometheusOptions, PrometheusSink, Rejection,
-    SeriesHint, Sink, SummaryOptions, Value,
+    Format, HintedEvent, HistogramOptions, Label, Observer, PrometheusOptions, PrometheusSink,
+    Rejection, SeriesHint, Sink, SummaryOptions, Value,
 };
 
 use crate::support::*;
@@ -373,4 +373,114 @@ fn the_store_reference_records_through_hints_too() {
     clock.advance(Duration::from_secs(2));
     assert_eq!(sink.expire(), 1);
     assert_eq!(sink.series_count(), 0);
+}
+
+/// `record_by_hint` (through a recorder and through the store reference) with the label
+/// count instead of the labels: applied only when the hint still names a series with that
+/// name and label count; otherwise `None` and nothing recorded.
+#[test]
+fn record_by_hint_applies_only_through_a_live_hint() {
+    let (sink, clock) = sink_with_clock(one_shard());
+    let ttl = Some(Duration::from_secs(1));
+    let quick = |name, label_count, value| HintedEvent {
+        name,
+        label_count,
+        value,
+        ttl,
+    };
+    let mut hint = SeriesHint::new();
+    // An empty hint: nothing to follow.
+    let by_hint = sink
+        .recorder()
+        .record_by_hint(&quick("m", 1, Value::Counter(1.0)), &hint);
+    assert_eq!(by_hint, None);
+    assert_eq!(sink.series_count(), 0);
+    hinted(
+        &sink,
+        &mut hint,
+        "m",
+        &[("k", "a")],
+        Value::Counter(1.0),
+        ttl,
+    )
+    .unwrap();
+    let by_hint = sink
+        .recorder()
+        .record_by_hint(&quick("m", 1, Value::Counter(2.0)), &hint);
+    assert_eq!(by_hint, Some(Ok(())));
+    assert_eq!(
+        (&sink).record_by_hint(&quick("m", 1, Value::Counter(4.0)), &hint),
+        Some(Ok(()))
+    );
+    assert_eq!(sample(&sink, "m{k=\"a\"}").as_deref(), Some("7"));
+    // Another name or label count, another store: not followed, nothing recorded.
+    let mut recorder = sink.recorder();
+    assert_eq!(
+        recorder.record_by_hint(&quick("n", 1, Value::Counter(1.0)), &hint),
+        None
+    );
+    assert_eq!(
+        recorder.record_by_hint(&quick("m", 2, Value::Counter(1.0)), &hint),
+        None
+    );
+    let (other, _) = sink_with_clock(one_shard());
+    assert_eq!(
+        other
+            .recorder()
+            .record_by_hint(&quick("m", 1, Value::Counter(1.0)), &hint),
+        None
+    );
+    // The series' type is checked as on every path; a negative counter is refused.
+    assert_eq!(
+        recorder.record_by_hint(&quick("m", 1, Value::GaugeSet(1.0)), &hint),
+        Some(Err(Rejection::Conflict))
+    );
+    assert_eq!(
+        recorder.record_by_hint(&quick("m", 1, Value::Counter(-1.0)), &hint),
+        Some(Err(Rejection::NegativeCounter))
+    );
+    assert_eq!(sample(&sink, "m{k=\"a\"}").as_deref(), Some("7"));
+    assert_eq!(sample(&sink, "n{k=\"a\"}"), None);
+    // Expired, its slot taken by another series: stale, and the other series untouched.
+    clock.advance(Duration::from_secs(2));
+    assert_eq!(sink.expire(), 1);
+    record(&sink, "m", &[("k", "b")], Value::Counter(10.0), ttl).unwrap();
+    let by_hint = sink
+        .recorder()
+        .record_by_hint(&quick("m", 1, Value::Counter(1.0)), &hint);
+    assert_eq!(by_hint, None);
+    assert_eq!(sample(&sink, "m{k=\"b\"}").as_deref(), Some("10"));
+    assert_eq!(sample(&sink, "m{k=\"a\"}"), None);
+}
+
+/// A sink that does not override `record_by_hint` (and a `&mut` of one) answers `None`.
+#[test]
+fn record_by_hint_defaults_to_none() {
+    struct Plain(usize);
+    impl Sink for Plain {
+        fn record(&mut self, _: &statsd_exporter_core::Event<'_>) -> Result<(), Rejection> {
+            self.0 += 1;
+            Ok(())
+        }
+    }
+    let mut plain = Plain(0);
+    let mut hint = SeriesHint::new();
+    hint.set(SeriesHint::new_owner(), 1);
+    let event = HintedEvent {
+        name: "m",
+        label_count: 0,
+        value: Value::Counter(1.0),
+        ttl: None,
+    };
+    assert_eq!(plain.record_by_hint(&event, &hint), None);
+    // Through the `&mut S` forwarding impl.
+    fn forwarded(
+        mut sink: impl Sink,
+        event: &HintedEvent<'_>,
+        hint: &SeriesHint,
+    ) -> Option<Result<(), Rejection>> {
+        sink.record_by_hint(event, hint)
+    }
+    assert_eq!(forwarded(&mut plain, &event, &hint), None);
+    assert_eq!(plain.0, 0);
 }

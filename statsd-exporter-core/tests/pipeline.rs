@@ -684,6 +684,24 @@ impl statsd_exporter_core::Sink for HintChecker {
         }
         Ok(())
     }
+
+    /// Follows its own hints, checking the name and label count the pipeline passes
+    /// instead of the labels.
+    fn record_by_hint(
+        &mut self,
+        event: &statsd_exporter_core::HintedEvent<'_>,
+        hint: &statsd_exporter_core::SeriesHint,
+    ) -> Option<Result<(), statsd_exporter_core::Rejection>> {
+        let token = hint.get(self.owner)?;
+        let (name, labels) = &self.series[token as usize];
+        assert_eq!(
+            (name.as_str(), labels.len()),
+            (event.name, event.label_count),
+            "a hint came with another series"
+        );
+        self.found += 1;
+        Some(Ok(()))
+    }
 }
 
 #[test]

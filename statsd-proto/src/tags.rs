@@ -474,10 +474,12 @@ impl<'a> Iterator for Masked<'a> {
             // for the compiler, which then drops the slices' bounds checks (a `min` is
             // two instructions, a checked `get` and its default about five).
             let tag = self.list.get(..end).unwrap_or(self.list);
-            let (end, colon) = (tag.len(), colon.min(tag.len()));
+            let (head, value) = tag.split_at((colon + 1).min(tag.len()));
+            // `head` is the tag's text up to its `:`, the `:` included.
+            let key = head.split_last().map_or(head, |(_, key)| key);
             return Some(Tag {
-                key: &tag[start.min(colon)..colon],
-                value: Some(&tag[(colon + 1).min(end)..]),
+                key: key.get(start..).unwrap_or_default(),
+                value: Some(value),
             });
         }
         self.container.take().map(|id| Tag {

@@ -601,6 +601,8 @@ impl Pipeline {
         } else {
             None
         };
+        // Followed, the hint is unchanged: nothing to keep below.
+        let followed = quick.is_some();
         let outcome = match quick {
             Some(outcome) => outcome,
             None => {
@@ -654,6 +656,7 @@ impl Pipeline {
         // The labels borrow the entry.
         drop(tagged_buffer);
         match tagged_key {
+            _ if followed => {}
             _ if untagged => {
                 let entry = resolved.entry_mut(index);
                 if entry.hint != hint {

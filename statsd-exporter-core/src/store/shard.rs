@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use crate::expose::{KeyFields, LabelArena, LabelText, field_is, take_key_field};
 use crate::histogram::HistogramState;
-use crate::sink::{Label, Value};
+use crate::sink::{Label, Observer, Value};
 use crate::store::SortedLabels;
 use crate::store::family::{Family, FamilyKind};
 use crate::store::index::Index;
@@ -187,25 +187,41 @@ impl Series {
         true
     }
 
-    /// Applies an event whose kind the family accepts.
+    /// Applies an event if the series' family accepts it (see [`FamilyKind::accepts`]);
+    /// returns false, having changed nothing, if not. One dispatch on the value and the
+    /// series' state instead of a check of the family's kind and then a dispatch: a
+    /// series' state always has its family's kind.
     #[inline(always)]
-    fn apply(&mut self, value: &Value<'_>, now: u64, scratch: &mut Vec<Sample>) {
+    fn apply(&mut self, value: &Value<'_>, now: u64, scratch: &mut Vec<Sample>) -> bool {
         match (&mut self.value, value) {
             (SeriesValue::Counter(c), Value::Counter(v)) => *c += v,
             (SeriesValue::Gauge(g), Value::GaugeSet(v)) => *g = *v,
             (SeriesValue::Gauge(g), Value::GaugeAdd(v)) => *g += v,
-            (SeriesValue::Summary(s), Value::Observe { value, count, .. }) => {
-                if let FamilyKind::Summary(config) = &self.family.kind {
-                    s.observe(config, *value, *count, now, scratch);
-                }
-            }
-            (SeriesValue::Histogram(h), Value::Observe { value, count, .. }) => {
-                if let FamilyKind::Histogram(config) = &self.family.kind {
-                    h.observe(config, *value, *count);
-                }
-            }
-            _ => {}
+            (
+                SeriesValue::Summary(s),
+                Value::Observe {
+                    value,
+                    count,
+                    observer: Observer::Summary(_),
+                },
+            ) => match &self.family.kind {
+                FamilyKind::Summary(config) => s.observe(config, *value, *count, now, scratch),
+                _ => return false,
+            },
+            (
+                SeriesValue::Histogram(h),
+                Value::Observe {
+                    value,
+                    count,
+                    observer: Observer::Histogram(_),
+                },
+            ) => match &self.family.kind {
+                FamilyKind::Histogram(config) => h.observe(config, *value, *count),
+                _ => return false,
+            },
+            _ => return false,
         }
+        true
     }
 
     /// Approximate heap bytes owned by this series alone (its labels are in the shard's
@@ -337,10 +353,7 @@ impl Shard {
                 break;
             };
             if series.is(&self.texts, hash, name, labels) {
-                if !series.family.kind.accepts(value) {
-                    return Lookup::Conflict;
-                }
-                Self::hit(
+                let applied = Self::hit(
                     series,
                     value,
                     ttl,
@@ -350,6 +363,9 @@ impl Shard {
                     cursor,
                     generation,
                 );
+                if !applied {
+                    return Lookup::Conflict;
+                }
                 return Lookup::Applied(Place {
                     slot: cursor,
                     generation,
@@ -386,10 +402,7 @@ impl Shard {
         if series.label_count as usize != label_count || !same(&series.family.name, name) {
             return Placed::Stale;
         }
-        if !series.family.kind.accepts(value) {
-            return Placed::Conflict;
-        }
-        Self::hit(
+        let applied = Self::hit(
             series,
             value,
             ttl,
@@ -399,11 +412,16 @@ impl Shard {
             place.slot,
             place.generation,
         );
-        Placed::Applied
+        if applied {
+            Placed::Applied
+        } else {
+            Placed::Conflict
+        }
     }
 
-    /// A sample for an existing series whose family accepts it: the value, the time it
-    /// was last seen, and its expiry if the TTL changed.
+    /// A sample for an existing series: the value, the time it was last seen, and its
+    /// expiry if the TTL changed; false (a conflict, nothing changed) if the series'
+    /// family does not accept the value.
     #[inline(always)]
     #[allow(clippy::too_many_arguments)]
     fn hit(
@@ -415,13 +433,16 @@ impl Shard {
         expiry: &mut BinaryHeap<Reverse<(u64, u32, u32)>>,
         slot: u32,
         generation: u64,
-    ) {
-        series.apply(value, now, scratch);
+    ) -> bool {
+        if !series.apply(value, now, scratch) {
+            return false;
+        }
         series.last_seen = now;
         if series.ttl != ttl {
             series.ttl = ttl;
             Self::queue_if_needed(expiry, series, slot, generation);
         }
+        true
     }
 
     /// Makes sure a series with a TTL has a heap entry no later than its real deadline.
@@ -488,6 +509,7 @@ impl Shard {
             queued_deadline: 0,
             order,
         };
+        // The caller admitted the series under a family that accepts the value.
         series.apply(value, now, &mut self.scratch);
         let entry = &mut self.slots[slot as usize];
         let generation = entry.generation;

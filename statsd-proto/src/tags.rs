@@ -440,8 +440,10 @@ struct Masked<'a> {
     list: &'a [u8],
     /// Each tag's first `:` and end, lowest first (tags already yielded removed).
     delims: u128,
-    /// Where the next tag starts in `list`.
-    start: u32,
+    /// Where the next tag starts in `list`. A `usize`: a `u32` shares a 64-bit slot
+    /// of the `Tags` enum with the general walk's fields, and each step then masks and
+    /// merges the slot's other half.
+    start: usize,
     /// The `container_id` tag to yield after the list (statsd_exporter mode).
     container: Option<&'a [u8]>,
 }
@@ -468,8 +470,8 @@ impl<'a> Iterator for Masked<'a> {
                 self.delims = d & d.wrapping_sub(1);
                 (colon, d.trailing_zeros() as usize)
             };
-            let start = self.start as usize;
-            self.start = end as u32 + 1;
+            let start = self.start;
+            self.start = end + 1;
             // The masks give `start <= colon < end <= list.len()`; the `min`s state it
             // for the compiler, which then drops the slices' bounds checks (a `min` is
             // two instructions, a checked `get` and its default about five).

@@ -465,10 +465,19 @@ impl<'a> Iterator for Masked<'a> {
                     rest.trailing_zeros() as usize,
                 )
             } else {
-                let colon = d.trailing_zeros() as usize;
-                let d = d & d.wrapping_sub(1);
-                self.delims = d & d.wrapping_sub(1);
-                (colon, d.trailing_zeros() as usize)
+                // The tag ends in the high 64 bits; the low ones hold its `:` or nothing.
+                // 64-bit steps on the high half (128-bit ones cost twice as much).
+                let high = (d >> 64) as u64;
+                let (colon, ends) = if low != 0 {
+                    (low.trailing_zeros() as usize, high)
+                } else {
+                    (
+                        64 + high.trailing_zeros() as usize,
+                        high & high.wrapping_sub(1),
+                    )
+                };
+                self.delims = u128::from(ends & ends.wrapping_sub(1)) << 64;
+                (colon, 64 + ends.trailing_zeros() as usize)
             };
             let start = self.start;
             self.start = end + 1;
@@ -784,6 +793,16 @@ mod index_tests {
             b"k:v,x:y|#a:b",
         ] {
             check_index(list);
+        }
+        // A tag's `:` at each byte around the masks' two 64-bit halves (the walk's
+        // 64-bit steps: both delimiters low, the `:` low and the end high, both high).
+        for colon in 58..70 {
+            let mut list = b"a:b,".repeat(colon / 4);
+            list.resize(colon, b'k');
+            list.extend_from_slice(b":value,x:y");
+            check_index(&list);
+            list.truncate(colon + 3);
+            check_index(&list);
         }
     }
 

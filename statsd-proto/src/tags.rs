@@ -266,7 +266,8 @@ macro_rules! clean_delims {
         let bounds = commas | end_bit;
         // Each item's first byte: the text after the last `,` is an item only when
         // non-empty.
-        let starts = ((commas << 1) | 1) & (end_bit - 1);
+        let after_bounds: $t = (commas << 1) | 1;
+        let starts = after_bounds & (end_bit - 1);
         // Where each item's carry stops: its first `:`, or its end when it has none.
         let delims = colons | bounds;
         let stops = (!delims).wrapping_add(starts) & delims;
@@ -277,8 +278,9 @@ macro_rules! clean_delims {
         if !$strict {
             bad |= firsts & (bounds >> 1);
         }
-        // Each tag ends at the `,` after it, or at the list's end unless a `,` ends it.
-        let ends = commas | (end_bit & !(commas << 1) & !1);
+        // Each tag ends at the `,` after it, or at the list's end unless a `,` ends it
+        // (in a clean list only the list's end can follow a `,` or start it).
+        let ends = bounds & !after_bounds;
         (bad == 0).then_some(firsts | ends)
     }};
 }

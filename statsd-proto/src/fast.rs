@@ -316,7 +316,9 @@ pub(crate) struct FastSamples<'m, 'a> {
     values: &'a [u8],
     /// Start of the next value in `values`.
     pos: usize,
-    k: u32,
+    /// Index of the next sample. A `usize`: a `u32` shares a 64-bit slot of the
+    /// samples enum with the general iterator's fields, masked and merged each step.
+    k: usize,
 }
 
 impl<'a> Iterator for FastSamples<'_, 'a> {
@@ -325,13 +327,14 @@ impl<'a> Iterator for FastSamples<'_, 'a> {
     #[inline(always)]
     fn next(&mut self) -> Option<Sample<'a>> {
         let m = self.metric;
-        if self.k == m.count {
+        let count = m.count as usize;
+        if self.k == count {
             return None;
         }
-        let k = self.k as usize;
+        let k = self.k;
         self.k += 1;
         let rest = self.values.get(self.pos..).unwrap_or_default();
-        let end = if self.k == m.count {
+        let end = if self.k == count {
             rest.len() // the last value (or the only one) ends with the values
         } else {
             // Packed values are short (`1:2.5:3`): a byte loop costs less than a
@@ -360,7 +363,7 @@ impl<'a> Iterator for FastSamples<'_, 'a> {
 
     #[inline]
     fn size_hint(&self) -> (usize, Option<usize>) {
-        let left = (self.metric.count - self.k) as usize;
+        let left = (self.metric.count as usize).saturating_sub(self.k);
         (left, Some(left))
     }
 }

@@ -440,8 +440,11 @@ enum TagsRepr<'a> {
 #[derive(Clone, Debug)]
 struct Masked<'a> {
     list: &'a [u8],
-    /// Each tag's first `:` and end, lowest first (tags already yielded removed).
-    delims: u128,
+    /// Each tag's first `:` and end, lowest first (tags already yielded removed):
+    /// bits 0–63 of the list's masks, then bits 64–127. Two words rather than a
+    /// `u128`: a step tests and clears one of them (a `u128` costs two a step).
+    low: u64,
+    high: u64,
     /// Where the next tag starts in `list`. A `usize`: a `u32` shares a 64-bit slot
     /// of the `Tags` enum with the general walk's fields, and each step then masks and
     /// merges the slot's other half.
@@ -455,49 +458,50 @@ impl<'a> Iterator for Masked<'a> {
 
     #[inline(always)]
     fn next(&mut self) -> Option<Tag<'a>> {
-        let d = self.delims;
-        if d != 0 {
-            // A tag in the low 64 bits (every tag of a list under 64 bytes): 64-bit steps.
-            let low = d as u64;
+        let (low, high) = (self.low, self.high);
+        let (colon, end) = if low != 0 {
             let rest = low & low.wrapping_sub(1);
-            let (colon, end) = if rest != 0 {
-                self.delims = (d & !u128::from(u64::MAX)) | u128::from(rest & (rest - 1));
+            if rest != 0 {
+                // A tag in the low half (every tag of a list under 64 bytes).
+                self.low = rest & rest.wrapping_sub(1);
                 (
                     low.trailing_zeros() as usize,
                     rest.trailing_zeros() as usize,
                 )
             } else {
-                // The tag ends in the high 64 bits; the low ones hold its `:` or nothing.
-                // 64-bit steps on the high half (128-bit ones cost twice as much).
-                let high = (d >> 64) as u64;
-                let (colon, ends) = if low != 0 {
-                    (low.trailing_zeros() as usize, high)
-                } else {
-                    (
-                        64 + high.trailing_zeros() as usize,
-                        high & high.wrapping_sub(1),
-                    )
-                };
-                self.delims = u128::from(ends & ends.wrapping_sub(1)) << 64;
-                (colon, 64 + ends.trailing_zeros() as usize)
-            };
-            let start = self.start;
-            self.start = end + 1;
-            // The masks give `start <= colon < end <= list.len()`; the `min`s state it
-            // for the compiler, which then drops the slices' bounds checks (a `min` is
-            // two instructions, a checked `get` and its default about five).
-            let tag = self.list.get(..end).unwrap_or(self.list);
-            let (head, value) = tag.split_at((colon + 1).min(tag.len()));
-            // `head` is the tag's text up to its `:`, the `:` included.
-            let key = head.split_last().map_or(head, |(_, key)| key);
-            return Some(Tag {
-                key: key.get(start..).unwrap_or_default(),
-                value: Some(value),
+                // The low half's last bit is a `:`, its tag ends in the high half.
+                self.low = 0;
+                self.high = high & high.wrapping_sub(1);
+                (
+                    low.trailing_zeros() as usize,
+                    64 + high.trailing_zeros() as usize,
+                )
+            }
+        } else if high != 0 {
+            let rest = high & high.wrapping_sub(1);
+            self.high = rest & rest.wrapping_sub(1);
+            (
+                64 + high.trailing_zeros() as usize,
+                64 + rest.trailing_zeros() as usize,
+            )
+        } else {
+            return self.container.take().map(|id| Tag {
+                key: b"container_id",
+                value: Some(id),
             });
-        }
-        self.container.take().map(|id| Tag {
-            key: b"container_id",
-            value: Some(id),
+        };
+        let start = self.start;
+        self.start = end + 1;
+        // The masks give `start <= colon < end <= list.len()`; the `min`s state it
+        // for the compiler, which then drops the slices' bounds checks (a `min` is
+        // two instructions, a checked `get` and its default about five).
+        let tag = self.list.get(..end).unwrap_or(self.list);
+        let (head, value) = tag.split_at((colon + 1).min(tag.len()));
+        // `head` is the tag's text up to its `:`, the `:` included.
+        let key = head.split_last().map_or(head, |(_, key)| key);
+        Some(Tag {
+            key: key.get(start..).unwrap_or_default(),
+            value: Some(value),
         })
     }
 }
@@ -541,7 +545,8 @@ impl<'a> Tags<'a> {
         Tags {
             repr: TagsRepr::Masked(Masked {
                 list,
-                delims,
+                low: delims as u64,
+                high: (delims >> 64) as u64,
                 start: 0,
                 container,
             }),

@@ -297,11 +297,11 @@
 //!
 //! | shape | line | statsd_exporter mode | DogStatsD mode | nom reference (DogStatsD) | target |
 //! |---|---|---|---|---|---|
-//! | plain | `foo.bar:1\|c` | 389 | 389 | 852 | 400 |
-//! | timer + rate | `api.request.duration:320\|ms\|@0.1` | 553 | 553 | 1,140 | 600 |
-//! | 5 tags | `checkout.latency:12.5\|d\|#env:prod,region:eu-west-1,service:checkout,version:1.4.2,host:web-17` | 927 | 923 | 3,596 | 900 |
-//! | 4 packed values | `queue.wait:1:2.5:3:40\|h\|#env:prod` | 979 | 975 | 2,023 | 1,000 |
-//! | full line | `requests.total:100\|c\|@0.5\|#service:web,env:prod\|c:ci-3a88cafe\|T1700000000` | 943 | 917 | 2,363 | 1,000 |
+//! | plain | `foo.bar:1\|c` | 371 | 371 | 851 | 400 |
+//! | timer + rate | `api.request.duration:320\|ms\|@0.1` | 535 | 535 | 1,139 | 600 |
+//! | 5 tags | `checkout.latency:12.5\|d\|#env:prod,region:eu-west-1,service:checkout,version:1.4.2,host:web-17` | 852 | 848 | 3,595 | 900 |
+//! | 4 packed values | `queue.wait:1:2.5:3:40\|h\|#env:prod` | 951 | 947 | 2,022 | 1,000 |
+//! | full line | `requests.total:100\|c\|@0.5\|#service:web,env:prod\|c:ci-3a88cafe\|T1700000000` | 911 | 883 | 2,362 | 1,000 |
 //! | Mastodon stream | 1 MB of nsa/statsd-ruby lines through [`Parser::packet`], samples read | 749 | | | |
 //!
 //! (The reference column parses and walks tags and samples only: the nom parser
@@ -310,7 +310,22 @@
 //! between builds after unrelated code changes, because fat LTO re-lays out the loop:
 //! compare runs of one build, and read differences below that as noise.)
 //!
-//! The latest round, SSE2 (from 393 / 595 / 1,236 / 1,041 / 1,106, DogStatsD mode 393 /
+//! The latest round, the tag walk and the iterators (from 389 / 553 / 927 / 979 / 943,
+//! DogStatsD mode 389 / 553 / 923 / 975 / 917, Mastodon 749, at `de7cb73`): the masked
+//! tag walk slices a tag with `min`-clamped offsets instead of checked `get`s (the
+//! masks give `start <= colon < end <= len`; stated as `min`s, the compiler drops the
+//! bounds checks and the defaulting: `tags5` −25), splitting the tag at its value's
+//! start and taking the key as the text before the `:` (−5); the general tier's
+//! `Metric::tags` inlined and the masked walk's position a `usize` (the call wrote the
+//! caller's `Tags` through memory, and a `u32` position shared a 64-bit slot of the
+//! `Tags` enum with the general walk's fields, masked and merged each step: `tags5`
+//! −19, every other shape −13 to −18); a tag ending past the masks' low 64 bits read
+//! with 64-bit steps on the high half (−12), then the masks kept as two `u64` halves
+//! tested one at a time (−7); the mask check taking each tag's end as the bounds that
+//! do not start an item (−4); the fast path's sample counter a `usize` (−3 on every
+//! shape, the same slot sharing as the `Tags` position).
+//!
+//! The round before, SSE2 (from 393 / 595 / 1,236 / 1,041 / 1,106, DogStatsD mode 393 /
 //! 595 / 1,232 / 1,037 / 1,075, Mastodon 889, at `970a116`): the `|#` mask pass on
 //! 16-byte blocks, four `pcmpeqb`/`pmovmskb` pairs and a `pmovmskb` of the bytes for
 //! the non-ASCII check per block (`tags5` −284, full −97, `packed4` −17: LLVM unrolls
@@ -325,7 +340,7 @@
 //! already read shifted out of the masks (no padded copy), the way `load` reads a
 //! word.
 //!
-//! The round before (from 388 / 595 / 1,279 / 1,057 / 1,122, DogStatsD mode 388 / 595 /
+//! Two rounds before (from 388 / 595 / 1,279 / 1,057 / 1,122, DogStatsD mode 388 / 595 /
 //! 1,275 / 1,053 / 1,093, Mastodon 887, at `512a3b4`): the samples walk takes the last
 //! (or only) value as the rest of the values, with no byte loop and no separate
 //! one-value test (`packed4` −14); the `|#` mask pass ANDs each word's `#` test before
@@ -335,7 +350,7 @@
 //! either way); the mask pass takes its whole words from `chunks_exact(8)`, a pointer
 //! walk, instead of a bounds-tested `get` per word index (`tags5` −20, full −10).
 //!
-//! Two rounds before (from 399 / 632 / 1,433 / 1,163 / 1,242, DogStatsD mode 399 / 632 /
+//! Three rounds before (from 399 / 632 / 1,433 / 1,163 / 1,242, DogStatsD mode 399 / 632 /
 //! 1,429 / 1,159 / 1,213, Mastodon 1,008; a separate commit that rounds 16–19-digit
 //! values exactly took Mastodon to 951 and moved the shapes by a few): the signed
 //! integer-to-float conversion for a mantissa below 2^53; `Parser::packet` building each
@@ -347,7 +362,7 @@
 //! line's value ends found by a byte loop in the samples walk; "no timestamp" kept as
 //! `u64::MAX`; the list's and id's spans from known offsets.
 //!
-//! Three rounds before (the `|#` list as bit masks; the parse no longer stores where the fields
+//! Four rounds before (the `|#` list as bit masks; the parse no longer stores where the fields
 //! start; values parsed in two digit loops, with one test for exactness and one for
 //! the sign in the common case) went from 426 / 664 / 1,542 / 1,226 / 1,310
 //! (statsd_exporter mode), 426 / 664 / 1,527 / 1,217 / 1,277 (DogStatsD mode) and
@@ -360,22 +375,22 @@
 //! before (lazy counters that split the tags again and re-parsed every value) gave
 //! 1,318 / 1,735 / 3,980 / 4,505 / 3,633 and 1,224 / 1,753 / 4,078 / 3,950 / 3,430.
 //!
-//! **Four targets of five are met** (statsd_exporter mode: plain 389, timer 553,
-//! `packed4` 979, the full line 943); `tags5` needs another 27. Its mask pass now
-//! costs about 200 (`callgrind --dump-instr=yes`: four whole blocks at about 25 each,
-//! the last 5 bytes as the list's last 16 with shifted masks, about 45, then about
-//! 70 to check the masks in 128-bit arithmetic, the list being longer than 63 bytes),
-//! where the 9-word SWAR pass and its check cost about 460. What is left is not a byte
-//! scan: reading the five tags (about 200 with the driver's loop: two `trailing_zeros`
-//! and two lowest-bit clears a tag, the bounds checks of two slices), writing the
-//! compact `Metric` to the stack field by field (about 45 instructions, many of them
-//! reloads of spilled locals) and reading it back, the value parse (about 45 plus 6 a
-//! digit), the field loop's dispatch. The profile of `packed4` and the full line
-//! before this round showed the same fixed per-line cost: the `Tags` iterator goes
-//! through memory (about 20: stored, then loaded into registers, because the general
-//! tier's variant comes from an out-of-line call); the driver's `samples().flatten()`
-//! keeps its state in memory (about 30 a sample plus the value's byte loop). Where the
-//! instructions went after the bit-mask round (three rounds before;
+//! **All five targets are met** (statsd_exporter mode: plain 371, timer 535, `tags5`
+//! 852, `packed4` 951, the full line 911). Where `tags5` spends its instructions now
+//! (`valgrind --tool=callgrind --dump-instr=yes`, then `callgrind_annotate --auto=yes`
+//! and the per-instruction counts against `objdump -d`): the mask pass about 200 (four
+//! whole blocks at about 25 each, the last 5 bytes as the list's last 16 with shifted
+//! masks, about 45, then about 65 to check the masks in 128-bit arithmetic, the list
+//! being longer than 63 bytes); the tag walk about 160 with the driver's loop (about 35
+//! to build the iterator from the compact form, then about 25 a tag: two
+//! `trailing_zeros` and two lowest-bit clears, three `min`s, the value's length, the
+//! driver's sum and the loop's tests); writing the compact `Metric` to the stack field
+//! by field (about 45, many of them reloads of spilled locals) and reading it back; the
+//! value parse (about 45 plus 6 a digit); the field loop's dispatch; the driver's
+//! `samples().flatten()`, whose state stays in memory (about 30 a sample). Before the
+//! latest round the `Tags` iterator went through memory too (about 25: stored, then
+//! loaded into registers, because the general tier's variant came from an out-of-line
+//! call). Where the instructions went after the bit-mask round (four rounds before;
 //! `callgrind_annotate --auto=yes` on the `callgrind` profile, statsd_exporter mode;
 //! the driver's `no-tags` argument separates parse and tag walk: then 361 / 1,129 /
 //! 1,055 / 1,067, after it 351 / 1,036 / 966 / 979 for plain, `tags5`, `packed4`, the
@@ -403,6 +418,20 @@
 //!
 //! Tried in the latest round and not kept (statsd_exporter mode, plain / timer /
 //! `tags5` / `packed4` / full / Mastodon, against the state tried on, one build each):
+//! the list end of the `|#` mask pass starting as the slice's length, with a flag for a
+//! `|` found, instead of `usize::MAX` and a fix-up after the last block (+24 / +31 /
+//! +69 / +52 / +51 / −12: fat LTO laid the parse out anew); `SlotIter`'s construction
+//! marked `#[inline]` (no change: it was inlined already). Measured as parts of a kept
+//! step: `Metric::tags` inlined with the masked walk's position still a `u32` (−8 / −8
+//! / +3 / −7 / −5 / 0: each step then masked and merged the position's slot), the
+//! `usize` position with `Metric::tags` still out of line (−2 / −2 / −8 / −4 / −7 /
+//! 0); together −13 / −13 / −19 / −16 / −18 / 0. Not tried: `Tags` as a struct with
+//! the masked walk and the general walk side by side (the enum's variant is still
+//! tested once a step, about 2 instructions a tag), and the samples walk's state out
+//! of memory (the driver's `flatten()` keeps it there).
+//!
+//! Tried in the round before (SSE2) and not kept (statsd_exporter mode, plain / timer /
+//! `tags5` / `packed4` / full / Mastodon, against the state tried on, one build each):
 //! the mask pass accumulating each block's masks into two `u64` halves with a shift
 //! (constant in the unrolled loop) instead of 2-byte stores into arrays (+19 / +25 /
 //! +43 / +38 / +26 / +2: more registers live across the loop); the name scan keeping
@@ -413,7 +442,7 @@
 //! searches for exotic values (`find`, `find2`) stay SWAR, as no measured shape runs
 //! them.
 //!
-//! Tried in the round before and not kept (statsd_exporter mode, plain / timer /
+//! Tried two rounds before and not kept (statsd_exporter mode, plain / timer /
 //! `tags5` / `packed4` / full / Mastodon, against the state tried on, one build each):
 //! the samples walk keeping the values not yet read as a shrinking slice instead of a
 //! position (+3 / +3 / +3 / +12 / +3 / +40); the samples walk reading the values from
@@ -424,7 +453,7 @@
 //! (−4 / +1 / +2 / −2 / 0 / −3: placement only, the full line is the one shape that
 //! runs it).
 //!
-//! Tried two rounds before and not kept (statsd_exporter mode, plain / timer / `tags5`
+//! Tried three rounds before and not kept (statsd_exporter mode, plain / timer / `tags5`
 //! / `packed4` / full / Mastodon, against the state tried on): each packed value's
 //! length kept in the compact form (`packed4` −51, every other shape +2 to +9,
 //! Mastodon +12 to +18, in three placements); the packed values' `:` as a bit mask
@@ -440,7 +469,7 @@
 //! these lines). Figures of unrelated shapes moving by ±10 after a change is code
 //! placement, as said above.
 //!
-//! Rewrites tried three rounds before and not kept (statsd_exporter mode; figures against the
+//! Rewrites tried four rounds before and not kept (statsd_exporter mode; figures against the
 //! committed state they were tried on, given in brackets): the mask pass accumulating
 //! each word into `u128` masks with a variable shift and counting tags with software
 //! popcounts (x86-64's baseline has no `popcnt`): 424 / 670 / 2,069 / 1,366 / 1,547
@@ -455,7 +484,7 @@
 //! 1,499 / 1,195 / 1,282 (same); the gauge-delta flag worked out once per line: 417 /
 //! 655 / 1,449 / 1,191 / 1,262 (same).
 //!
-//! Rewrites tried and not kept four rounds before (against 447 / 686 / 1,656 /
+//! Rewrites tried and not kept five rounds before (against 447 / 686 / 1,656 /
 //! 1,261 / 1,382): no index at all, the tag walk splitting the list again (392 / 630 /
 //! 2,062 / 1,245 / 1,619: splitting costs about 120 per tag); the same with a splitter
 //! for error-free lists reading whole words (402 / 638 / 1,905 / 1,270 / 1,604);

@@ -20,7 +20,6 @@ pub use visit::SampleRef;
 use crate::PrometheusSink;
 use crate::stats::StatFamily;
 use crate::store::family::{Family, FamilyKind};
-use crate::store::lock;
 use crate::store::shard::SeriesValue;
 
 /// Bytes buffered before they are handed to the writer.
@@ -128,14 +127,14 @@ impl Scrape {
         let mut scrape = Scrape::default();
         // Reserve once: growing these buffers shard by shard would copy them again and again.
         let (series, bytes) = sink.shards().iter().fold((0, 0), |(series, bytes), shard| {
-            let shard = lock(shard);
+            let shard = shard.lock();
             (series + shard.live(), bytes + shard.label_bytes().len())
         });
         scrape.series.reserve(series + series / 8);
         scrape.arena.reserve(bytes + bytes / 8);
         let mut families = FamilyIndex::default();
         for shard in sink.shards() {
-            let mut shard = lock(shard);
+            let mut shard = shard.lock();
             let base = scrape.arena.len();
             scrape.arena.extend_from_slice(shard.label_bytes());
             let mut scratch = std::mem::take(&mut shard.scratch);

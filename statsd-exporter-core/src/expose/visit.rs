@@ -7,7 +7,6 @@ use crate::PrometheusSink;
 use crate::expose::{KeyFields, unescape_field};
 use crate::float::write_go_float;
 use crate::store::family::{Family, FamilyKind};
-use crate::store::lock;
 use crate::store::shard::SeriesValue;
 
 /// One sample as the text exposition writes it: a metric name with its suffix (`_bucket`,
@@ -188,7 +187,7 @@ impl PrometheusSink {
             label_bytes.clear();
             spans.clear();
             {
-                let mut shard = lock(shard);
+                let mut shard = shard.lock();
                 let mut scratch = std::mem::take(&mut shard.scratch);
                 let (series, arena) = shard.series_and_labels();
                 for s in series {

@@ -10,16 +10,31 @@ use crate::simd::{Block, WIDTH, block_at, eq_masks, high_mask, last_block};
 /// into Prometheus label names (`tag.with.dots` → `tag_with_dots`) after parsing; that
 /// is the exporter's job, not the parser's. In [`Compat::StatsdExporter`](crate::Compat)
 /// mode the bytes are valid UTF-8 (the whole line was checked).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy)]
 pub struct Tag<'a> {
     key: &'a [u8],
-    value: Option<&'a [u8]>,
+    /// The value, `b""` for a valueless tag: [`Tag::value_or_empty`], the exporter's
+    /// read, is then a field (an `Option` costs it a test and a select a tag).
+    value: &'a [u8],
+    valueless: bool,
 }
 
 impl<'a> Tag<'a> {
     /// A tag from its parts (used by the encoder and in tests).
+    #[inline(always)]
     pub const fn new(key: &'a [u8], value: Option<&'a [u8]>) -> Tag<'a> {
-        Tag { key, value }
+        match value {
+            Some(value) => Tag {
+                key,
+                value,
+                valueless: false,
+            },
+            None => Tag {
+                key,
+                value: b"",
+                valueless: true,
+            },
+        }
     }
 
     /// The key, never empty.
@@ -30,12 +45,12 @@ impl<'a> Tag<'a> {
     /// The value; `None` only for a valueless DogStatsD tag (`#env`) in strict mode
     /// (statsd_exporter mode drops those and counts a tag error).
     pub fn value(&self) -> Option<&'a [u8]> {
-        self.value
+        (!self.valueless).then_some(self.value)
     }
 
     /// The value, or `b""` for a valueless tag.
     pub fn value_or_empty(&self) -> &'a [u8] {
-        self.value.unwrap_or(b"")
+        self.value
     }
 
     /// The key as text.
@@ -55,6 +70,32 @@ impl<'a> Tag<'a> {
     }
 }
 
+// By hand, equal to the derived impls over `(key, value())`: a valueless tag and
+// one with an empty value stay different, and `Debug` prints the same as before.
+impl PartialEq for Tag<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.key == other.key && self.value() == other.value()
+    }
+}
+
+impl Eq for Tag<'_> {}
+
+impl core::hash::Hash for Tag<'_> {
+    fn hash<H: core::hash::Hasher>(&self, state: &mut H) {
+        self.key.hash(state);
+        self.value().hash(state);
+    }
+}
+
+impl core::fmt::Debug for Tag<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Tag")
+            .field("key", &self.key)
+            .field("value", &self.value())
+            .finish()
+    }
+}
+
 /// Splits one `k<sep>v` tag. `Err(())` means statsd_exporter counts a tag error.
 #[inline]
 pub(crate) fn split_tag(tag: &[u8], sep: u8, allow_valueless: bool) -> Result<Tag<'_>, ()> {
@@ -64,16 +105,10 @@ pub(crate) fn split_tag(tag: &[u8], sep: u8, allow_valueless: bool) -> Result<Ta
             if key.is_empty() || (value.is_empty() && !allow_valueless) {
                 Err(())
             } else {
-                Ok(Tag {
-                    key,
-                    value: Some(value),
-                })
+                Ok(Tag::new(key, Some(value)))
             }
         }
-        None if allow_valueless && !tag.is_empty() => Ok(Tag {
-            key: tag,
-            value: None,
-        }),
+        None if allow_valueless && !tag.is_empty() => Ok(Tag::new(tag, None)),
         None => Err(()),
     }
 }
@@ -173,15 +208,12 @@ fn span_tag(list: &[u8], span: [u8; 3]) -> Tag<'_> {
     let [key, colon, end] = span;
     let (key, colon, end) = (key as usize, colon as usize, end as usize);
     if colon == NO_VALUE as usize {
-        Tag {
-            key: list.get(key..end).unwrap_or_default(),
-            value: None,
-        }
+        Tag::new(list.get(key..end).unwrap_or_default(), None)
     } else {
-        Tag {
-            key: list.get(key..colon).unwrap_or_default(),
-            value: Some(list.get(colon + 1..end).unwrap_or_default()),
-        }
+        Tag::new(
+            list.get(key..colon).unwrap_or_default(),
+            Some(list.get(colon + 1..end).unwrap_or_default()),
+        )
     }
 }
 
@@ -485,10 +517,10 @@ impl<'a> Iterator for Masked<'a> {
                 64 + rest.trailing_zeros() as usize,
             )
         } else {
-            return self.container.take().map(|id| Tag {
-                key: b"container_id",
-                value: Some(id),
-            });
+            return self
+                .container
+                .take()
+                .map(|id| Tag::new(b"container_id", Some(id)));
         };
         let start = self.start;
         self.start = end + 1;
@@ -499,10 +531,7 @@ impl<'a> Iterator for Masked<'a> {
         let (head, value) = tag.split_at((colon + 1).min(tag.len()));
         // `head` is the tag's text up to its `:`, the `:` included.
         let key = head.split_last().map_or(head, |(_, key)| key);
-        Some(Tag {
-            key: key.get(start..).unwrap_or_default(),
-            value: Some(value),
-        })
+        Some(Tag::new(key.get(start..).unwrap_or_default(), Some(value)))
     }
 }
 
@@ -625,17 +654,11 @@ impl<'a> Walk<'a> {
                 if key.is_empty() || (value.is_empty() && !self.strict) {
                     Err(())
                 } else {
-                    Ok(Tag {
-                        key,
-                        value: Some(value),
-                    })
+                    Ok(Tag::new(key, Some(value)))
                 }
             }
             // No `:`: a valueless tag (a tag only in strict DogStatsD mode).
-            None if self.strict && !item.is_empty() => Ok(Tag {
-                key: item,
-                value: None,
-            }),
+            None if self.strict && !item.is_empty() => Ok(Tag::new(item, None)),
             None => Err(()),
         })
     }
@@ -677,10 +700,7 @@ impl<'a> Iterator for Walk<'a> {
                 && self.container_tag
                 && !id.is_empty()
             {
-                return Some(Tag {
-                    key: b"container_id",
-                    value: Some(id),
-                });
+                return Some(Tag::new(b"container_id", Some(id)));
             }
         }
     }
@@ -754,6 +774,29 @@ pub(crate) fn split_name<'a>(
 #[cfg(test)]
 mod index_tests {
     use super::*;
+
+    /// The value stored as bytes and a flag behaves as the `Option` it replaced.
+    #[test]
+    fn tag_value_as_an_option() {
+        use std::hash::BuildHasher;
+        let (valueless, empty) = (Tag::new(b"k", None), Tag::new(b"k", Some(b"")));
+        assert_eq!(
+            (valueless.value(), valueless.value_or_empty()),
+            (None, &b""[..])
+        );
+        assert_eq!(
+            (empty.value(), empty.value_or_empty()),
+            (Some(&b""[..]), &b""[..])
+        );
+        assert_ne!(valueless, empty);
+        assert_eq!(valueless, Tag::new(b"k", None));
+        assert_eq!(format!("{valueless:?}"), "Tag { key: [107], value: None }");
+        assert_eq!(format!("{empty:?}"), "Tag { key: [107], value: Some([]) }");
+        let hasher = std::collections::hash_map::RandomState::new();
+        let derived = |key: &[u8], value: Option<&[u8]>| hasher.hash_one((key, value));
+        assert_eq!(hasher.hash_one(valueless), derived(b"k", None));
+        assert_eq!(hasher.hash_one(empty), derived(b"k", Some(b"")));
+    }
 
     #[test]
     fn index_list_like_count_list() {

@@ -287,12 +287,13 @@ pub(crate) struct MaskScan<'a> {
     pub(crate) high: u32,
 }
 
-/// The `delims` of [`MaskScan`] from the `:` and `,` masks of a list of `end` bytes
-/// (`end` < the mask's width), or `None` when the list is not clean. A macro for
+/// The `delims` of [`MaskScan`] from the `:` and `,` masks of a list whose end is
+/// the one bit of `end_bit` (below the mask's top), or `None` when the list is not
+/// clean. A macro for
 /// the two widths: `u64` for lists of up to 63 bytes, `u128` for longer ones.
 macro_rules! clean_delims {
-    ($t:ty, $colons:expr, $commas:expr, $end:expr, $strict:expr) => {{
-        let end_bit: $t = 1 << $end;
+    ($t:ty, $colons:expr, $commas:expr, $end_bit:expr, $strict:expr) => {{
+        let end_bit: $t = $end_bit;
         let colons: $t = $colons & (end_bit - 1);
         let commas: $t = $commas & (end_bit - 1);
         let bounds = commas | end_bit;
@@ -377,11 +378,14 @@ pub(crate) fn mask_list(s: &[u8], strict: bool) -> Option<MaskScan<'_>> {
         let [[m0, m1], [m2, m3], [m4, m5], [m6, m7], ..] = comma_bits;
         let colons = u64::from_le_bytes([c0, c1, c2, c3, c4, c5, c6, c7]);
         let commas = u64::from_le_bytes([m0, m1, m2, m3, m4, m5, m6, m7]);
-        u128::from(clean_delims!(u64, colons, commas, end, strict)?)
+        u128::from(clean_delims!(u64, colons, commas, 1 << end, strict)?)
     } else {
         let colons = u128::from_le_bytes(*colon_bits.as_flattened().first_chunk()?);
         let commas = u128::from_le_bytes(*comma_bits.as_flattened().first_chunk()?);
-        clean_delims!(u128, colons, commas, end, strict)?
+        // `end` is 64 to 127: the end's bit built in the high half alone (a variable
+        // 128-bit shift is about 7 instructions, and `end_bit - 1` then 4 more).
+        let end_bit = u128::from(1u64.wrapping_shl((end - 64) as u32)) << 64;
+        clean_delims!(u128, colons, commas, end_bit, strict)?
     };
     Some(MaskScan {
         list: &s[..end],

@@ -294,7 +294,8 @@ pub(crate) struct MaskScan<'a> {
 macro_rules! clean_delims {
     ($t:ty, $colons:expr, $commas:expr, $end_bit:expr, $strict:expr) => {{
         let end_bit: $t = $end_bit;
-        let colons: $t = $colons & (end_bit - 1);
+        // Colons past the end need no clearing: no carry below runs past the end.
+        let colons: $t = $colons;
         let commas: $t = $commas & (end_bit - 1);
         let bounds = commas | end_bit;
         // Each item's first byte: the text after the last `,` is an item only when

@@ -299,10 +299,10 @@
 //! |---|---|---|---|---|---|
 //! | plain | `foo.bar:1\|c` | 371 | 371 | 851 | 400 |
 //! | timer + rate | `api.request.duration:320\|ms\|@0.1` | 535 | 535 | 1,139 | 600 |
-//! | 5 tags | `checkout.latency:12.5\|d\|#env:prod,region:eu-west-1,service:checkout,version:1.4.2,host:web-17` | 852 | 848 | 3,595 | 900 |
-//! | 4 packed values | `queue.wait:1:2.5:3:40\|h\|#env:prod` | 951 | 947 | 2,022 | 1,000 |
-//! | full line | `requests.total:100\|c\|@0.5\|#service:web,env:prod\|c:ci-3a88cafe\|T1700000000` | 911 | 883 | 2,362 | 1,000 |
-//! | Mastodon stream | 1 MB of nsa/statsd-ruby lines through [`Parser::packet`], samples read | 749 | | | |
+//! | 5 tags | `checkout.latency:12.5\|d\|#env:prod,region:eu-west-1,service:checkout,version:1.4.2,host:web-17` | 818 | 814 | 3,595 | 900 |
+//! | 4 packed values | `queue.wait:1:2.5:3:40\|h\|#env:prod` | 945 | 941 | 2,022 | 1,000 |
+//! | full line | `requests.total:100\|c\|@0.5\|#service:web,env:prod\|c:ci-3a88cafe\|T1700000000` | 897 | 872 | 2,362 | 1,000 |
+//! | Mastodon stream | 1 MB of nsa/statsd-ruby lines through [`Parser::packet`], samples read | 747 | | | |
 //!
 //! (The reference column parses and walks tags and samples only: the nom parser
 //! has no counters. It collects into `Vec`s, so it includes allocator calls, as a nom
@@ -323,7 +323,13 @@
 //! with 64-bit steps on the high half (−12), then the masks kept as two `u64` halves
 //! tested one at a time (−7); the mask check taking each tag's end as the bounds that
 //! do not start an item (−4); the fast path's sample counter a `usize` (−3 on every
-//! shape, the same slot sharing as the `Tags` position).
+//! shape, the same slot sharing as the `Tags` position); a [`Tag`]'s value kept as
+//! bytes (`b""` when valueless) and a flag instead of an `Option`, so that
+//! [`Tag::value_or_empty`], the exporter's read, is a field (−15; `PartialEq`, `Hash`
+//! and `Debug` written by hand to stay those of `(key, value())`); the end's bit of a
+//! list of 64–127 bytes built in the masks' high half alone instead of by a variable
+//! 128-bit shift (−17); the colons past the list's end left in the masks (no carry
+//! runs past the end: −2).
 //!
 //! The round before, SSE2 (from 393 / 595 / 1,236 / 1,041 / 1,106, DogStatsD mode 393 /
 //! 595 / 1,232 / 1,037 / 1,075, Mastodon 889, at `970a116`): the `|#` mask pass on
@@ -376,15 +382,16 @@
 //! 1,318 / 1,735 / 3,980 / 4,505 / 3,633 and 1,224 / 1,753 / 4,078 / 3,950 / 3,430.
 //!
 //! **All five targets are met** (statsd_exporter mode: plain 371, timer 535, `tags5`
-//! 852, `packed4` 951, the full line 911). Where `tags5` spends its instructions now
+//! 818, `packed4` 945, the full line 897). Where `tags5` spends its instructions now
 //! (`valgrind --tool=callgrind --dump-instr=yes`, then `callgrind_annotate --auto=yes`
 //! and the per-instruction counts against `objdump -d`): the mask pass about 200 (four
 //! whole blocks at about 25 each, the last 5 bytes as the list's last 16 with shifted
-//! masks, about 45, then about 65 to check the masks in 128-bit arithmetic, the list
-//! being longer than 63 bytes); the tag walk about 160 with the driver's loop (about 35
-//! to build the iterator from the compact form, then about 25 a tag: two
-//! `trailing_zeros` and two lowest-bit clears, three `min`s, the value's length, the
-//! driver's sum and the loop's tests); writing the compact `Metric` to the stack field
+//! masks, about 45, then about 55 to check the masks in 128-bit arithmetic, the list
+//! being longer than 63 bytes); the tag walk about 145 with the driver's loop (about 30
+//! to build the iterator from the compact form, then about 23 a tag: two
+//! `trailing_zeros` and two lowest-bit clears, the tests of the two halves and of the
+//! `Tags` variant, a `min` for the end and a saturating difference for the value's
+//! length, the driver's sum kept in memory); writing the compact `Metric` to the stack field
 //! by field (about 45, many of them reloads of spilled locals) and reading it back; the
 //! value parse (about 45 plus 6 a digit); the field loop's dispatch; the driver's
 //! `samples().flatten()`, whose state stays in memory (about 30 a sample). Before the
@@ -421,14 +428,18 @@
 //! the list end of the `|#` mask pass starting as the slice's length, with a flag for a
 //! `|` found, instead of `usize::MAX` and a fix-up after the last block (+24 / +31 /
 //! +69 / +52 / +51 / −12: fat LTO laid the parse out anew); `SlotIter`'s construction
-//! marked `#[inline]` (no change: it was inlined already). Measured as parts of a kept
+//! marked `#[inline]` (no change: it was inlined already); `mask_list` out of line
+//! (+4 / +5 / +71 / +68 / +69 / +6); `Tags` as a struct with the masked walk and the
+//! general walk side by side instead of an enum, so that no step tests a variant (+8 /
+//! +8 / −10 / +7 / 0 / 0: `tags5` wins 10, the lines without tags, the most common
+//! ones, lose 8); the general sample iterator's counters as `usize`s, like the fast
+//! one's (+6 / +6 / +6 / +22 / +6 / +46). Measured as parts of a kept
 //! step: `Metric::tags` inlined with the masked walk's position still a `u32` (−8 / −8
 //! / +3 / −7 / −5 / 0: each step then masked and merged the position's slot), the
 //! `usize` position with `Metric::tags` still out of line (−2 / −2 / −8 / −4 / −7 /
-//! 0); together −13 / −13 / −19 / −16 / −18 / 0. Not tried: `Tags` as a struct with
-//! the masked walk and the general walk side by side (the enum's variant is still
-//! tested once a step, about 2 instructions a tag), and the samples walk's state out
-//! of memory (the driver's `flatten()` keeps it there).
+//! 0); together −13 / −13 / −19 / −16 / −18 / 0. Not tried: the samples walk's state
+//! out of memory (the driver's `flatten()` keeps it there), fewer spills in the field
+//! loop (its state, the mask pass inlined in it, lives partly on the stack).
 //!
 //! Tried in the round before (SSE2) and not kept (statsd_exporter mode, plain / timer /
 //! `tags5` / `packed4` / full / Mastodon, against the state tried on, one build each):

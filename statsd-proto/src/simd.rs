@@ -105,13 +105,40 @@ pub(crate) fn last_block(s: &[u8], i: usize) -> (Block, u32) {
     }
 }
 
+/// The block as two little-endian words.
+#[inline(always)]
+fn words(b: &Block) -> [u64; 2] {
+    let [
+        l0,
+        l1,
+        l2,
+        l3,
+        l4,
+        l5,
+        l6,
+        l7,
+        h0,
+        h1,
+        h2,
+        h3,
+        h4,
+        h5,
+        h6,
+        h7,
+    ] = *b;
+    [
+        u64::from_le_bytes([l0, l1, l2, l3, l4, l5, l6, l7]),
+        u64::from_le_bytes([h0, h1, h2, h3, h4, h5, h6, h7]),
+    ]
+}
+
 #[cfg(all(
     target_arch = "x86_64",
     target_feature = "sse2",
     not(statsd_proto_portable)
 ))]
 mod sse2 {
-    use super::Block;
+    use super::{Block, words};
     use core::arch::x86_64::{
         __m128i, _mm_cmpeq_epi8, _mm_movemask_epi8, _mm_or_si128, _mm_set_epi64x, _mm_set1_epi8,
         _mm_setzero_si128,
@@ -122,27 +149,8 @@ mod sse2 {
     #[inline]
     #[target_feature(enable = "sse2")]
     fn vector(b: &Block) -> __m128i {
-        let [
-            l0,
-            l1,
-            l2,
-            l3,
-            l4,
-            l5,
-            l6,
-            l7,
-            h0,
-            h1,
-            h2,
-            h3,
-            h4,
-            h5,
-            h6,
-            h7,
-        ] = *b;
-        let lo = i64::from_le_bytes([l0, l1, l2, l3, l4, l5, l6, l7]);
-        let hi = i64::from_le_bytes([h0, h1, h2, h3, h4, h5, h6, h7]);
-        _mm_set_epi64x(hi, lo)
+        let [lo, hi] = words(b);
+        _mm_set_epi64x(hi as i64, lo as i64)
     }
 
     /// Lane equality with `c`, all bits of an equal lane set (`pcmpeqb`).
@@ -224,36 +232,9 @@ mod sse2 {
     ))
 ))]
 mod swar {
-    use super::{Block, HIGH, splat};
+    use super::{Block, HIGH, splat, words};
 
     const LO7: u64 = !HIGH;
-
-    /// The block as two little-endian words.
-    #[inline(always)]
-    fn words(b: &Block) -> [u64; 2] {
-        let [
-            l0,
-            l1,
-            l2,
-            l3,
-            l4,
-            l5,
-            l6,
-            l7,
-            h0,
-            h1,
-            h2,
-            h3,
-            h4,
-            h5,
-            h6,
-            h7,
-        ] = *b;
-        [
-            u64::from_le_bytes([l0, l1, l2, l3, l4, l5, l6, l7]),
-            u64::from_le_bytes([h0, h1, h2, h3, h4, h5, h6, h7]),
-        ]
-    }
 
     /// High bit set in each lane of `w` equal to `c`, exactly (no borrows).
     #[inline(always)]

@@ -52,7 +52,7 @@ struct Shared {
 /// changes; a mapper without a cache turns it off too.
 ///
 /// Per line, the pipeline's own work around the parser and the store is one newline
-/// search (which also counts the line), one hash and byte comparison in the
+/// search ([`statsd_proto::find_line_end`], which also counts the line), one hash and byte comparison in the
 /// finished-mapping table, the value conversion and per-packet counts (added to the shared
 /// [`Stats`] once per packet or batch, never per line). A line whose mapping keeps a
 /// [`SeriesHint`] the sink still recognises goes to [`Sink::record_by_hint`] with its label
@@ -144,36 +144,6 @@ fn escaped<'a>(text: &'a str, arena: &mut String) -> Text<'a> {
     let start = arena.len() as u32;
     escape_metric_name_into(text, arena);
     Text::Arena(start, arena.len() as u32)
-}
-
-/// The newline search of [`Pipeline::lines`]. On x86_64 it is memchr's SSE2 searcher
-/// (SSE2 is part of the x86_64 baseline), which inlines into the line loop: memchr's
-/// default entry point picks AVX2 through a function pointer, and on lines of 50 to 100
-/// bytes that call and its set-up cost more than the wider vectors save.
-#[derive(Clone, Copy)]
-struct Newline {
-    #[cfg(target_arch = "x86_64")]
-    sse2: Option<memchr::arch::x86_64::sse2::memchr::One>,
-}
-
-impl Newline {
-    #[inline]
-    fn new() -> Newline {
-        Newline {
-            #[cfg(target_arch = "x86_64")]
-            sse2: memchr::arch::x86_64::sse2::memchr::One::new(b'\n'),
-        }
-    }
-
-    /// The offset of the first `\n` in `bytes`.
-    #[inline]
-    fn find(&self, bytes: &[u8]) -> Option<usize> {
-        #[cfg(target_arch = "x86_64")]
-        if let Some(sse2) = &self.sse2 {
-            return sse2.find(bytes);
-        }
-        memchr::memchr(b'\n', bytes)
-    }
 }
 
 /// Per-packet counts, added to the shared [`Stats`] once per packet so that ingest threads
@@ -383,11 +353,10 @@ impl Pipeline {
     #[inline]
     fn lines<S: Sink + ?Sized>(&mut self, packet: &[u8], sink: &mut S, tally: &mut Tally) {
         let parser = self.shared.parser;
-        let newline = Newline::new();
         let mut rest = packet;
         loop {
             tally.lines += 1;
-            let (line, next) = match newline.find(rest) {
+            let (line, next) = match statsd_proto::find_line_end(rest) {
                 Some(end) => (&rest[..end], Some(&rest[end + 1..])),
                 None => (rest, None),
             };
@@ -869,7 +838,8 @@ mod tests {
 
     #[test]
     fn packets_split_and_count_like_the_parser() {
-        // Pieces around the newline search's 16- and 64-byte steps, empty pieces, `\r`
+        // Pieces around the newline search's 16-byte steps and its hand-over to memchr
+        // after 128 bytes (`statsd_proto::find_line_end`), empty pieces, `\r`
         // ends and a bad line, joined with `\n` in many orders, with and without a final
         // `\n`.
         let long = format!("{}:2|g", "n".repeat(61));

@@ -556,7 +556,7 @@ pub use metric::{Cardinality, LineCounts, Metric, Sample};
 pub use name::Name;
 pub use options::{Compat, Parser};
 pub use owned::OwnedItem;
-pub use packet::{Item, Packet, line_count};
+pub use packet::{Item, Packet, find_line_end, line_count};
 pub use tags::{Tag, Tags};
 
 // The README's example is a doc test too, so the crates.io page cannot drift from the API.

@@ -171,7 +171,8 @@ impl PrometheusSink {
     pub fn with_clock(options: PrometheusOptions, clock: Arc<dyn Clock>) -> Self {
         let shards = options.shards.max(1).next_power_of_two();
         let bits = shards.trailing_zeros();
-        let mut registry = Registry::default();
+        // Each reserved counter name reserves its `_total` stem too.
+        let mut registry = Registry::with_capacity(2 * Stats::reserved_names().count());
         for (name, counter) in Stats::reserved_names() {
             registry.reserve(name, counter);
         }

@@ -45,10 +45,11 @@ const SHORT_READ: usize = INITIAL_BUFFER / 2;
 /// How long a connection waits for more lines after a short read: at most this much delay
 /// before a line is counted (statsd_exporter itself batches events for up to 200 ms, its
 /// `--statsd.event-flush-interval`). Each wake-up costs several µs of cold caches here: a
-/// client paced at 100,000 lines/s cost 1.1–1.2 µs CPU a line with 1 ms, 500–600 ns with
-/// 5 ms, 400–490 ns with 20 ms. Longer pauses would let a fast client that has just slowed down fill
-/// the socket buffers and wait on TCP flow control (a blocking client, such as statsd-ruby
-/// over TCP, stalls meanwhile): past ~400,000 lines/s on one connection for 5 ms.
+/// client paced at 100,000 lines/s cost 0.94–1.23 µs CPU a line with 1 ms, 500–600 ns
+/// with 5 ms, 400–490 ns with 20 ms. Longer pauses would let a fast client that has just
+/// slowed down fill the socket buffers and wait on TCP flow control (a blocking client,
+/// such as statsd-ruby over TCP, stalls meanwhile): past ~400,000 lines/s on one
+/// connection for 5 ms.
 const IDLE_PAUSE: std::time::Duration = std::time::Duration::from_millis(5);
 
 /// Most bytes all connections together may hold beyond their [`INITIAL_BUFFER`], for lines

@@ -40,7 +40,7 @@ const BUFFER_PER_DATAGRAM: u64 = 1024;
 /// How long a receive thread pauses after a short batch, given the receive buffer the
 /// kernel granted (`SO_RCVBUF` as read back). Long enough to collect many datagrams per
 /// wake-up, each of which costs several µs of cold caches here: 100,000 lines/s, ten a
-/// datagram, cost 610–690 ns CPU a line with a 1 ms pause and 460–490 with 5 ms. Short
+/// datagram, cost 610–710 ns CPU a line with a 1 ms pause and 460–490 with 5 ms. Short
 /// enough that a burst of [`BURST_DATAGRAMS_PER_SECOND`] fills at most half the buffer
 /// meanwhile, and never below [`MIN_IDLE_PAUSE`] (the pause before it was sized). The
 /// default 8 MiB buffer gives the 5 ms maximum; a buffer capped at a usual

@@ -176,7 +176,7 @@
 //!   loaded config (a one-off pause of about the set's compile time divided by the
 //!   number of rules, on the thread that maps that name). Should the set exceed the
 //!   regex engine's size limits, the error names the first rule too large on its own.
-//!   Loading the 100-rule regex config (`regex100worst`) costs 20.4 M instructions
+//!   Loading the 100-rule regex config (`regex100worst`) costs 20.1 M instructions
 //!   instead of 50.0 M; the mapper_config fuzz target runs 44 % fewer instructions.
 //! * Lookups allocate nothing once the caller's [`Captures`] has warmed up: captures are
 //!   byte ranges into the name, names and label values are expanded into caller-owned

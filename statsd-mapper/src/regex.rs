@@ -8,6 +8,7 @@
 use std::sync::OnceLock;
 
 use regex_automata::meta;
+use regex_automata::nfa::thompson::WhichCaptures;
 use regex_automata::util::captures::Captures as GroupSlots;
 use regex_automata::{Input, MatchKind, PatternSet};
 use regex_syntax::hir::{Dot, Hir, HirKind, Look, Repetition};
@@ -259,9 +260,15 @@ impl RegexRules {
             // the cost of loading a config with many alternations (the mapper_config fuzz
             // target: 3.57 -> 2.56 G instructions over 300 corpus configs), and lookups
             // cost the same without it (regex100worst 3,471 -> 3,449 instructions).
+            // The set only says which patterns match (`which_overlapping_matches`: the
+            // lazy DFA, or the PikeVM should it give up), so it needs no capture groups
+            // and no one-pass or backtracking engine.
             let config = meta::Config::new()
                 .match_kind(MatchKind::All)
-                .auto_prefilter(false);
+                .auto_prefilter(false)
+                .which_captures(WhichCaptures::None)
+                .onepass(false)
+                .backtrack(false);
             let set = meta::Builder::new()
                 .configure(config)
                 .build_many_from_hir(&patterns)

@@ -22,6 +22,13 @@ if [ "${#targets[@]}" -eq 0 ]; then
   mapfile -t targets < <(cargo fuzz list)
 fi
 cargo fuzz build --sanitizer none --release
+# The fuzz crate has its own lock file and cargo fuzz has no --locked: fail when the build
+# changed it, so that what is fuzzed is what is committed.
+if git rev-parse --git-dir >/dev/null 2>&1 && ! git diff --quiet -- Cargo.lock; then
+  git diff --stat -- Cargo.lock >&2
+  echo "fuzz: the build changed fuzz/Cargo.lock; commit the change" >&2
+  exit 1
+fi
 
 for target in "${targets[@]}"; do
   corpus="corpus/$target"

@@ -372,6 +372,10 @@
 //! 1 288 → 1 243 instructions a line (one build series at `b90ef66`). At `11f792a` the
 //! pipeline splits packets with [`statsd_proto::find_line_end`] (16 bytes a step over a
 //! line's first 128 bytes) instead of its own memchr searcher: 1 243 → 1 221–1 228.
+//! Since then a tagged line equal, but for its value, to the last tagged line of its
+//! name is recorded through the kept hint and label count before its tags are walked;
+//! the walk, the escaping and the label merge happen only when the sink cannot follow
+//! the hint: `pipeline_tagged` 3 255 → 2 483, the untagged rows unchanged (1 574 / 1 341).
 //! The pipeline rows include parsing and mapping with the shipped Mastodon mapping. The
 //! exposition's instruction count says little about its time: the locality work above
 //! brought 100 000 counters from 85–198 ms to 32–45 ms per scrape for only 14 % fewer

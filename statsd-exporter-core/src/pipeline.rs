@@ -484,25 +484,10 @@ impl Pipeline {
             _ => tally.unmapped += 1,
         }
 
-        // A tagged line's labels are built in the arena; an untagged line's are the
-        // mapping's, as kept (below).
+        // A tagged line's labels are built in the arena, and only when the sink needs
+        // them (below); an untagged line's are the mapping's, as kept.
         let tagged = metric.has_tags();
-        // Filled in place: returned by value, the inline array was copied (768 bytes).
-        let mut tagged_buffer = SmallVec::new();
-        let labels = if tagged {
-            let honor = rule.is_some_and(Rule::honor_labels);
-            tagged_labels(
-                metric,
-                entry.labels(),
-                honor,
-                arena,
-                tally,
-                &mut tagged_buffer,
-            );
-            Some(&tagged_buffer)
-        } else {
-            None
-        };
+        let honor = rule.is_some_and(Rule::honor_labels);
 
         // The value, as statsd_exporter computes it.
         let defaults = mapper.config().defaults();
@@ -513,6 +498,11 @@ impl Pipeline {
                 let v = sample.value() / sample.sample_rate() * scale;
                 if v < 0.0 {
                     tally.event_error("illegal_negative_counter");
+                    if tagged {
+                        // Its tags are walked all the same, so that their errors count.
+                        let mut unused = SmallVec::new();
+                        tagged_labels(metric, entry.labels(), honor, arena, tally, &mut unused);
+                    }
                     return;
                 }
                 Value::Counter(v)
@@ -547,27 +537,26 @@ impl Pipeline {
         let ttl = rule.map_or(defaults.ttl(), Rule::ttl);
         // An untagged line's series is its mapping's: the sink may remember where it is.
         // A tagged line's is too when the line equals, but for its value, the last tagged
-        // line of this name: its tags are the same.
-        let untagged = labels.is_none();
-        let tagged_key = if labels.is_some() && metric.sample_count() == 1 {
+        // line of this name: its tags are the same, so are its labels (and their count),
+        // and they are not even walked while the sink still knows that series.
+        let tagged_key = if tagged && metric.sample_count() == 1 {
             around(metric.line(), sample.raw_value())
         } else {
             None
         };
-        let (mut hint, hinted) = match (&labels, tagged_key) {
-            (None, _) => (entry.hint, true),
-            (Some(_), Some((before, after))) => match entry.tagged_hint(before, after) {
-                Some(hint) => (hint, true),
-                None => (SeriesHint::new(), true),
+        let (mut hint, hinted, known_label_count) = match (tagged, tagged_key) {
+            (false, _) => (entry.hint, true, entry.labels().len()),
+            (true, Some((before, after))) => match entry.tagged_hint(before, after) {
+                Some((hint, label_count)) => (hint, true, label_count),
+                None => (SeriesHint::new(), true, 0),
             },
-            (Some(_), None) => (SeriesHint::new(), false),
+            (true, None) => (SeriesHint::new(), false, 0),
         };
         // A hint the sink still recognises needs no label list: the common case.
         let quick = if hinted && hint != SeriesHint::new() {
-            let label_count = labels.map_or(entry.labels().len(), |l| l.len());
             let event = HintedEvent {
                 name,
-                label_count,
+                label_count: known_label_count,
                 value,
                 ttl,
             };
@@ -577,22 +566,32 @@ impl Pipeline {
         };
         // Followed, the hint is unchanged: nothing to keep below.
         let followed = quick.is_some();
+        // Filled in place: returned by value, the inline array was copied (768 bytes).
+        let mut tagged_buffer = SmallVec::new();
+        let tag_errors_before = tally.tag_errors;
         let outcome = match quick {
             Some(outcome) => outcome,
             None => {
+                if tagged {
+                    tagged_labels(
+                        metric,
+                        entry.labels(),
+                        honor,
+                        arena,
+                        tally,
+                        &mut tagged_buffer,
+                    );
+                }
                 let arena: &str = arena;
                 let mut event_labels: SmallVec<[Label<'_>; 16]> = SmallVec::new();
                 // Pushes, not `extend`: its reserve-then-write is a call that is not inlined.
-                match &labels {
-                    Some(labels) => {
-                        for (k, v) in labels.iter() {
-                            event_labels.push(Label::new(k.get(arena), v.get(arena)));
-                        }
+                if tagged {
+                    for (k, v) in tagged_buffer.iter() {
+                        event_labels.push(Label::new(k.get(arena), v.get(arena)));
                     }
-                    None => {
-                        for (k, v) in entry.labels() {
-                            event_labels.push(Label::new(k, v));
-                        }
+                } else {
+                    for (k, v) in entry.labels() {
+                        event_labels.push(Label::new(k, v));
                     }
                 }
                 let event = Event {
@@ -627,18 +626,23 @@ impl Pipeline {
             }
             Err(r) => tally.event_error(r.reason()),
         }
+        let label_count = tagged_buffer.len();
         // The labels borrow the entry.
         drop(tagged_buffer);
         match tagged_key {
             _ if followed => {}
-            _ if untagged => {
+            _ if !tagged => {
                 let entry = resolved.entry_mut(index);
                 if entry.hint != hint {
                     entry.hint = hint;
                 }
             }
-            Some((before, after)) if hint != SeriesHint::new() => {
-                resolved.remember_tagged(index, before, after, hint);
+            // A line with tag errors (strict DogStatsD mode's invalid UTF-8) is not kept:
+            // a repeat that skipped the tag walk would not count them.
+            Some((before, after))
+                if hint != SeriesHint::new() && tally.tag_errors == tag_errors_before =>
+            {
+                resolved.remember_tagged(index, before, after, hint, label_count);
             }
             _ => {}
         }

@@ -802,6 +802,92 @@ mappings:
     assert_eq!(sink.plain, 4);
 }
 
+/// Gives hints in `record_hinted` but never follows one (`record_by_hint` is the trait's
+/// default, `None`), keeping the labels of every event: what a sink that lost a series
+/// (expired, or another store) sees.
+struct NeverFollows {
+    owner: u64,
+    events: Vec<(String, Vec<(String, String)>)>,
+}
+
+impl statsd_exporter_core::Sink for NeverFollows {
+    fn record(
+        &mut self,
+        event: &statsd_exporter_core::Event<'_>,
+    ) -> Result<(), statsd_exporter_core::Rejection> {
+        self.events.push(series_key(event));
+        Ok(())
+    }
+
+    fn record_hinted(
+        &mut self,
+        event: &statsd_exporter_core::Event<'_>,
+        hint: &mut statsd_exporter_core::SeriesHint,
+    ) -> Result<(), statsd_exporter_core::Rejection> {
+        hint.set(self.owner, self.events.len() as u128);
+        self.record(event)
+    }
+}
+
+#[test]
+fn a_repeated_tagged_line_whose_hint_is_not_followed_gets_its_labels_again() {
+    let yaml = r#"
+mappings:
+- match: "shop.*.orders"
+  name: "orders"
+  labels:
+    shop: "$1"
+"#;
+    let stats = PrometheusSink::new(PrometheusOptions::default())
+        .stats()
+        .clone();
+    let mut pipeline = Pipeline::new(mapper_for(yaml), Parser::new(), stats);
+    let mut sink = NeverFollows {
+        owner: statsd_exporter_core::SeriesHint::new_owner(),
+        events: Vec::new(),
+    };
+    for value in ["1", "2", "3"] {
+        let line = format!("shop.eu.orders:{value}|c|#env:prod,zone:a");
+        pipeline.process_packet(line.as_bytes(), &mut sink);
+    }
+    let expected = (
+        "orders".to_owned(),
+        vec![
+            ("env".to_owned(), "prod".to_owned()),
+            ("shop".to_owned(), "eu".to_owned()),
+            ("zone".to_owned(), "a".to_owned()),
+        ],
+    );
+    assert_eq!(
+        sink.events,
+        vec![expected.clone(), expected.clone(), expected]
+    );
+}
+
+#[test]
+fn tag_errors_of_a_repeated_tagged_line_count_every_time() {
+    // Strict DogStatsD does not check UTF-8 while parsing: the pipeline finds the bad
+    // tag value, drops that tag and counts it, however often the line comes.
+    let sink = PrometheusSink::new(PrometheusOptions::default());
+    let stats = sink.stats().clone();
+    let mut pipeline = Pipeline::new(
+        mapper_for("mappings: []\n"),
+        Parser::dogstatsd(),
+        stats.clone(),
+    );
+    for value in [b'1', b'2', b'3'] {
+        let mut line = b"jobs:".to_vec();
+        line.push(value);
+        line.extend_from_slice(b"|c|#queue:\xff,env:prod");
+        pipeline.process_packet(&line, &mut sink.recorder());
+    }
+    // A negative counter is refused, and its tags are still checked.
+    pipeline.process_packet(b"jobs:-1|c|#queue:\xff,env:prod", &mut sink.recorder());
+    assert_eq!(stats.tag_errors.get(), 4);
+    let text = expose(&sink, Format::Text);
+    assert!(text.contains("jobs{env=\"prod\"} 6\n"), "{text}");
+}
+
 /// Forwards to a Prometheus sink without ever using a hint (the trait's default
 /// `record_hinted`): the reference the hinted pipeline is compared with.
 struct WithoutHints<'a>(&'a PrometheusSink);

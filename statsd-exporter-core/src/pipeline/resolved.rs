@@ -108,11 +108,13 @@ pub(crate) struct Entry {
     /// [`Sink::record_hinted`]: crate::Sink::record_hinted
     pub(crate) hint: SeriesHint,
     /// The last tagged line of this name that the sink gave a hint for, without its value
-    /// (`before ++ after`, split at `tagged_split`), and that hint: a line equal to it but
-    /// for the value has the same tags, so the same labels and series.
+    /// (`before ++ after`, split at `tagged_split`), that hint and the line's label count:
+    /// a line equal to it but for the value has the same tags, so the same labels and
+    /// series, and needs no tag walk while the sink still knows the hint.
     tagged_line: Vec<u8>,
     tagged_split: usize,
     tagged_hint: SeriesHint,
+    tagged_label_count: usize,
 }
 
 impl Entry {
@@ -128,13 +130,13 @@ impl Entry {
         self.tagged_hint.clear();
     }
 
-    /// The hint kept for a tagged line equal to `before ++ value ++ after` but for the
-    /// value, if this is such a line.
+    /// The hint and label count kept for a tagged line equal to `before ++ value ++ after`
+    /// but for the value, if this is such a line.
     #[inline]
-    pub(crate) fn tagged_hint(&self, before: &[u8], after: &[u8]) -> Option<SeriesHint> {
+    pub(crate) fn tagged_hint(&self, before: &[u8], after: &[u8]) -> Option<(SeriesHint, usize)> {
         let (kept_before, kept_after) = self.tagged_line.split_at_checked(self.tagged_split)?;
         (kept_before == before && kept_after == after && self.tagged_hint != SeriesHint::new())
-            .then_some(self.tagged_hint)
+            .then_some((self.tagged_hint, self.tagged_label_count))
     }
 
     /// The buffer the escaped metric name is written to.
@@ -305,17 +307,19 @@ impl Resolved {
     /// Keeps `hint` for tagged lines of entry `index` equal to `before ++ value ++ after`
     /// but for the value (see [`Entry::tagged_hint`]); the bytes are charged to the
     /// allowance, and not kept when it is used up or the line is longer than
-    /// [`MAX_TAGGED_LINE`].
+    /// [`MAX_TAGGED_LINE`]. `label_count` is the number of labels the line's series has.
     pub(crate) fn remember_tagged(
         &mut self,
         index: usize,
         before: &[u8],
         after: &[u8],
         hint: SeriesHint,
+        label_count: usize,
     ) {
         let Some(entry) = self.ways.get_mut(index) else {
             return;
         };
+        entry.tagged_label_count = label_count;
         if entry.tagged_line.len() == before.len() + after.len()
             && entry.tagged_line.starts_with(before)
             && entry.tagged_line.ends_with(after)
@@ -636,20 +640,20 @@ mod tests {
             hint.set(owner, i as u128);
             // Longer and longer lines (regrowth), one past the bound.
             let after = "|c|#tag:".to_owned() + &"x".repeat(i * 2);
-            table.remember_tagged(index, b"name:", after.as_bytes(), hint);
+            table.remember_tagged(index, b"name:", after.as_bytes(), hint, 3);
             let kept = table.entry(index).tagged_hint(b"name:", after.as_bytes());
             assert_eq!(
                 kept,
-                (5 + after.len() <= MAX_TAGGED_LINE).then_some(hint),
+                (5 + after.len() <= MAX_TAGGED_LINE).then_some((hint, 3)),
                 "{i}"
             );
             assert_eq!(table.entry(index).tagged_hint(b"name:", b"|c"), None);
             // The same line again only replaces the hint.
             hint.set(owner, 1_000 + i as u128);
-            table.remember_tagged(index, b"name:", after.as_bytes(), hint);
+            table.remember_tagged(index, b"name:", after.as_bytes(), hint, 4);
             if kept.is_some() {
                 let again = table.entry(index).tagged_hint(b"name:", after.as_bytes());
-                assert_eq!(again, Some(hint));
+                assert_eq!(again, Some((hint, 4)));
             }
         }
         let held: usize = table.ways.len() * size_of::<Entry>()

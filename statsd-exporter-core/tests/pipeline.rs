@@ -802,6 +802,28 @@ mappings:
     assert_eq!(sink.plain, 4);
 }
 
+#[test]
+fn a_packet_whose_only_error_is_a_dropped_series_still_counts_it() {
+    // The pipeline adds its per-packet counts to the shared ones at the end of each packet
+    // and skips the error counts when none was set: a drop must set them.
+    let sink = PrometheusSink::new(PrometheusOptions {
+        max_series: Some(1),
+        ..PrometheusOptions::default()
+    });
+    let mut pipeline = Pipeline::new(
+        mapper_for("mappings: []\n"),
+        Parser::new(),
+        sink.stats().clone(),
+    );
+    for packet in ["a:1|c", "b:1|c", "c:1|g\nd:1|g", "a:2|c"] {
+        pipeline.process_packet(packet.as_bytes(), &mut sink.recorder());
+    }
+    let stats = sink.stats();
+    assert_eq!(stats.series_dropped.get("cardinality_limit"), 3);
+    assert_eq!(stats.events.get("counter"), 2);
+    assert_eq!(stats.lines.get(), 5);
+}
+
 /// Gives hints in `record_hinted` but never follows one (`record_by_hint` is the trait's
 /// default, `None`), keeping the labels of every event: what a sink that lost a series
 /// (expired, or another store) sees.

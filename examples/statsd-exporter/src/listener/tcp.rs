@@ -39,18 +39,31 @@ pub const MAX_CONNECTIONS: usize = 1024;
 /// Initial (and resting) read buffer per connection.
 const INITIAL_BUFFER: usize = 64 * 1024;
 
-/// A read shorter than this pauses the connection for [`IDLE_PAUSE`] (see `serve`).
+/// A read shorter than this pauses the connection (see [`next_pause`] and `serve`).
 const SHORT_READ: usize = INITIAL_BUFFER / 2;
 
 /// How long a connection waits for more lines after a short read: at most this much delay
 /// before a line is counted (statsd_exporter itself batches events for up to 200 ms, its
 /// `--statsd.event-flush-interval`). Each wake-up costs several µs of cold caches here: a
-/// client paced at 100,000 lines/s cost 0.94–1.23 µs CPU a line with 1 ms, 500–600 ns
-/// with 5 ms, 400–490 ns with 20 ms. Longer pauses would let a fast client that has just
-/// slowed down fill the socket buffers and wait on TCP flow control (a blocking client,
-/// such as statsd-ruby over TCP, stalls meanwhile): past ~400,000 lines/s on one
-/// connection for 5 ms.
-const IDLE_PAUSE: std::time::Duration = std::time::Duration::from_millis(5);
+/// client paced at 100,000 lines/s cost 0.94–1.23 µs CPU a line with a fixed 1 ms pause,
+/// 500–600 ns with 5 ms. A fixed 5 ms, though, capped a client writing as fast as it can
+/// at about 250,000 lines/s per connection (each drain of the socket slept while the
+/// sender filled and then waited on the buffers). So the pause adapts ([`next_pause`]):
+/// it grows towards [`MAX_IDLE_PAUSE`] while little arrives per pause and falls back to
+/// [`MIN_IDLE_PAUSE`] when much does.
+const MIN_IDLE_PAUSE: Duration = Duration::from_millis(1);
+const MAX_IDLE_PAUSE: Duration = Duration::from_millis(5);
+
+/// The pause after a short read of `read` bytes that followed a pause of `pause`: twice as
+/// long (at most [`MAX_IDLE_PAUSE`]) when under a quarter of [`SHORT_READ`] arrived, half
+/// as long (at least [`MIN_IDLE_PAUSE`]) otherwise.
+fn next_pause(pause: Duration, read: usize) -> Duration {
+    if read < SHORT_READ / 4 {
+        (pause * 2).min(MAX_IDLE_PAUSE)
+    } else {
+        (pause / 2).max(MIN_IDLE_PAUSE)
+    }
+}
 
 /// Most bytes all connections together may hold beyond their [`INITIAL_BUFFER`], for lines
 /// longer than it: 64 lines of 1 MiB at once.
@@ -184,6 +197,7 @@ fn serve(mut stream: TcpStream, ingest: &Ingest, limits: Limits, budget: &Budget
     let mut skipping = false;
     let mut worker = ingest.worker();
     let mut held = Held { budget, bytes: 0 };
+    let mut pause = MIN_IDLE_PAUSE;
     loop {
         if filled == buffer.len() {
             // The buffer holds one incomplete line only (complete ones were handed over).
@@ -250,8 +264,12 @@ fn serve(mut stream: TcpStream, ingest: &Ingest, limits: Limits, budget: &Budget
             // Little was waiting: let lines pile up in the socket for a moment instead of
             // paying a wake-up and a read (several µs here) for every few lines a paced
             // client writes. TCP flow control holds the sender if the socket fills; a
-            // backlogged connection reads full buffers and never pauses.
-            std::thread::sleep(IDLE_PAUSE);
+            // backlogged connection reads full buffers and never pauses, and a fast one
+            // keeps the pause short.
+            std::thread::sleep(pause);
+            pause = next_pause(pause, read);
+        } else {
+            pause = MIN_IDLE_PAUSE;
         }
     }
     if filled > 0 && !skipping {
@@ -303,6 +321,31 @@ mod tests {
         let deadline = Instant::now() + Duration::from_secs(5);
         while backend.lines() < lines && Instant::now() < deadline {
             std::thread::sleep(Duration::from_millis(5));
+        }
+    }
+
+    #[test]
+    fn the_pause_grows_while_little_arrives_and_shrinks_when_much_does() {
+        let ms = Duration::from_millis;
+        let table = [
+            (ms(1), 0, ms(2)),
+            (ms(2), 100, ms(4)),
+            (ms(4), SHORT_READ / 4 - 1, ms(5)),
+            (ms(5), 10, ms(5)),
+            (ms(5), SHORT_READ / 4, Duration::from_micros(2_500)),
+            (
+                Duration::from_micros(2_500),
+                SHORT_READ - 1,
+                Duration::from_micros(1_250),
+            ),
+            (ms(1), SHORT_READ - 1, ms(1)),
+        ];
+        for (pause, read, next) in table {
+            assert_eq!(
+                next_pause(pause, read),
+                next,
+                "{pause:?} after {read} bytes"
+            );
         }
     }
 

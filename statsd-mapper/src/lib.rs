@@ -100,7 +100,9 @@
 //! * `match_metric_type` restricts a rule to one class; [`MetricKind::of`] maps wire types
 //!   to classes (sets have none).
 //! * Regex: Go RE2 syntax, searched anywhere in the name (not anchored: write `^…$`); the
-//!   first rule in file order that matches and accepts the class wins.
+//!   first rule in file order that matches and accepts the class wins. As in Go, `\d`,
+//!   `\w`, `\s` and `\b` are ASCII-only, and a counted repetition above 1000 (`x{1001}`)
+//!   is an invalid regex (statsd_exporter does not load such a file either).
 //! * Glob templates: `$1`, `${1}`; `$1_foo` is read as the reference `1_foo`, which is not a
 //!   number and expands to nothing (write `${1}_foo`); out-of-range references expand to
 //!   nothing; `$0` is the whole name. Regex templates follow Go's `Regexp.Expand`: `$1`,

@@ -130,10 +130,41 @@ pub(crate) fn check(pattern: &str) -> Result<CheckedRegex, String> {
                 .trim()
                 .to_string()
         })?;
+    if let Some(count) = largest_repeat_count(&hir).filter(|n| *n > MAX_REPEAT_COUNT) {
+        return Err(format!(
+            "invalid repeat count {count}: Go's regular expressions, which statsd_exporter \
+             uses, allow at most {MAX_REPEAT_COUNT}"
+        ));
+    }
     let groups = hir.properties().explicit_captures_len();
     let mut names = vec![None; groups + 1];
     name_groups(&hir, &mut names);
     Ok(CheckedRegex { hir, groups, names })
+}
+
+/// The largest bound Go's RE2 syntax accepts in a counted repetition (`x{n}`, `x{n,m}`):
+/// statsd_exporter rejects a larger one ("invalid repeat count"). Rust's parser has no such
+/// bound; `(.+){3886}` compiled for 0.4 s and counts in the millions hit the size limit
+/// only after a long compile.
+const MAX_REPEAT_COUNT: u32 = 1000;
+
+/// The largest `min` or `max` of any counted repetition in `hir`.
+fn largest_repeat_count(hir: &Hir) -> Option<u32> {
+    let mut largest = None;
+    let mut stack = vec![hir];
+    while let Some(hir) = stack.pop() {
+        match hir.kind() {
+            HirKind::Repetition(repetition) => {
+                let count = repetition.max.unwrap_or(repetition.min).max(repetition.min);
+                largest = largest.max(Some(count));
+                stack.push(&repetition.sub);
+            }
+            HirKind::Capture(capture) => stack.push(&capture.sub),
+            HirKind::Concat(subs) | HirKind::Alternation(subs) => stack.extend(subs),
+            HirKind::Empty | HirKind::Literal(_) | HirKind::Class(_) | HirKind::Look(_) => {}
+        }
+    }
+    largest
 }
 
 /// Fills `names[i]` with the name of group `i`, for every named group in `hir`.

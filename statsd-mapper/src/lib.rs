@@ -101,8 +101,11 @@
 //!   to classes (sets have none).
 //! * Regex: Go RE2 syntax, searched anywhere in the name (not anchored: write `^…$`); the
 //!   first rule in file order that matches and accepts the class wins. As in Go, `\d`,
-//!   `\w`, `\s` and `\b` are ASCII-only, and a counted repetition above 1000 (`x{1001}`)
-//!   is an invalid regex (statsd_exporter does not load such a file either).
+//!   `\w`, `\s` and `\b` are ASCII-only, and three patterns Rust's syntax accepts are
+//!   invalid regexes, so statsd_exporter and this crate refuse the same files: a count
+//!   above 1000 (`x{1001}`), nested counts that repeat an expression more than 1000 times
+//!   (`(x{100}){11}`), and one repetition operator right after another (`x**`, `x{2}{3}`;
+//!   write `(?:x*)*`).
 //! * Glob templates: `$1`, `${1}`; `$1_foo` is read as the reference `1_foo`, which is not a
 //!   number and expands to nothing (write `${1}_foo`); out-of-range references expand to
 //!   nothing; `$0` is the whole name. Regex templates follow Go's `Regexp.Expand`: `$1`,
@@ -248,6 +251,7 @@ mod kind;
 mod mapper;
 mod options;
 mod regex;
+mod repeat_limit;
 mod rule;
 mod template;
 mod trie;

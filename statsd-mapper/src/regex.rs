@@ -15,6 +15,7 @@ use regex_syntax::hir::{Dot, Hir, HirKind, Look, Repetition};
 
 use crate::captures::{Captures, Span};
 use crate::kind::MetricKind;
+use crate::repeat_limit::{self, MAX_REPEAT_COUNT, RepeatViolation};
 
 /// Rewrites Go's ASCII Perl classes into explicit ASCII classes.
 pub(crate) fn translate_go_syntax(pattern: &str) -> String {
@@ -119,52 +120,47 @@ impl CheckedRegex {
 }
 
 /// Checks one rule's pattern; the error text is the regex parser's explanation (the last
-/// line of it, without the pattern and caret the config error already shows).
+/// line of it, without the pattern and caret the config error already shows), or which of
+/// Go's repetition bounds ([`crate::repeat_limit`]) it breaks.
 pub(crate) fn check(pattern: &str) -> Result<CheckedRegex, String> {
-    let hir =
-        regex_automata::util::syntax::parse(&translate_go_syntax(pattern)).map_err(|err| {
-            err.to_string()
-                .lines()
-                .last()
-                .unwrap_or_default()
-                .trim()
-                .to_string()
-        })?;
-    if let Some(count) = largest_repeat_count(&hir).filter(|n| *n > MAX_REPEAT_COUNT) {
-        return Err(format!(
-            "invalid repeat count {count}: Go's regular expressions, which statsd_exporter \
-             uses, allow at most {MAX_REPEAT_COUNT}"
-        ));
+    let pattern = translate_go_syntax(pattern);
+    let explain = |err: regex_syntax::Error| {
+        err.to_string()
+            .lines()
+            .last()
+            .unwrap_or_default()
+            .trim()
+            .to_string()
+    };
+    // The defaults of both are those of `regex_automata::util::syntax::parse`.
+    let ast = regex_syntax::ast::parse::Parser::new()
+        .parse(&pattern)
+        .map_err(|err| explain(err.into()))?;
+    if let Some(violation) = repeat_limit::check(&pattern, &ast) {
+        return Err(match violation {
+            RepeatViolation::Count(count) => format!(
+                "invalid repeat count {count}: Go's regular expressions, which statsd_exporter \
+                 uses, allow at most {MAX_REPEAT_COUNT}"
+            ),
+            RepeatViolation::Stacked(operators) => format!(
+                "invalid nested repetition operator `{operators}`: Go's regular expressions, \
+                 which statsd_exporter uses, refuse one repetition operator right after \
+                 another (write `(?:x*)*`)"
+            ),
+            RepeatViolation::Nested(copies) => format!(
+                "invalid repeat count: nested counted repetitions repeat an expression \
+                 {copies} times; Go's regular expressions, which statsd_exporter uses, allow \
+                 at most {MAX_REPEAT_COUNT}"
+            ),
+        });
     }
+    let hir = regex_syntax::hir::translate::Translator::new()
+        .translate(&pattern, &ast)
+        .map_err(|err| explain(err.into()))?;
     let groups = hir.properties().explicit_captures_len();
     let mut names = vec![None; groups + 1];
     name_groups(&hir, &mut names);
     Ok(CheckedRegex { hir, groups, names })
-}
-
-/// The largest bound Go's RE2 syntax accepts in a counted repetition (`x{n}`, `x{n,m}`):
-/// statsd_exporter rejects a larger one ("invalid repeat count"). Rust's parser has no such
-/// bound; `(.+){3886}` compiled for 0.4 s and counts in the millions hit the size limit
-/// only after a long compile.
-const MAX_REPEAT_COUNT: u32 = 1000;
-
-/// The largest `min` or `max` of any counted repetition in `hir`.
-fn largest_repeat_count(hir: &Hir) -> Option<u32> {
-    let mut largest = None;
-    let mut stack = vec![hir];
-    while let Some(hir) = stack.pop() {
-        match hir.kind() {
-            HirKind::Repetition(repetition) => {
-                let count = repetition.max.unwrap_or(repetition.min).max(repetition.min);
-                largest = largest.max(Some(count));
-                stack.push(&repetition.sub);
-            }
-            HirKind::Capture(capture) => stack.push(&capture.sub),
-            HirKind::Concat(subs) | HirKind::Alternation(subs) => stack.extend(subs),
-            HirKind::Empty | HirKind::Literal(_) | HirKind::Class(_) | HirKind::Look(_) => {}
-        }
-    }
-    largest
 }
 
 /// Fills `names[i]` with the name of group `i`, for every named group in `hir`.

@@ -99,7 +99,9 @@ mappings:
 
 #[test]
 fn a_regex_too_large_to_compile_is_named_with_its_position() {
-    // Parses, but its compiled form exceeds the regex engine's size limit: the load fails
+    // Go would load it (no count above 1000, nothing nested), but its compiled form
+    // exceeds the regex engine's size limit (a Unicode class is a large UTF-8 automaton,
+    // copied 1000 times): the load fails
     // (the rule's own regex is compiled only on first use, so the set's failure is traced
     // back to the rule at fault).
     let yaml = "\
@@ -107,14 +109,14 @@ mappings:
 - match: ^ok\\.(.*)$
   match_type: regex
   name: ok
-- match: \"^(?:[a-z]{1000}){1000}$\"
+- match: \"^\\\\pL{1000}\\\\pN{1000}$\"
   match_type: regex
   name: huge
 ";
     let err = load_err(yaml);
     assert_eq!(
         (err.kind(), err.line(), err.column(), err.text()),
-        (ErrorKind::InvalidRegex, 5, 10, "^(?:[a-z]{1000}){1000}$")
+        (ErrorKind::InvalidRegex, 5, 10, "^\\pL{1000}\\pN{1000}$")
     );
     assert!(
         err.to_string()
@@ -150,6 +152,44 @@ fn repeat_counts_past_go_s_limit_are_refused_as_statsd_exporter_does() {
                         .contains(&format!("invalid repeat count {count}")),
                     "{err}"
                 );
+            }
+        }
+    }
+}
+
+#[test]
+fn stacked_and_nested_repetitions_go_refuses_are_refused() {
+    // Go refuses one repetition operator right after another, and nested counts that
+    // together repeat an expression more than 1000 times; the pattern as written counts.
+    for (pattern, refused) in [
+        ("^(a{10}){100}$", None),
+        ("^(?:a*)*$", None),
+        (
+            "^(a{10}){101}$",
+            Some("nested counted repetitions repeat an expression 1010 times"),
+        ),
+        (
+            "^(?:[a-z]{1000}){1000}$",
+            Some("repeat an expression 1000000 times"),
+        ),
+        ("^((\\b){500}){3}$", Some("repeat an expression 1500 times")),
+        ("^a**$", Some("invalid nested repetition operator `**`")),
+        (
+            "^a{2}{3}$",
+            Some("invalid nested repetition operator `{2}{3}`"),
+        ),
+    ] {
+        let yaml = format!("mappings:\n- match: '{pattern}'\n  match_type: regex\n  name: x\n");
+        let loaded = MapperConfig::from_yaml_str(&yaml, Some(std::path::Path::new("conf.yml")));
+        match refused {
+            None => assert!(loaded.is_ok(), "{pattern}: {:?}", loaded.err()),
+            Some(reason) => {
+                let err = loaded.expect_err(pattern);
+                assert_eq!(
+                    (err.kind(), err.line(), err.column(), err.text()),
+                    (ErrorKind::InvalidRegex, 2, 10, pattern)
+                );
+                assert!(err.to_string().contains(reason), "{err}");
             }
         }
     }

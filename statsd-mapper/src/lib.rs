@@ -105,7 +105,9 @@
 //!   invalid regexes, so statsd_exporter and this crate refuse the same files: a count
 //!   above 1000 (`x{1001}`), nested counts that repeat an expression more than 1000 times
 //!   (`(x{100}){11}`), and one repetition operator right after another (`x**`, `x{2}{3}`;
-//!   write `(?:x*)*`).
+//!   write `(?:x*)*`). A `{` that does not begin a count as Go reads one (`{n}`, `{n,}`,
+//!   `{n,m}`: no spaces, no leading zeros) matches a literal brace, as in Go: `a{env}`
+//!   and `a{ 2 }` match those very characters.
 //! * Glob templates: `$1`, `${1}`; `$1_foo` is read as the reference `1_foo`, which is not a
 //!   number and expands to nothing (write `${1}_foo`); out-of-range references expand to
 //!   nothing; `$0` is the whole name. Regex templates follow Go's `Regexp.Expand`: `$1`,

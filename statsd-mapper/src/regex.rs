@@ -1,9 +1,12 @@
 //! Regex rules: one set pass finds every rule that matches, captures run on the winner.
 //!
 //! Patterns are Go RE2 syntax. Rust's `regex` accepts the same syntax for everything a
-//! mapping uses, with one difference in meaning that [`translate_go_syntax`] removes:
+//! mapping uses, with two differences in meaning that [`translate_go_syntax`] removes:
 //! Go's Perl classes (`\d`, `\w`, `\s`, `\b` and their negations) are ASCII-only, Rust's
-//! are Unicode.
+//! are Unicode; and a `{` that does not begin a counted repetition as Go reads one
+//! (`{2}`, `{2,}`, `{2,5}`: no spaces, no leading zeros) is a literal brace in Go, but an
+//! error or a repetition (`{ 2 }`, `{02}`) in Rust. Go's bounds on the counts themselves
+//! are checked on the parsed pattern ([`crate::repeat_limit`]).
 
 use std::sync::OnceLock;
 
@@ -17,7 +20,8 @@ use crate::captures::{Captures, Span};
 use crate::kind::MetricKind;
 use crate::repeat_limit::{self, MAX_REPEAT_COUNT, RepeatViolation};
 
-/// Rewrites Go's ASCII Perl classes into explicit ASCII classes.
+/// Rewrites Go's ASCII Perl classes into explicit ASCII classes, and escapes each `{` that
+/// Go reads as a literal.
 pub(crate) fn translate_go_syntax(pattern: &str) -> String {
     let mut out = String::with_capacity(pattern.len() + 16);
     let mut chars = pattern.chars().peekable();
@@ -77,6 +81,13 @@ pub(crate) fn translate_go_syntax(pattern: &str) -> String {
                 }
                 class_start = false;
             }
+            '{' if !in_class => {
+                if !begins_go_repeat(chars.clone()) {
+                    out.push('\\');
+                }
+                out.push('{');
+                class_start = false;
+            }
             ']' if in_class && !class_start => {
                 in_class = false;
                 out.push(']');
@@ -91,6 +102,34 @@ pub(crate) fn translate_go_syntax(pattern: &str) -> String {
         }
     }
     out
+}
+
+/// Whether the text after a `{` makes it a counted repetition in Go (its `parseRepeat`):
+/// `n}`, `n,}` or `n,m}`, where a number has no sign, no spaces and no leading zero.
+/// Otherwise Go reads the `{` as a literal brace.
+fn begins_go_repeat(mut rest: impl Iterator<Item = char>) -> bool {
+    /// Consumes a number starting with `first` and returns the character after it, or
+    /// `None` if no number starts there.
+    fn number(first: Option<char>, rest: &mut impl Iterator<Item = char>) -> Option<char> {
+        let first = first.filter(char::is_ascii_digit)?;
+        let mut next = rest.next();
+        if first == '0' && next.is_some_and(|c| c.is_ascii_digit()) {
+            return None;
+        }
+        while next.is_some_and(|c| c.is_ascii_digit()) {
+            next = rest.next();
+        }
+        next
+    }
+    let first = rest.next();
+    match number(first, &mut rest) {
+        Some('}') => true,
+        Some(',') => match rest.next() {
+            Some('}') => true,
+            next => number(next, &mut rest) == Some('}'),
+        },
+        _ => false,
+    }
 }
 
 /// One regex rule's pattern, checked: Go's classes translated, parsed, its groups known.
@@ -430,5 +469,33 @@ mod tests {
         assert!(!re.is_match("axb"));
         assert!(compile(r"\bfoo\b").unwrap().is_match("a foo b"));
         assert!(compile(r"*\.foo").is_err());
+    }
+
+    #[test]
+    fn a_brace_go_reads_as_a_literal_is_one() {
+        // (pattern, a name it matches in Go, a name it does not)
+        for (pattern, matches, misses) in [
+            (r"^a{2}$", "aa", "a{2}"),
+            (r"^a{2,}$", "aaa", "a"),
+            (r"^a{2,3}$", "aaa", "aaaa"),
+            (r"^a{0}b$", "b", "ab"),
+            (r"^a{bar}$", "a{bar}", "a"),
+            (r"^a{ 2 }$", "a{ 2 }", "aa"),
+            (r"^a{02}$", "a{02}", "aa"),
+            (r"^a{2,x}$", "a{2,x}", "aa"),
+            (r"^a{,5}$", "a{,5}", "aaaaa"),
+            (r"^x{}$", "x{}", "x"),
+            (r"^a{$", "a{", "a"),
+            (r"^a{2$", "a{2", "aa"),
+            (r"^a{-1}$", "a{-1}", "a"),
+            (r"^[{]a{1}$", "{a", "a"),
+            (r"^\{2}$", "{2}", "{{"),
+        ] {
+            let re = compile(pattern).unwrap_or_else(|err| panic!("{pattern}: {err}"));
+            assert!(re.is_match(matches), "{pattern} should match {matches}");
+            assert!(!re.is_match(misses), "{pattern} should not match {misses}");
+        }
+        // A count Go reads as one, but with nothing to repeat, is an error in both.
+        assert!(compile("{2}").is_err());
     }
 }

@@ -196,6 +196,38 @@ fn stacked_and_nested_repetitions_go_refuses_are_refused() {
 }
 
 #[test]
+fn a_brace_that_is_no_count_in_go_matches_itself() {
+    // Go reads `{env}` and `{ 2 }` as literal text (only `{n}`, `{n,}`, `{n,m}` count);
+    // Rust's syntax would refuse the first and read the second as a count.
+    let yaml = "\
+mappings:
+- match: ^deploy\\.{env}\\.(\\w+)$
+  match_type: regex
+  name: deploy_unrendered
+  labels:
+    step: $1
+- match: ^x{ 2 }$
+  match_type: regex
+  name: spaced_brace
+";
+    let mapper = statsd_mapper::Mapper::new(
+        statsd_mapper::MapperConfig::from_yaml_str(yaml, None).expect("loads as in Go"),
+        0,
+    );
+    let mut captures = statsd_mapper::Captures::new();
+    for (metric, expected) in [
+        ("deploy.{env}.build", "deploy_unrendered"),
+        ("x{ 2 }", "spaced_brace"),
+        ("xx", "xx"),
+    ] {
+        let mapping = mapper.map(metric, statsd_mapper::MetricKind::Counter, &mut captures);
+        let mut name = String::new();
+        mapping.name().write_to(&mut name);
+        assert_eq!(name, expected, "{metric}");
+    }
+}
+
+#[test]
 fn regex_rules_compile_on_first_use_and_then_capture() {
     let yaml = "\
 mappings:

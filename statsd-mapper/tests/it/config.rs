@@ -126,42 +126,18 @@ mappings:
 }
 
 #[test]
-fn repeat_counts_past_go_s_limit_are_refused_as_statsd_exporter_does() {
-    // Go's RE2 syntax allows counts up to 1000; statsd_exporter fails to load a larger one.
+fn repetitions_go_refuses_are_refused_as_statsd_exporter_does() {
+    // Go refuses a count above 1000, one repetition operator right after another, and
+    // nested counts that together repeat an expression more than 1000 times; the pattern
+    // as written counts. statsd_exporter fails to load such a file.
     for (pattern, refused) in [
         ("^a{1000}$", None),
         ("^(x|y){2,1000}$", None),
-        ("^a{1001}$", Some(1001)),
-        ("^(.+){3886}$", Some(3886)),
-        ("^a{2,1001}$", Some(1001)),
-        ("^a{1001,}$", Some(1001)),
-        ("^(a{10}){5000}b$", Some(5000)),
-    ] {
-        let yaml = format!("mappings:\n- match: '{pattern}'\n  match_type: regex\n  name: x\n");
-        let loaded = MapperConfig::from_yaml_str(&yaml, Some(std::path::Path::new("conf.yml")));
-        match refused {
-            None => assert!(loaded.is_ok(), "{pattern}: {:?}", loaded.err()),
-            Some(count) => {
-                let err = loaded.expect_err(pattern);
-                assert_eq!(
-                    (err.kind(), err.line(), err.column(), err.text()),
-                    (ErrorKind::InvalidRegex, 2, 10, pattern)
-                );
-                assert!(
-                    err.to_string()
-                        .contains(&format!("invalid repeat count {count}")),
-                    "{err}"
-                );
-            }
-        }
-    }
-}
-
-#[test]
-fn stacked_and_nested_repetitions_go_refuses_are_refused() {
-    // Go refuses one repetition operator right after another, and nested counts that
-    // together repeat an expression more than 1000 times; the pattern as written counts.
-    for (pattern, refused) in [
+        ("^a{1001}$", Some("invalid repeat count 1001")),
+        ("^(.+){3886}$", Some("invalid repeat count 3886")),
+        ("^a{2,1001}$", Some("invalid repeat count 1001")),
+        ("^a{1001,}$", Some("invalid repeat count 1001")),
+        ("^(a{10}){5000}b$", Some("invalid repeat count 5000")),
         ("^(a{10}){100}$", None),
         ("^(?:a*)*$", None),
         (

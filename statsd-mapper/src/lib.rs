@@ -100,14 +100,31 @@
 //! * `match_metric_type` restricts a rule to one class; [`MetricKind::of`] maps wire types
 //!   to classes (sets have none).
 //! * Regex: Go RE2 syntax, searched anywhere in the name (not anchored: write `^…$`); the
-//!   first rule in file order that matches and accepts the class wins. As in Go, `\d`,
-//!   `\w`, `\s` and `\b` are ASCII-only, and three patterns Rust's syntax accepts are
-//!   invalid regexes, so statsd_exporter and this crate refuse the same files: a count
-//!   above 1000 (`x{1001}`), nested counts that repeat an expression more than 1000 times
-//!   (`(x{100}){11}`), and one repetition operator right after another (`x**`, `x{2}{3}`;
-//!   write `(?:x*)*`). A `{` that does not begin a count as Go reads one (`{n}`, `{n,}`,
-//!   `{n,m}`: no spaces, no leading zeros) matches a literal brace, as in Go: `a{env}`
-//!   and `a{ 2 }` match those very characters.
+//!   first rule in file order that matches and accepts the class wins. A pattern means
+//!   what it means in Go's `regexp`, which statsd_exporter uses, and is refused where Go
+//!   refuses it, so both load the same files; Rust's regex syntax, which does the
+//!   matching here, differs in these places, each handled as Go does:
+//!   * `\d`, `\w`, `\s` and `\b` (and their negations) are ASCII-only.
+//!   * A `{` that does not begin a count as Go reads one (`{n}`, `{n,}`, `{n,m}`: no
+//!     spaces, no leading zeros) matches a literal brace: `a{env}` and `a{ 2 }` match
+//!     those very characters.
+//!   * `\Q…\E` is literal text; `\0`, `\012` and `\12` are octal escapes; `\<` and
+//!     `\>` are the characters `<` and `>` (not word boundaries); `\p{^Greek}` is
+//!     `\P{Greek}`.
+//!   * Inside `[…]` there is no nesting and there are no set operators: `[a[b]` holds
+//!     `[`, `&&`, `--` and `~~` are characters, and `-` is a range only between two
+//!     characters (`[+--]` is `+` to `-`; `[a-c-e]` holds `-`).
+//!   * Refused as in Go: a count above 1000 (`x{1001}`), nested counts that repeat an
+//!     expression more than 1000 times (`(x{100}){11}`), one repetition operator right
+//!     after another (`x**`, `x{2}{3}`; write `(?:x*)*`), the flags `x`, `u` and `R`
+//!     (Go has `i`, `m`, `s`, `U`), escapes Go lacks (`\u0041`, `\e`, `\Z`, `[\b]`),
+//!     unknown POSIX classes (`[[:letters:]]`), and group names with characters other
+//!     than ASCII letters, digits and `_`.
+//!   * Still different, each a load error on one side only, never a different match: a
+//!     group name starting with a digit (`(?P<1st>…)`) and repeated or empty flags
+//!     (`(?ii)`, `(?)`) load in Go only; groups nested deeper than 250 load in Go only
+//!     (its limit is 1000); Unicode class names Go does not know (`\p{Alphabetic}`,
+//!     `\p{greek}`) load here only.
 //! * Glob templates: `$1`, `${1}`; `$1_foo` is read as the reference `1_foo`, which is not a
 //!   number and expands to nothing (write `${1}_foo`); out-of-range references expand to
 //!   nothing; `$0` is the whole name. Regex templates follow Go's `Regexp.Expand`: `$1`,
@@ -148,9 +165,9 @@
 //!    heuristic asks for it; here a name that some rule matches is never left unmapped.
 //! 8. **Keys removed in 0.30 are accepted** with a warning instead of being rejected (see
 //!    above), so configs from older releases keep working.
-//! 9. **Go's ASCII classes stay ASCII**: `\d`, `\w`, `\s`, `\b` in regexes are translated
-//!    to their ASCII meaning (Rust's are Unicode). Go syntax the Rust engine lacks
-//!    (`\Q…\E`, `\C`) is a load error with its position.
+//! 9. **Regexes mean what they mean in Go**: each pattern is read as Go's parser reads it
+//!    and rewritten for the Rust engine (the Regex item above lists the differences this
+//!    removes and the few it leaves).
 //! 10. **Warnings are values.** [`MapperConfig::warnings`] replaces statsd_exporter's log
 //!     lines ("super set … will never be matched", "backtracking required").
 //! 11. **The cache** is a 4-way set-associative table keyed by (class, name) with a
@@ -248,6 +265,7 @@ mod error;
 mod escape;
 mod explain;
 mod glob;
+mod go_syntax;
 mod hash;
 mod kind;
 mod mapper;

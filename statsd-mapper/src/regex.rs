@@ -1,12 +1,8 @@
 //! Regex rules: one set pass finds every rule that matches, captures run on the winner.
 //!
-//! Patterns are Go RE2 syntax. Rust's `regex` accepts the same syntax for everything a
-//! mapping uses, with two differences in meaning that [`translate_go_syntax`] removes:
-//! Go's Perl classes (`\d`, `\w`, `\s`, `\b` and their negations) are ASCII-only, Rust's
-//! are Unicode; and a `{` that does not begin a counted repetition as Go reads one
-//! (`{2}`, `{2,}`, `{2,5}`: no spaces, no leading zeros) is a literal brace in Go, but an
-//! error or a repetition (`{ 2 }`, `{02}`) in Rust. Go's bounds on the counts themselves
-//! are checked on the parsed pattern ([`crate::repeat_limit`]).
+//! Patterns are Go RE2 syntax: [`crate::go_syntax`] rewrites them into the syntax of
+//! Rust's regex-syntax with Go's meaning, and Go's bounds on repetitions are checked on
+//! the parsed pattern ([`crate::repeat_limit`]).
 
 use std::sync::OnceLock;
 
@@ -17,122 +13,11 @@ use regex_automata::{Input, MatchKind, PatternSet};
 use regex_syntax::hir::{Dot, Hir, HirKind, Look, Repetition};
 
 use crate::captures::{Captures, Span};
+use crate::go_syntax;
 use crate::kind::MetricKind;
 use crate::repeat_limit::{self, MAX_REPEAT_COUNT, RepeatViolation};
 
-/// Rewrites Go's ASCII Perl classes into explicit ASCII classes, and escapes each `{` that
-/// Go reads as a literal.
-pub(crate) fn translate_go_syntax(pattern: &str) -> String {
-    let mut out = String::with_capacity(pattern.len() + 16);
-    let mut chars = pattern.chars().peekable();
-    let mut in_class = false;
-    let mut class_start = false;
-    while let Some(c) = chars.next() {
-        match c {
-            '\\' => {
-                let Some(next) = chars.next() else {
-                    out.push('\\');
-                    break;
-                };
-                let replacement = match (next, in_class) {
-                    ('d', false) => Some("[0-9]"),
-                    ('D', false) => Some("[^0-9]"),
-                    ('w', false) => Some("[0-9A-Za-z_]"),
-                    ('W', false) => Some("[^0-9A-Za-z_]"),
-                    ('s', false) => Some("[\\t\\n\\f\\r ]"),
-                    ('S', false) => Some("[^\\t\\n\\f\\r ]"),
-                    ('d', true) => Some("0-9"),
-                    ('w', true) => Some("0-9A-Za-z_"),
-                    ('s', true) => Some("\\t\\n\\f\\r "),
-                    ('D', true) => Some("[^0-9]"),
-                    ('W', true) => Some("[^0-9A-Za-z_]"),
-                    ('S', true) => Some("[^\\t\\n\\f\\r ]"),
-                    ('b', false) => Some("(?-u:\\b)"),
-                    ('B', false) => Some("(?-u:\\B)"),
-                    _ => None,
-                };
-                match replacement {
-                    Some(text) => out.push_str(text),
-                    None => {
-                        out.push('\\');
-                        out.push(next);
-                    }
-                }
-                class_start = false;
-            }
-            '[' if !in_class => {
-                in_class = true;
-                class_start = true;
-                out.push('[');
-                if chars.peek() == Some(&'^') {
-                    out.push('^');
-                    chars.next();
-                }
-                continue;
-            }
-            '[' if in_class && chars.peek() == Some(&':') => {
-                // POSIX class `[:alpha:]`: copy through its closing `]`.
-                out.push('[');
-                for d in chars.by_ref() {
-                    out.push(d);
-                    if d == ']' {
-                        break;
-                    }
-                }
-                class_start = false;
-            }
-            '{' if !in_class => {
-                if !begins_go_repeat(chars.clone()) {
-                    out.push('\\');
-                }
-                out.push('{');
-                class_start = false;
-            }
-            ']' if in_class && !class_start => {
-                in_class = false;
-                out.push(']');
-            }
-            _ => {
-                out.push(c);
-                class_start = false;
-            }
-        }
-        if c != '[' {
-            class_start = false;
-        }
-    }
-    out
-}
-
-/// Whether the text after a `{` makes it a counted repetition in Go (its `parseRepeat`):
-/// `n}`, `n,}` or `n,m}`, where a number has no sign, no spaces and no leading zero.
-/// Otherwise Go reads the `{` as a literal brace.
-fn begins_go_repeat(mut rest: impl Iterator<Item = char>) -> bool {
-    /// Consumes a number starting with `first` and returns the character after it, or
-    /// `None` if no number starts there.
-    fn number(first: Option<char>, rest: &mut impl Iterator<Item = char>) -> Option<char> {
-        let first = first.filter(char::is_ascii_digit)?;
-        let mut next = rest.next();
-        if first == '0' && next.is_some_and(|c| c.is_ascii_digit()) {
-            return None;
-        }
-        while next.is_some_and(|c| c.is_ascii_digit()) {
-            next = rest.next();
-        }
-        next
-    }
-    let first = rest.next();
-    match number(first, &mut rest) {
-        Some('}') => true,
-        Some(',') => match rest.next() {
-            Some('}') => true,
-            next => number(next, &mut rest) == Some('}'),
-        },
-        _ => false,
-    }
-}
-
-/// One regex rule's pattern, checked: Go's classes translated, parsed, its groups known.
+/// One regex rule's pattern, checked: translated from Go's syntax, parsed, its groups known.
 ///
 /// Loading a config checks every pattern (syntax, and that it cannot match invalid UTF-8)
 /// but compiles none on its own: the rules are compiled together into one set, and a
@@ -158,11 +43,12 @@ impl CheckedRegex {
     }
 }
 
-/// Checks one rule's pattern; the error text is the regex parser's explanation (the last
-/// line of it, without the pattern and caret the config error already shows), or which of
-/// Go's repetition bounds ([`crate::repeat_limit`]) it breaks.
+/// Checks one rule's pattern; the error text is the syntax Go lacks
+/// ([`crate::go_syntax`]), the regex parser's explanation (the last line of it, without
+/// the pattern and caret the config error already shows), or which of Go's repetition
+/// bounds ([`crate::repeat_limit`]) it breaks.
 pub(crate) fn check(pattern: &str) -> Result<CheckedRegex, String> {
-    let pattern = translate_go_syntax(pattern);
+    let pattern = go_syntax::translate(pattern)?;
     let explain = |err: regex_syntax::Error| {
         err.to_string()
             .lines()
@@ -244,8 +130,8 @@ fn explain_build_error(err: &meta::BuildError) -> String {
 /// match ends and resumes after each report, so a pattern that can match at every
 /// position (`(.*)`, `foo|`) made it stop once per byte: about 850 instructions per byte
 /// of name, for every regex lookup, with a catch-all rule in the file. Built on the
-/// syntax tree rather than the text because a text suffix would be swallowed by a `(?x)`
-/// comment in the pattern.
+/// syntax tree rather than the text, so that nothing in the pattern (an unclosed `\Q`, a
+/// flag) can change what the suffix means.
 fn match_to_end(hir: &Hir) -> Hir {
     let rest = Hir::repetition(Repetition {
         min: 0,
@@ -424,7 +310,47 @@ impl RegexRules {
 
 #[cfg(test)]
 mod tests {
+    use proptest::prelude::*;
+
     use super::*;
+
+    /// Text rich in the characters Go's syntax gives a meaning, and in multi-byte ones.
+    fn syntax_soup() -> impl Strategy<Value = String> {
+        const PIECES: [&str; 31] = [
+            "\\", "[", "]", "{", "}", "(", ")", "?", "P<", ":", "^", "$", "-", ",", "Q", "E", "x",
+            "p", "0", "7", "2", "a", "<", "é", "&&", "~", "#", " ", ".", "*", "|",
+        ];
+        prop::collection::vec(prop::sample::select(&PIECES[..]), 0..40).prop_map(|p| p.concat())
+    }
+
+    /// Go's `regexp.QuoteMeta`.
+    fn quote_meta(text: &str) -> String {
+        let mut out = String::new();
+        for c in text.chars() {
+            if "\\.+*?()|[]{}^$".contains(c) {
+                out.push('\\');
+            }
+            out.push(c);
+        }
+        out
+    }
+
+    proptest! {
+        #[test]
+        fn quoted_text_matches_itself_alone(text in syntax_soup()) {
+            // As in Go, `\Q…\E` and `QuoteMeta` make any text a pattern matching itself.
+            let mut patterns = vec![format!("^{}$", quote_meta(&text))];
+            if !text.contains("\\E") {
+                patterns.push(format!("^\\Q{text}\\E$"));
+            }
+            for pattern in patterns {
+                let re = compile(&pattern).map_err(TestCaseError::fail)?;
+                prop_assert!(re.is_match(&text), "{} on {:?}", pattern, text);
+                let longer = format!("{text}a");
+                prop_assert!(!re.is_match(&longer), "{} on {:?}", pattern, longer);
+            }
+        }
+    }
 
     fn compile(pattern: &str) -> Result<meta::Regex, String> {
         let checked = check(pattern)?;
@@ -444,7 +370,12 @@ mod tests {
     fn a_bad_pattern_is_explained_in_one_line() {
         let err = check("a(b").unwrap_err();
         assert_eq!(err, "error: unclosed group");
-        assert!(check(r"(?-u:\xFF)").unwrap_err().contains("invalid UTF-8"));
+        // Rust's way to match bytes of invalid UTF-8 needs a flag Go does not have.
+        assert!(
+            check(r"(?-u:\xFF)")
+                .unwrap_err()
+                .starts_with("invalid flag `u`")
+        );
     }
 
     #[test]
@@ -497,5 +428,35 @@ mod tests {
         }
         // A count Go reads as one, but with nothing to repeat, is an error in both.
         assert!(compile("{2}").is_err());
+    }
+
+    #[test]
+    fn patterns_match_what_they_match_in_go() {
+        // (pattern, a name it matches in Go, a name it does not)
+        for (pattern, matches, misses) in [
+            (r"^\Qa.b\E$", "a.b", "axb"),
+            (r"^\Qa+\E+$", "a++", "aa+"),
+            (r"^x\Q(y$", "x(y$", "x(y"),
+            (r"^a\056b$", "a.b", "axb"),
+            (r"^a\0b$", "a\0b", "ab"),
+            (r"^\<a\>$", "<a>", "a"),
+            (r"^[a[b]+$", "a[b", "a]"),
+            (r"^[a[b]]$", "[]", "b"),
+            (r"^[a&&b]+$", "a&b", "c"),
+            (r"^[a~~c]+$", "a~c", "b"),
+            (r"^[+--]+$", ",-+", "a"),
+            (r"^[a-c-e]+$", "b-e", "d"),
+            (r"^\p{^L}+$", "12", "ab"),
+            (r"^[\<\>]+$", "<>", "a"),
+            (r"^\x{41}\x42$", "AB", "ab"),
+            (r"^(?i)ab$", "AB", "ac"),
+        ] {
+            let re = compile(pattern).unwrap_or_else(|err| panic!("{pattern}: {err}"));
+            assert!(re.is_match(matches), "{pattern} should match {matches:?}");
+            assert!(
+                !re.is_match(misses),
+                "{pattern} should not match {misses:?}"
+            );
+        }
     }
 }

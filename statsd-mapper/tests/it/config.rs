@@ -204,6 +204,54 @@ mappings:
 }
 
 #[test]
+fn go_syntax_means_what_it_means_in_statsd_exporter() {
+    // Each pattern is Go syntax that Rust's regex syntax lacks or reads otherwise; it maps
+    // the first name and not the second, as statsd_exporter does.
+    for (pattern, mapped, unmapped) in [
+        (r"^cache\Q.hit+\E$", "cache.hit+", "cachexhit"),
+        (r"^a\056b$", "a.b", "axb"),
+        (r"^\<tag\>$", "<tag>", "tag"),
+        (r"^[a[]+$", "a[a", "a]"),
+        (r"^[x&&y]+$", "x&y", "z"),
+        (r"^[+--]$", ",", "a"),
+        (r"^\p{^L}+$", "404", "abc"),
+        (r"^deploy\.\p{Greek}+$", "deploy.αβ", "deploy.ab"),
+    ] {
+        let yaml = format!("mappings:\n- match: '{pattern}'\n  match_type: regex\n  name: hit\n");
+        let config = MapperConfig::from_yaml_str(&yaml, None)
+            .unwrap_or_else(|err| panic!("{pattern}: {err}"));
+        let mapper = statsd_mapper::Mapper::new(config, 0);
+        let mut captures = statsd_mapper::Captures::new();
+        let mut maps = |name| {
+            let kind = statsd_mapper::MetricKind::Counter;
+            mapper.map(name, kind, &mut captures).rule().is_some()
+        };
+        assert!(maps(mapped), "{pattern} should map {mapped:?}");
+        assert!(!maps(unmapped), "{pattern} should not map {unmapped:?}");
+    }
+}
+
+#[test]
+fn syntax_go_lacks_is_refused_as_statsd_exporter_refuses_it() {
+    for (pattern, reason) in [
+        (r"^(?x)a b$", "invalid flag `x`"),
+        (r"^\u0041$", r"invalid escape sequence `\u`"),
+        (r"^\1$", r"invalid escape sequence `\1`"),
+        ("^(?P<a.b>x)$", "invalid capture group name `a.b`"),
+        ("^[[:letters:]]$", "invalid character class `[:letters:]`"),
+    ] {
+        let yaml = format!("mappings:\n- match: '{pattern}'\n  match_type: regex\n  name: x\n");
+        let loaded = MapperConfig::from_yaml_str(&yaml, Some(std::path::Path::new("conf.yml")));
+        let err = loaded.expect_err(pattern);
+        assert_eq!(
+            (err.kind(), err.line(), err.column(), err.text()),
+            (ErrorKind::InvalidRegex, 2, 10, pattern)
+        );
+        assert!(err.to_string().contains(reason), "{err}");
+    }
+}
+
+#[test]
 fn regex_rules_compile_on_first_use_and_then_capture() {
     let yaml = "\
 mappings:

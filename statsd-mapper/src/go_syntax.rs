@@ -72,6 +72,14 @@ impl Scanner<'_> {
     /// `s` and `U`. Copied.
     fn group_flags(&mut self) -> Result<(), String> {
         self.out.push('(');
+        if let Some(look) = ["?<=", "?<!", "?=", "?!"]
+            .iter()
+            .find(|look| self.rest.starts_with(**look))
+        {
+            return Err(format!(
+                "invalid or unsupported Perl syntax `({look}`: {GO} have no look-around"
+            ));
+        }
         let name = ["?P<", "?<"]
             .iter()
             .find_map(|open| self.rest.strip_prefix(open).map(|name| (open.len(), name)));
@@ -93,9 +101,16 @@ impl Scanner<'_> {
                     .map_or(self.rest.len(), |end| end + 1);
                 match self.rest[flags..].chars().next() {
                     Some(':' | ')') => flags,
-                    Some(c) => {
+                    Some(c) if c.is_alphabetic() => {
                         return Err(format!(
                             "invalid flag `{c}`: {GO} have only the flags i, m, s and U"
+                        ));
+                    }
+                    Some(c) => {
+                        let syntax = &self.rest[..flags + c.len_utf8()];
+                        return Err(format!(
+                            "invalid or unsupported Perl syntax `({syntax}`: {GO} have only \
+                             the flags i, m, s and U after `(?`"
                         ));
                     }
                     None => flags,
@@ -420,7 +435,11 @@ mod tests {
             ("(?P<a.b>x)", "invalid capture group name `a.b`"),
             ("(?<é>x)", "invalid capture group name `é`"),
             ("(?P<>x)", "invalid capture group name ``"),
-            ("(?<=a)b", "invalid capture group name `=a)b`"),
+            ("(?<=a)b", "invalid or unsupported Perl syntax `(?<=`"),
+            ("a(?!b)", "invalid or unsupported Perl syntax `(?!`"),
+            ("(?#note)a", "invalid or unsupported Perl syntax `(?#`"),
+            ("(?i=a)", "invalid or unsupported Perl syntax `(?i=`"),
+            ("(?i→)", "invalid or unsupported Perl syntax `(?i→`"),
         ] {
             let err = translate(go).expect_err(go);
             assert!(err.starts_with(error), "{go}: {err}");

@@ -12,6 +12,7 @@ declare -A apt_packages=(
   [ruby]=ruby
   [jq]=jq
   [python3]=python3
+  [go]=golang-go
 )
 
 # Debian packages that install a library rather than a command: file it installs -> package.

@@ -6,6 +6,7 @@ mod it {
     mod cache;
     mod config;
     mod differential;
+    mod go_oracle;
     pub(crate) mod mastodon;
     mod regex_set;
     mod table;

@@ -15,11 +15,18 @@
 //! * Inside a class, Go has no nesting and no set operators: `[a[b]` holds `[`, and `&&`,
 //!   `--`, `~~` are characters; every character of a class is written escaped. A `-`
 //!   is a range only between two characters, as Go reads it (`[+--]` is `+` to `-`).
+//! * A repetition operator right after a flag group repeats what came before the group
+//!   in Go (`a(?i)*` is `a*`); Rust has nothing to repeat there. The operator is moved
+//!   before the group, lazy or greedy as the group's `U` would have made it.
+//! * Go's count limit (1000) and its refusal of stacked operators (`a**`) are lexical:
+//!   checked as the pattern is read, so `a*\Q\E*` is `(a*)*`, as in Go.
 //! * Escapes Go does not have (`\u0041`, `\e`, `[\b]`) and the flags it does not have
 //!   (`x`, `u`, `R`) are errors, as they are in Go, so both refuse the same files.
 //!
 //! What is left, each an error on one side only and never a different match, is listed
 //! in the crate docs.
+
+use crate::repeat_limit::MAX_REPEAT_COUNT;
 
 /// Where statsd_exporter's regex engine is named in errors.
 const GO: &str = "Go's regular expressions, which statsd_exporter uses,";
@@ -35,25 +42,94 @@ pub(crate) fn translate(pattern: &str) -> Result<String, String> {
     let mut scanner = Scanner {
         rest: pattern,
         out: String::with_capacity(pattern.len() + 16),
+        greed_swapped: vec![false],
+        flags_written: None,
     };
-    while let Some(c) = scanner.next() {
-        match c {
-            '\\' => scanner.escape()?,
-            '[' => scanner.class()?,
-            '(' if scanner.peek() == Some('?') => scanner.group_flags()?,
-            '{' if !begins_go_repeat(scanner.rest) => scanner.out.push_str("\\{"),
+    // Go's `lastRepeat`: the pattern from the previous token on, when that token was a
+    // repetition operator. Go refuses one right after another, lexically: `a**` is an
+    // error, but `a*\Q\E*` and `a*(?i)*` are `(a*)*`.
+    let mut last_repeat: Option<&str> = None;
+    while !scanner.rest.is_empty() {
+        let before = scanner.rest;
+        if let Some(length) = repetition_operator(before)? {
+            if let Some(previous) = last_repeat {
+                let operators = &previous[..previous.len() - (before.len() - length)];
+                return Err(format!(
+                    "invalid nested repetition operator `{operators}`: {GO} refuse one \
+                     repetition operator right after another (write `(?:x*)*`)"
+                ));
+            }
+            scanner.repetition(&before[..length]);
+            scanner.rest = &before[length..];
+            last_repeat = Some(before);
+            continue;
+        }
+        last_repeat = None;
+        match scanner.next() {
+            Some('\\') => scanner.escape()?,
+            Some('[') => scanner.class()?,
+            Some('(') if scanner.peek() == Some('?') => scanner.group_flags()?,
+            Some('(') => scanner.open_group(scanner.greed_is_swapped()),
+            Some(')') => {
+                if scanner.greed_swapped.len() > 1 {
+                    scanner.greed_swapped.pop();
+                }
+                scanner.out.push(')');
+            }
+            // Not a count (those are repetition operators, above): a literal brace.
+            Some('{') => scanner.out.push_str("\\{"),
             // A `]` outside a class is a character in Go.
-            ']' => scanner.out.push_str("\\]"),
-            c => scanner.out.push(c),
+            Some(']') => scanner.out.push_str("\\]"),
+            Some(c) => scanner.out.push(c),
+            None => {}
         }
     }
     Ok(scanner.out)
+}
+
+/// The length of the repetition operator at the start of `text` (`*`, `+`, `?` or a
+/// count as Go reads one, with its lazy `?`), if one is there.
+///
+/// # Errors
+///
+/// A count above 1000, which Go refuses as soon as it reads it.
+fn repetition_operator(text: &str) -> Result<Option<usize>, String> {
+    let length = match text.as_bytes().first() {
+        Some(b'*' | b'+' | b'?') => 1,
+        Some(b'{') if begins_go_repeat(&text[1..]) => {
+            let count = &text[1..text.find('}').unwrap_or(text.len())];
+            let largest = count
+                .split(',')
+                .filter(|n| !n.is_empty())
+                .map(|n| n.parse::<u64>().unwrap_or(u64::MAX))
+                .max()
+                .unwrap_or(0);
+            if largest > u64::from(MAX_REPEAT_COUNT) {
+                let shown = if largest == u64::MAX {
+                    count.to_string()
+                } else {
+                    largest.to_string()
+                };
+                return Err(format!(
+                    "invalid repeat count {shown}: {GO} allow at most {MAX_REPEAT_COUNT}"
+                ));
+            }
+            count.len() + 2
+        }
+        _ => return Ok(None),
+    };
+    Ok(Some(length + usize::from(text[length..].starts_with('?'))))
 }
 
 /// The pattern still to read, and the translation so far.
 struct Scanner<'a> {
     rest: &'a str,
     out: String,
+    /// Whether `U` (swap greed) is on, per open group: the innermost last.
+    greed_swapped: Vec<bool>,
+    /// Where in `out` the flag groups (`(?i)`) written last start and end, and whether
+    /// greed was swapped before them.
+    flags_written: Option<(usize, usize, bool)>,
 }
 
 impl Scanner<'_> {
@@ -67,11 +143,50 @@ impl Scanner<'_> {
         self.rest.chars().next()
     }
 
+    fn greed_is_swapped(&self) -> bool {
+        self.greed_swapped.last().copied().unwrap_or(false)
+    }
+
+    /// Writes a repetition operator. Right after a flag group, Go applies it to what
+    /// came before the group (`a(?i)*` is `a*`), but Rust has nothing to repeat there, so
+    /// the operator goes before the group, made lazy or greedy as the group's `U` flag
+    /// would have made it.
+    fn repetition(&mut self, operator: &str) {
+        let Some((start, swapped_before)) = self
+            .flags_written
+            .take()
+            .filter(|(_, end, _)| *end == self.out.len())
+            .map(|(start, _, before)| (start, before))
+        else {
+            self.out.push_str(operator);
+            return;
+        };
+        let flags = self.out.split_off(start);
+        match (
+            swapped_before != self.greed_is_swapped(),
+            operator.strip_suffix('?'),
+        ) {
+            (false, _) => self.out.push_str(operator),
+            (true, Some(greedy)) if !greedy.is_empty() => self.out.push_str(greedy),
+            (true, _) => {
+                self.out.push_str(operator);
+                self.out.push('?');
+            }
+        }
+        self.out.push_str(&flags);
+    }
+
+    /// Writes `(` and enters a group, with greed swapped or not.
+    fn open_group(&mut self, swapped: bool) {
+        self.flags_written = None;
+        self.out.push('(');
+        self.greed_swapped.push(swapped);
+    }
+
     /// After a `(` followed by `?` (Go's `parsePerlFlags`): a named group, whose name Go
     /// allows only ASCII letters, digits and `_`, or flags, of which Go has only `i`, `m`,
-    /// `s` and `U`. Copied.
+    /// `s` and `U`, for the rest of the group (`(?i)`) or a new one (`(?i:`). Copied.
     fn group_flags(&mut self) -> Result<(), String> {
-        self.out.push('(');
         if let Some(look) = ["?<=", "?<!", "?=", "?!"]
             .iter()
             .find(|look| self.rest.starts_with(**look))
@@ -83,42 +198,70 @@ impl Scanner<'_> {
         let name = ["?P<", "?<"]
             .iter()
             .find_map(|open| self.rest.strip_prefix(open).map(|name| (open.len(), name)));
-        let end = match name {
-            Some((open, after)) => {
-                let name = after.split_once('>').map(|(name, _)| name).unwrap_or(after);
-                let valid = |c: char| c.is_ascii_alphanumeric() || c == '_';
-                if name.is_empty() || !name.chars().all(valid) {
-                    return Err(format!(
-                        "invalid capture group name `{name}`: {GO} allow only ASCII letters, \
-                         digits and `_`"
-                    ));
-                }
-                open + name.len()
+        if let Some((open, after)) = name {
+            let name = after.split_once('>').map(|(name, _)| name).unwrap_or(after);
+            let valid = |c: char| c.is_ascii_alphanumeric() || c == '_';
+            if name.is_empty() || !name.chars().all(valid) {
+                return Err(format!(
+                    "invalid capture group name `{name}`: {GO} allow only ASCII letters, \
+                     digits and `_`"
+                ));
             }
-            None => {
-                let flags = self.rest[1..]
-                    .find(|c| !matches!(c, 'i' | 'm' | 's' | 'U' | '-'))
-                    .map_or(self.rest.len(), |end| end + 1);
-                match self.rest[flags..].chars().next() {
-                    Some(':' | ')') => flags,
-                    Some(c) if c.is_alphabetic() => {
-                        return Err(format!(
-                            "invalid flag `{c}`: {GO} have only the flags i, m, s and U"
-                        ));
-                    }
-                    Some(c) => {
-                        let syntax = &self.rest[..flags + c.len_utf8()];
-                        return Err(format!(
-                            "invalid or unsupported Perl syntax `({syntax}`: {GO} have only \
-                             the flags i, m, s and U after `(?`"
-                        ));
-                    }
-                    None => flags,
-                }
-            }
+            self.open_group(self.greed_is_swapped());
+            let end = open + name.len();
+            self.out.push_str(&self.rest[..end]);
+            self.rest = &self.rest[end..];
+            return Ok(());
+        }
+        let length = self.rest[1..]
+            .find(|c| !matches!(c, 'i' | 'm' | 's' | 'U' | '-'))
+            .map_or(self.rest.len(), |end| end + 1);
+        let flags = &self.rest[1..length];
+        let swapped = match flags.split_once('-') {
+            _ if !flags.contains('U') => self.greed_is_swapped(),
+            Some((on, _)) => on.contains('U'),
+            None => true,
         };
-        self.out.push_str(&self.rest[..end]);
-        self.rest = &self.rest[end..];
+        match self.rest[length..].chars().next() {
+            Some(':') => {
+                self.open_group(swapped);
+                self.out.push_str(&self.rest[..=length]);
+                self.rest = &self.rest[length + 1..];
+            }
+            Some(')') => {
+                // Flag groups in a row (`(?i)(?U)`) move together.
+                let (start, before) = match self.flags_written {
+                    Some((start, end, before)) if end == self.out.len() => (start, before),
+                    _ => (self.out.len(), self.greed_is_swapped()),
+                };
+                self.out.push('(');
+                self.out.push_str(&self.rest[..=length]);
+                self.rest = &self.rest[length + 1..];
+                if let Some(top) = self.greed_swapped.last_mut() {
+                    *top = swapped;
+                }
+                self.flags_written = Some((start, self.out.len(), before));
+                return Ok(());
+            }
+            Some(c) if c.is_alphabetic() => {
+                return Err(format!(
+                    "invalid flag `{c}`: {GO} have only the flags i, m, s and U"
+                ));
+            }
+            Some(c) => {
+                let syntax = &self.rest[..length + c.len_utf8()];
+                return Err(format!(
+                    "invalid or unsupported Perl syntax `({syntax}`: {GO} have only the \
+                     flags i, m, s and U after `(?`"
+                ));
+            }
+            // Unclosed: copied, for regex-syntax to refuse.
+            None => {
+                self.out.push('(');
+                self.out.push_str(self.rest);
+                self.rest = "";
+            }
+        }
         Ok(())
     }
 
@@ -405,6 +548,20 @@ mod tests {
                 "(?i)a(?s-m:b)(?P<x>c)(?<y_1>d)",
                 "(?i)a(?s-m:b)(?P<x>c)(?<y_1>d)",
             ),
+            // An operator right after flag groups repeats what came before them, and is
+            // lazy or greedy as the groups' `U` makes it.
+            ("a(?i)*", "a*(?i)"),
+            ("a(?i)(?s){2}?b", "a{2}?(?i)(?s)b"),
+            ("a(?U)*", "a*?(?U)"),
+            ("a(?U)*?", "a*(?U)"),
+            ("(?U)a(?-U)+", "(?U)a+?(?-U)"),
+            ("(?U)(a(?i)?)", "(?U)(a?(?i))"),
+            ("(?U)(a(?-U)?)b*", "(?U)(a??(?-U))b*"),
+            (r"a(?i)\Q\E*", "a*(?i)"),
+            ("a(?i)b*", "a(?i)b*"),
+            // Operators separated by any token are not stacked.
+            (r"a*\Q\E*", "a**"),
+            ("a*(?i)*", "a**(?i)"),
         ] {
             assert_eq!(translate(go).as_deref(), Ok(rust), "{go}");
         }
@@ -440,6 +597,17 @@ mod tests {
             ("(?#note)a", "invalid or unsupported Perl syntax `(?#`"),
             ("(?i=a)", "invalid or unsupported Perl syntax `(?i=`"),
             ("(?i→)", "invalid or unsupported Perl syntax `(?i→`"),
+            ("a**", "invalid nested repetition operator `**`"),
+            ("a{2}{3}", "invalid nested repetition operator `{2}{3}`"),
+            ("a*?+", "invalid nested repetition operator `*?+`"),
+            ("a*??", "invalid nested repetition operator `*??`"),
+            ("a{1001}", "invalid repeat count 1001"),
+            ("a{2,1001}", "invalid repeat count 1001"),
+            ("a{1001}*", "invalid repeat count 1001"),
+            (
+                "a{99999999999999999999999}",
+                "invalid repeat count 99999999999999999999999",
+            ),
         ] {
             let err = translate(go).expect_err(go);
             assert!(err.starts_with(error), "{go}: {err}");

@@ -114,6 +114,9 @@
 //!   * Inside `[…]` there is no nesting and there are no set operators: `[a[b]` holds
 //!     `[`, `&&`, `--` and `~~` are characters, and `-` is a range only between two
 //!     characters (`[+--]` is `+` to `-`; `[a-c-e]` holds `-`).
+//!   * A repetition operator right after a flag group repeats what came before the
+//!     group (`a(?i)*` is `a*`), and operators apart by any token are not stacked
+//!     (`a*\Q\E*` is `(a*)*`).
 //!   * Refused as in Go: a count above 1000 (`x{1001}`), nested counts that repeat an
 //!     expression more than 1000 times (`(x{100}){11}`), one repetition operator right
 //!     after another (`x**`, `x{2}{3}`; write `(?:x*)*`), the flags `x`, `u` and `R`

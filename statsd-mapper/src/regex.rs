@@ -15,7 +15,7 @@ use regex_syntax::hir::{Dot, Hir, HirKind, Look, Repetition};
 use crate::captures::{Captures, Span};
 use crate::go_syntax;
 use crate::kind::MetricKind;
-use crate::repeat_limit::{self, MAX_REPEAT_COUNT, RepeatViolation};
+use crate::repeat_limit::{self, MAX_REPEAT_COUNT};
 
 /// One regex rule's pattern, checked: translated from Go's syntax, parsed, its groups known.
 ///
@@ -61,23 +61,12 @@ pub(crate) fn check(pattern: &str) -> Result<CheckedRegex, String> {
     let ast = regex_syntax::ast::parse::Parser::new()
         .parse(&pattern)
         .map_err(|err| explain(err.into()))?;
-    if let Some(violation) = repeat_limit::check(&pattern, &ast) {
-        return Err(match violation {
-            RepeatViolation::Count(count) => format!(
-                "invalid repeat count {count}: Go's regular expressions, which statsd_exporter \
-                 uses, allow at most {MAX_REPEAT_COUNT}"
-            ),
-            RepeatViolation::Stacked(operators) => format!(
-                "invalid nested repetition operator `{operators}`: Go's regular expressions, \
-                 which statsd_exporter uses, refuse one repetition operator right after \
-                 another (write `(?:x*)*`)"
-            ),
-            RepeatViolation::Nested(copies) => format!(
-                "invalid repeat count: nested counted repetitions repeat an expression \
-                 {copies} times; Go's regular expressions, which statsd_exporter uses, allow \
-                 at most {MAX_REPEAT_COUNT}"
-            ),
-        });
+    if let Some(copies) = repeat_limit::nested_product(&ast) {
+        return Err(format!(
+            "invalid repeat count: nested counted repetitions repeat an expression {copies} \
+             times; Go's regular expressions, which statsd_exporter uses, allow at most \
+             {MAX_REPEAT_COUNT}"
+        ));
     }
     let hir = regex_syntax::hir::translate::Translator::new()
         .translate(&pattern, &ast)

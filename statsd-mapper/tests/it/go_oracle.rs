@@ -75,13 +75,18 @@ const TABLE: &[(&str, &[&str])] = &[
 ];
 
 /// The pieces random patterns and names are made of.
+#[rustfmt::skip]
 const PATTERN_PIECES: &[&str] = &[
     "\\", "[", "]", "{", "}", "(", ")", "?", "P<", ":", "^", "$", "-", ",", "Q", "E", "x", "p",
     "0", "7", "2", "a", "b", "<", "é", "&&", "~", "#", " ", ".", "*", "+", "|", "i", "d", "w",
+    // Whole tokens, so that longer constructs come up often.
+    r"\d", r"\b", r"\s", r"\W", r"\x4", r"\p{", "Greek}", "[:alpha:]", "[:", "(?i", "(?s",
+    "(?U)", "(?-U", "(?P<n>", ".*", "{2}", "{1,3}", r"\Q", r"\E", r"\0", r"\1", r"\<", "\\",
 ];
+#[rustfmt::skip]
 const NAME_PIECES: &[&str] = &[
-    "a", "b", "ab", "é", "0", "7", "2", "x", "<", ">", "[", "]", "{", "}", "-", "&", "~", "#", " ",
-    ".", ":", "Q", "E", "\\", "\n", "_",
+    "a", "b", "ab", "é", "0", "7", "2", "x", "<", ">", "[", "]", "{", "}", "-", "&", "~", "#",
+    " ", ".", ":", "Q", "E", "\\", "\n", "_",
 ];
 
 /// Why a disagreement is one of those the crate docs list, if it is one.

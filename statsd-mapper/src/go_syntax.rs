@@ -18,6 +18,8 @@
 //! * A repetition operator right after a flag group repeats what came before the group
 //!   in Go (`a(?i)*` is `a*`); Rust has nothing to repeat there. The operator is moved
 //!   before the group, lazy or greedy as the group's `U` would have made it.
+//! * Go allows a group name twice (`$name` is the first such group); Rust does not. A
+//!   later group of a name already seen is written unnamed.
 //! * Go's count limit (1000) and its refusal of stacked operators (`a**`) are lexical:
 //!   checked as the pattern is read, so `a*\Q\E*` is `(a*)*`, as in Go.
 //! * Escapes Go does not have (`\u0041`, `\e`, `[\b]`) and the flags it does not have
@@ -44,6 +46,7 @@ pub(crate) fn translate(pattern: &str) -> Result<String, String> {
         out: String::with_capacity(pattern.len() + 16),
         greed_swapped: vec![false],
         flags_written: None,
+        group_names: Vec::new(),
     };
     // Go's `lastRepeat`: the pattern from the previous token on, when that token was a
     // repetition operator. Go refuses one right after another, lexically: `a**` is an
@@ -130,9 +133,11 @@ struct Scanner<'a> {
     /// Where in `out` the flag groups (`(?i)`) written last start and end, and whether
     /// greed was swapped before them.
     flags_written: Option<(usize, usize, bool)>,
+    /// The names of the groups so far.
+    group_names: Vec<&'a str>,
 }
 
-impl Scanner<'_> {
+impl<'a> Scanner<'a> {
     fn next(&mut self) -> Option<char> {
         let c = self.rest.chars().next()?;
         self.rest = &self.rest[c.len_utf8()..];
@@ -209,8 +214,16 @@ impl Scanner<'_> {
             }
             self.open_group(self.greed_is_swapped());
             let end = open + name.len();
-            self.out.push_str(&self.rest[..end]);
-            self.rest = &self.rest[end..];
+            // Go allows a name twice, and `$name` is the first group of that name; Rust
+            // refuses it. A later group of a name already seen is left unnamed.
+            let closed = self.rest[end..].strip_prefix('>');
+            if let (true, Some(rest)) = (self.group_names.contains(&name), closed) {
+                self.rest = rest;
+            } else {
+                self.group_names.push(name);
+                self.out.push_str(&self.rest[..end]);
+                self.rest = &self.rest[end..];
+            }
             return Ok(());
         }
         let length = self.rest[1..]
@@ -562,6 +575,9 @@ mod tests {
             // Operators separated by any token are not stacked.
             (r"a*\Q\E*", "a**"),
             ("a*(?i)*", "a**(?i)"),
+            // A name Go allows twice: the later group is unnamed, `$n` is the first.
+            ("(?P<n>a)(?P<n>b)(?<n>c)", "(?P<n>a)(b)(c)"),
+            ("(?P<n>a)(?P<n", "(?P<n>a)(?P<n"),
         ] {
             assert_eq!(translate(go).as_deref(), Ok(rust), "{go}");
         }

@@ -117,6 +117,7 @@
 //!   * A repetition operator right after a flag group repeats what came before the
 //!     group (`a(?i)*` is `a*`), and operators apart by any token are not stacked
 //!     (`a*\Q\E*` is `(a*)*`).
+//!   * A group name may be used twice; `$name` is the first group of that name.
 //!   * Refused as in Go: a count above 1000 (`x{1001}`), nested counts that repeat an
 //!     expression more than 1000 times (`(x{100}){11}`), one repetition operator right
 //!     after another (`x**`, `x{2}{3}`; write `(?:x*)*`), the flags `x`, `u` and `R`
@@ -130,8 +131,9 @@
 //!     `\p{greek}`) load here only; a pattern whose compiled form exceeds the regex
 //!     engine's size limit may load in Go.
 //!   * `tests/it/go_oracle.rs` checks all this against Go's `regexp` itself: a table of
-//!     these cases and 1,500 random patterns must load (or not) and match as in Go, but
-//!     for the differences just listed.
+//!     these cases and 1,500 random patterns must load (or not), match with the same
+//!     groups, and expand a random template as in Go, but for the differences just
+//!     listed.
 //! * Glob templates: `$1`, `${1}`; `$1_foo` is read as the reference `1_foo`, which is not a
 //!   number and expands to nothing (write `${1}_foo`); out-of-range references expand to
 //!   nothing; `$0` is the whole name. Regex templates follow Go's `Regexp.Expand`: `$1`,

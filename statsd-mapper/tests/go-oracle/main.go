@@ -1,11 +1,12 @@
 // The Go side of statsd-mapper's differential regex test (tests/it/go_oracle.rs): what
 // Go's regexp, which statsd_exporter compiles mapping rules with, makes of each pattern.
 //
-// Input, one case per line: the pattern and then the names to match, each hex-encoded,
-// separated by tabs. Output, one line per case: "ERR" when regexp.Compile refuses the
-// pattern, else "OK" and, per name, a tab and "-" (no match) or the groups of
-// FindStringSubmatchIndex (group 0 first), comma-separated, each hex-encoded or "~"
-// when the group did not take part.
+// Input, one case per line: the pattern, a template and then the names to match, each
+// hex-encoded, separated by tabs. Output, one line per case: "ERR" when regexp.Compile
+// refuses the pattern, else "OK" and, per name, a tab and "-" (no match) or the groups
+// of FindStringSubmatchIndex (group 0 first), comma-separated, each hex-encoded or "~"
+// when the group did not take part, then ";" and the template expanded by ExpandString
+// (as statsd_exporter expands a regex rule's name and label values), hex-encoded.
 package main
 
 import (
@@ -38,8 +39,9 @@ func main() {
 			fmt.Fprintln(out, "ERR")
 			continue
 		}
+		template := decode(fields[1])
 		out.WriteString("OK")
-		for _, field := range fields[1:] {
+		for _, field := range fields[2:] {
 			name := decode(field)
 			out.WriteString("\t")
 			span := re.FindStringSubmatchIndex(name)
@@ -56,6 +58,8 @@ func main() {
 				}
 			}
 			out.WriteString(strings.Join(groups, ","))
+			expanded := re.ExpandString(nil, template, name, span)
+			out.WriteString(";" + hex.EncodeToString(expanded))
 		}
 		out.WriteString("\n")
 	}

@@ -1,7 +1,8 @@
 //! Differential test of regex rules against Go's `regexp` itself, which statsd_exporter
 //! compiles mapping rules with: for each pattern, Go (`tests/go-oracle/main.go`, run with
 //! `go run`) and this crate must agree on whether it loads, and, for each name, on
-//! whether it matches and what each group captures.
+//! whether it matches, what each group captures, and what a template expands to (Go's
+//! `Regexp.ExpandString`, as statsd_exporter expands a regex rule's name and labels).
 //!
 //! The patterns are a table of the syntax where Go and Rust's regex syntax differ, and
 //! random patterns built from the characters Go's syntax gives a meaning. A disagreement
@@ -20,8 +21,16 @@ use std::process::{Command, Stdio};
 use statsd_mapper::{ErrorKind, Mapper, MapperConfig, MetricKind};
 
 /// What one side makes of a pattern: refused, or per name no match (`None`) or the
-/// groups (group 0 first; `None` for a group that did not take part).
-type Verdict = Option<Vec<Option<Vec<Option<String>>>>>;
+/// groups (group 0 first; `None` for a group that did not take part) and the template
+/// expanded.
+type Verdict = Option<Vec<Option<(Vec<Option<String>>, String)>>>;
+
+/// One pattern, the template to expand with it, and the names to match.
+struct Case {
+    pattern: String,
+    template: String,
+    names: Vec<String>,
+}
 
 /// Patterns where the two syntaxes differ, with names that tell their meanings apart.
 const TABLE: &[(&str, &[&str])] = &[
@@ -84,9 +93,13 @@ const PATTERN_PIECES: &[&str] = &[
     "(?U)", "(?-U", "(?P<n>", ".*", "{2}", "{1,3}", r"\Q", r"\E", r"\0", r"\1", r"\<", "\\",
 ];
 #[rustfmt::skip]
+const TEMPLATE_PIECES: &[&str] = &[
+    "$", "$$", "1", "0", "2", "{", "}", "n", "x", "_", "a", "é", ".", "-", "${1}", "$n", "${n}",
+    "$1a", "${", " ",
+];
 const NAME_PIECES: &[&str] = &[
-    "a", "b", "ab", "é", "0", "7", "2", "x", "<", ">", "[", "]", "{", "}", "-", "&", "~", "#",
-    " ", ".", ":", "Q", "E", "\\", "\n", "_",
+    "a", "b", "ab", "é", "0", "7", "2", "x", "<", ">", "[", "]", "{", "}", "-", "&", "~", "#", " ",
+    ".", ":", "Q", "E", "\\", "\n", "_",
 ];
 
 /// Why a disagreement is one of those the crate docs list, if it is one.
@@ -171,7 +184,7 @@ fn unhex(field: &str) -> String {
 }
 
 /// Go's verdicts, one per case.
-fn go_verdicts(cases: &[(String, Vec<String>)]) -> Vec<Verdict> {
+fn go_verdicts(cases: &[Case]) -> Vec<Verdict> {
     let oracle = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/go-oracle/main.go");
     let mut child = Command::new("go")
         .arg("run")
@@ -187,11 +200,11 @@ fn go_verdicts(cases: &[(String, Vec<String>)]) -> Vec<Verdict> {
             )
         });
     let mut input = String::new();
-    for (pattern, names) in cases {
-        input.push_str(&hex(pattern));
-        for name in names {
+    for case in cases {
+        input.push_str(&hex(&case.pattern));
+        for text in std::iter::once(&case.template).chain(&case.names) {
             input.push('\t');
-            input.push_str(&hex(name));
+            input.push_str(&hex(text));
         }
         input.push('\n');
     }
@@ -205,6 +218,14 @@ fn go_verdicts(cases: &[(String, Vec<String>)]) -> Vec<Verdict> {
         output.status
     );
     let text = String::from_utf8(output.stdout).expect("UTF-8");
+    let parse_match = |field: &str| {
+        let (groups, expanded) = field.split_once(';').expect("groups;expansion");
+        let groups = groups
+            .split(',')
+            .map(|group| (group != "~").then(|| unhex(group)))
+            .collect();
+        (groups, unhex(expanded))
+    };
     let verdicts: Vec<Verdict> = text
         .lines()
         .map(|line| {
@@ -213,14 +234,7 @@ fn go_verdicts(cases: &[(String, Vec<String>)]) -> Vec<Verdict> {
                 Some("ERR") => None,
                 Some("OK") => Some(
                     fields
-                        .map(|field| {
-                            (field != "-").then(|| {
-                                field
-                                    .split(',')
-                                    .map(|group| (group != "~").then(|| unhex(group)))
-                                    .collect()
-                            })
-                        })
+                        .map(|field| (field != "-").then(|| parse_match(field)))
                         .collect(),
                 ),
                 other => panic!("go-oracle printed {other:?}"),
@@ -231,20 +245,35 @@ fn go_verdicts(cases: &[(String, Vec<String>)]) -> Vec<Verdict> {
     verdicts
 }
 
-/// This crate's verdict: the pattern as the only rule of a config, each name mapped.
-fn our_verdict(pattern: &str, names: &[String]) -> (Verdict, Result<(), String>) {
-    let quoted = pattern.replace('\\', "\\\\").replace('"', "\\\"");
-    let yaml = format!("mappings:\n- match: \"{quoted}\"\n  match_type: regex\n  name: m\n");
+/// A YAML double-quoted scalar.
+fn quoted(text: &str) -> String {
+    format!(
+        "\"{}\"",
+        text.replace('\\', "\\\\")
+            .replace('"', "\\\"")
+            .replace('\n', "\\n")
+    )
+}
+
+/// This crate's verdict: the pattern as the only rule of a config, with the template as
+/// a label's value, each name mapped.
+fn our_verdict(case: &Case) -> (Verdict, Result<(), String>) {
+    let yaml = format!(
+        "mappings:\n- match: {}\n  match_type: regex\n  name: m\n  labels:\n    l: {}\n",
+        quoted(&case.pattern),
+        quoted(&case.template)
+    );
     let config = match MapperConfig::from_yaml_str(&yaml, None) {
         Ok(config) => config,
         Err(err) => {
-            assert_eq!(err.kind(), ErrorKind::InvalidRegex, "{pattern:?}: {err}");
+            assert_eq!(err.kind(), ErrorKind::InvalidRegex, "{yaml}: {err}");
             return (None, Err(err.to_string()));
         }
     };
     let mapper = Mapper::new(config, 0);
     let mut captures = statsd_mapper::Captures::new();
-    let results = names
+    let results = case
+        .names
         .iter()
         .map(|name| {
             let mapping = mapper.map_uncached(name, MetricKind::Counter, &mut captures);
@@ -252,7 +281,8 @@ fn our_verdict(pattern: &str, names: &[String]) -> (Verdict, Result<(), String>)
             let groups = (0..mapping.capture_count())
                 .map(|i| mapping.capture(i).map(str::to_string))
                 .collect();
-            Some(groups)
+            let (_, value) = mapping.labels().next().expect("the label l");
+            Some((groups, value.to_string()))
         })
         .collect();
     (Some(results), Ok(()))
@@ -265,31 +295,38 @@ fn regex_rules_load_and_match_as_go_regexp_does() {
     let seed =
         std::env::var("STATSD_GO_ORACLE_SEED").map_or(0x5eed_cafe, |n| n.parse().expect("number"));
     let mut random = Random(seed | 1);
-    let mut cases: Vec<(String, Vec<String>)> = TABLE
+    let mut cases: Vec<Case> = TABLE
         .iter()
-        .map(|(pattern, names)| {
-            (
-                pattern.to_string(),
-                names.iter().map(|n| n.to_string()).collect(),
-            )
+        .map(|(pattern, names)| Case {
+            pattern: pattern.to_string(),
+            template: "$1-${2}.$0$$".to_string(),
+            names: names.iter().map(|n| n.to_string()).collect(),
         })
         .collect();
     for _ in 0..count {
-        let pattern = random.text(PATTERN_PIECES, 12);
-        let names = (0..6).map(|_| random.text(NAME_PIECES, 8)).collect();
-        cases.push((pattern, names));
+        cases.push(Case {
+            pattern: random.text(PATTERN_PIECES, 12),
+            template: random.text(TEMPLATE_PIECES, 5),
+            names: (0..6).map(|_| random.text(NAME_PIECES, 8)).collect(),
+        });
     }
     let go = go_verdicts(&cases);
     let mut divergences: BTreeMap<&str, Vec<String>> = BTreeMap::new();
     let mut unexplained = Vec::new();
     let (mut both_load, mut both_refuse) = (0, 0);
-    for ((pattern, names), go) in cases.iter().zip(&go) {
-        let (ours, loaded) = our_verdict(pattern, names);
+    for (case, go) in cases.iter().zip(&go) {
+        let (ours, loaded) = our_verdict(case);
+        let Case {
+            pattern,
+            template,
+            names,
+        } = case;
         match (&go, &ours) {
             (Some(_), Some(_)) if go == &ours => both_load += 1,
             (None, None) => both_refuse += 1,
             (Some(_), Some(_)) => unexplained.push(format!(
-                "{pattern:?} matches otherwise: names {names:?}\n  Go:   {go:?}\n  ours: {ours:?}"
+                "{pattern:?} (template {template:?}) matches otherwise: names {names:?}\n  \
+                 Go:   {go:?}\n  ours: {ours:?}"
             )),
             _ => match documented_divergence(pattern, go.is_some(), &loaded) {
                 Some(class) => divergences.entry(class).or_default().push(pattern.clone()),

@@ -118,6 +118,11 @@
 //!     group (`a(?i)*` is `a*`), and operators apart by any token are not stacked
 //!     (`a*\Q\E*` is `(a*)*`).
 //!   * A group name may be used twice; `$name` is the first group of that name.
+//!   * Memory: extracting a regex's groups takes, per thread, slot tables of NFA states
+//!     × groups. A rule whose tables would exceed an estimated 64 MiB (a pattern of
+//!     thousands of states with a hundred groups: 1.1 GB for one the fuzzer built, where
+//!     Go takes 50 MB) captures only the groups its templates use; the mapping is the
+//!     same, and [`Mapping::capture`] is `None` for the other groups.
 //!   * Refused as in Go: a count above 1000 (`x{1001}`), nested counts that repeat an
 //!     expression more than 1000 times (`(x{100}){11}`), one repetition operator right
 //!     after another (`x**`, `x{2}{3}`; write `(?:x*)*`), the flags `x`, `u` and `R`
@@ -267,6 +272,7 @@
 #![forbid(unsafe_code)]
 
 mod cache;
+mod capture_budget;
 mod captures;
 mod config;
 mod duration;

@@ -308,6 +308,10 @@ impl<'a> Mapping<'a> {
 
     /// Capture `index` of the match: 0 is the whole name (glob) or the whole match
     /// (regex); glob captures count `*` and partial components left to right.
+    ///
+    /// A regex rule whose pattern is so large that extracting every group would take
+    /// more than 64 MiB per thread captures only the groups its templates use; for the
+    /// others this is `None` (see the crate docs' Regex item).
     #[inline]
     pub fn capture(&self, index: usize) -> Option<&'a str> {
         self.captures.get(index).and_then(|s| s.get(self.name))

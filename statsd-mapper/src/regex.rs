@@ -12,6 +12,7 @@ use regex_automata::util::captures::Captures as GroupSlots;
 use regex_automata::{Input, MatchKind, PatternSet};
 use regex_syntax::hir::{Dot, Hir, HirKind, Look, Repetition};
 
+use crate::capture_budget::{CAPTURE_TABLE_BUDGET, estimated_table_bytes, keep_only};
 use crate::captures::{Captures, Span};
 use crate::go_syntax;
 use crate::kind::MetricKind;
@@ -29,6 +30,9 @@ pub(crate) struct CheckedRegex {
     hir: Hir,
     groups: usize,
     names: Vec<Option<String>>,
+    /// When only some groups capture ([`CheckedRegex::limit_captures`]): their original
+    /// indices, ascending (group `i + 1` of `hir` is group `kept[i]` of the pattern).
+    kept: Option<Box<[u32]>>,
 }
 
 impl CheckedRegex {
@@ -40,6 +44,24 @@ impl CheckedRegex {
     /// The name of each group, index 0 (the whole match, never named) first.
     pub(crate) fn names(&self) -> &[Option<String>] {
         &self.names
+    }
+
+    /// Keeps capturing only the groups in `used` (those the rule's templates reference)
+    /// when all of them would take more memory than [`CAPTURE_TABLE_BUDGET`]
+    /// ([`crate::capture_budget`]).
+    pub(crate) fn limit_captures(&mut self, used: impl IntoIterator<Item = usize>) {
+        if estimated_table_bytes(&self.hir, self.groups) <= CAPTURE_TABLE_BUDGET {
+            return;
+        }
+        let mut kept: Vec<u32> = used
+            .into_iter()
+            .filter(|&group| group >= 1 && group <= self.groups)
+            .map(|group| group as u32)
+            .collect();
+        kept.sort_unstable();
+        kept.dedup();
+        self.hir = keep_only(&self.hir, &kept);
+        self.kept = Some(kept.into());
     }
 }
 
@@ -74,7 +96,12 @@ pub(crate) fn check(pattern: &str) -> Result<CheckedRegex, String> {
     let groups = hir.properties().explicit_captures_len();
     let mut names = vec![None; groups + 1];
     name_groups(&hir, &mut names);
-    Ok(CheckedRegex { hir, groups, names })
+    Ok(CheckedRegex {
+        hir,
+        groups,
+        names,
+        kept: None,
+    })
 }
 
 /// Fills `names[i]` with the name of group `i`, for every named group in `hir`.
@@ -135,6 +162,9 @@ fn match_to_end(hir: &Hir) -> Hir {
 #[derive(Debug)]
 struct RuleRegex {
     hir: Hir,
+    /// The pattern's explicit groups, and which of them `hir` captures when not all.
+    groups: usize,
+    kept: Option<Box<[u32]>>,
     /// `None` inside: it did not compile. It cannot fail where the set (the same pattern
     /// and more, within the same size limits) compiled; should it, the rule matches nothing.
     compiled: OnceLock<Option<meta::Regex>>,
@@ -234,6 +264,8 @@ impl RegexRules {
             out.rules.push(rule);
             out.regexes.push(RuleRegex {
                 hir: regex.hir,
+                groups: regex.groups,
+                kept: regex.kept,
                 compiled: OnceLock::new(),
             });
             out.kinds.push(kind);
@@ -277,12 +309,23 @@ impl RegexRules {
         if !locations.is_match() {
             return None;
         }
+        let span = |group| match locations.get_group(group) {
+            Some(span) => Span::new(span.start, span.end),
+            None => Span::UNSET,
+        };
         scratch.result.clear();
-        for group in 0..locations.group_len() {
-            scratch.result.push(match locations.get_group(group) {
-                Some(span) => Span::new(span.start, span.end),
-                None => Span::UNSET,
-            });
+        match &self.regexes[winner].kept {
+            None => scratch.result.extend((0..locations.group_len()).map(span)),
+            Some(kept) => {
+                // Groups that do not capture are unset.
+                scratch
+                    .result
+                    .resize(self.regexes[winner].groups + 1, Span::UNSET);
+                scratch.result[0] = span(0);
+                for (position, &group) in kept.iter().enumerate() {
+                    scratch.result[group as usize] = span(position + 1);
+                }
+            }
         }
         Some(self.rules[winner])
     }

@@ -121,6 +121,14 @@ impl Template {
         }
     }
 
+    /// The groups the template references (0 is the whole match).
+    pub(crate) fn references(&self) -> impl Iterator<Item = usize> + '_ {
+        self.pieces.iter().filter_map(|piece| match *piece {
+            Piece::Capture(index) => Some(usize::from(index)),
+            Piece::Literal(..) => None,
+        })
+    }
+
     /// The template as written.
     pub(crate) fn source(&self) -> &str {
         &self.source

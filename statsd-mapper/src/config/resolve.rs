@@ -474,7 +474,7 @@ fn resolve_mapping(
             (Pattern::Glob(pattern), name, labels)
         }
         MatchType::Regex => {
-            let checked = rules_regex::check(match_text).map_err(|detail| {
+            let mut checked = rules_regex::check(match_text).map_err(|detail| {
                 Error::new(ErrorKind::InvalidRegex, match_position, match_text, detail)
             })?;
             let groups = checked.groups();
@@ -489,7 +489,9 @@ fn resolve_mapping(
                         Template::regex(&v.value, groups, lookup),
                     )
                 })
-                .collect();
+                .collect::<Box<[_]>>();
+            let used = name.references();
+            checked.limit_captures(used.chain(labels.iter().flat_map(|(_, t)| t.references())));
             regex = Some(checked);
             (Pattern::Regex, name, labels)
         }

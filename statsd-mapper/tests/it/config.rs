@@ -252,6 +252,43 @@ fn syntax_go_lacks_is_refused_as_statsd_exporter_refuses_it() {
 }
 
 #[test]
+fn a_huge_regex_captures_only_the_groups_its_templates_use() {
+    // 120 groups around 100 letters: extracting every group would take about 100 MB of
+    // slot tables per thread; the templates use two of them, so only those capture.
+    let groups: String = (0..119).map(|i| format!("(x{i})?")).collect();
+    let pattern = format!("^{groups}(?P<word>\\pL{{100}})$");
+    let yaml = format!(
+        "mappings:\n- match: '{pattern}'\n  match_type: regex\n  name: huge_$1\n  \
+         labels:\n    word: '${{word}}'\n"
+    );
+    let mapper = statsd_mapper::Mapper::new(MapperConfig::from_yaml_str(&yaml, None).unwrap(), 0);
+    let word = "é".repeat(100);
+    let name = format!("x0x1{word}");
+    let mut captures = statsd_mapper::Captures::new();
+    let mapping = mapper.map(&name, statsd_mapper::MetricKind::Counter, &mut captures);
+    assert_eq!(mapping.name().to_string(), "huge_x0");
+    let labels: Vec<(String, String)> = mapping
+        .labels()
+        .map(|(key, value)| (key.to_string(), value.to_string()))
+        .collect();
+    assert_eq!(labels, [("word".to_string(), word.clone())]);
+    assert_eq!(mapping.capture_count(), 121);
+    assert_eq!(mapping.capture(0), Some(name.as_str()));
+    assert_eq!(mapping.capture(1), Some("x0"));
+    assert_eq!(mapping.capture(120), Some(word.as_str()));
+    // A group no template uses does not capture in such a rule, though it took part.
+    assert_eq!(mapping.capture(2), None);
+    assert!(
+        regex::Regex::new(&pattern)
+            .unwrap()
+            .captures(&name)
+            .unwrap()
+            .get(2)
+            .is_some()
+    );
+}
+
+#[test]
 fn regex_rules_compile_on_first_use_and_then_capture() {
     let yaml = "\
 mappings:

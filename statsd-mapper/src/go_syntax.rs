@@ -18,8 +18,8 @@
 //! * A repetition operator right after a flag group repeats what came before the group
 //!   in Go (`a(?i)*` is `a*`); Rust has nothing to repeat there. The operator is moved
 //!   before the group, lazy or greedy as the group's `U` would have made it.
-//! * Go allows a group name twice (`$name` is the first such group); Rust does not. A
-//!   later group of a name already seen is written unnamed.
+//! * Go allows group names Rust refuses (`(?P<1st>`) and a name twice (`$name` is the
+//!   first such group). Groups are written unnamed, and their names kept aside.
 //! * Go's count limit (1000) and its refusal of stacked operators (`a**`) are lexical:
 //!   checked as the pattern is read, so `a*\Q\E*` is `(a*)*`, as in Go.
 //! * Escapes Go does not have (`\u0041`, `\e`, `[\b]`) and the flags it does not have
@@ -33,6 +33,15 @@ use crate::repeat_limit::MAX_REPEAT_COUNT;
 /// Where statsd_exporter's regex engine is named in errors.
 const GO: &str = "Go's regular expressions, which statsd_exporter uses,";
 
+/// A pattern in regex-syntax's syntax, and the names of its groups.
+pub(crate) struct Translated {
+    pub(crate) pattern: String,
+    /// The name of each group as Go numbers them, group 0 (the whole match) first. Every
+    /// group is written unnamed: Go allows names Rust refuses (`1st`) and a name twice
+    /// (`$name` is the first group of that name); the groups are numbered alike.
+    pub(crate) names: Vec<Option<String>>,
+}
+
 /// `pattern`, read as Go reads it, in regex-syntax's syntax.
 ///
 /// # Errors
@@ -40,13 +49,13 @@ const GO: &str = "Go's regular expressions, which statsd_exporter uses,";
 /// An escape, flag or group name Go does not have, an unknown POSIX class name, or a
 /// class without its `]`, explained in one line. Everything else Go refuses is left for
 /// regex-syntax to refuse.
-pub(crate) fn translate(pattern: &str) -> Result<String, String> {
+pub(crate) fn translate(pattern: &str) -> Result<Translated, String> {
     let mut scanner = Scanner {
         rest: pattern,
         out: String::with_capacity(pattern.len() + 16),
         greed_swapped: vec![false],
         flags_written: None,
-        group_names: Vec::new(),
+        group_names: vec![None],
     };
     // Go's `lastRepeat`: the pattern from the previous token on, when that token was a
     // repetition operator. Go refuses one right after another, lexically: `a**` is an
@@ -72,7 +81,10 @@ pub(crate) fn translate(pattern: &str) -> Result<String, String> {
             Some('\\') => scanner.escape()?,
             Some('[') => scanner.class()?,
             Some('(') if scanner.peek() == Some('?') => scanner.group_flags()?,
-            Some('(') => scanner.open_group(scanner.greed_is_swapped()),
+            Some('(') => {
+                scanner.group_names.push(None);
+                scanner.open_group(scanner.greed_is_swapped());
+            }
             Some(')') => {
                 if scanner.greed_swapped.len() > 1 {
                     scanner.greed_swapped.pop();
@@ -87,7 +99,14 @@ pub(crate) fn translate(pattern: &str) -> Result<String, String> {
             None => {}
         }
     }
-    Ok(scanner.out)
+    Ok(Translated {
+        pattern: scanner.out,
+        names: scanner
+            .group_names
+            .into_iter()
+            .map(|name| name.map(str::to_string))
+            .collect(),
+    })
 }
 
 /// The length of the repetition operator at the start of `text` (`*`, `+`, `?` or a
@@ -133,8 +152,8 @@ struct Scanner<'a> {
     /// Where in `out` the flag groups (`(?i)`) written last start and end, and whether
     /// greed was swapped before them.
     flags_written: Option<(usize, usize, bool)>,
-    /// The names of the groups so far.
-    group_names: Vec<&'a str>,
+    /// The names of the groups so far, group 0 first.
+    group_names: Vec<Option<&'a str>>,
 }
 
 impl<'a> Scanner<'a> {
@@ -214,15 +233,16 @@ impl<'a> Scanner<'a> {
             }
             self.open_group(self.greed_is_swapped());
             let end = open + name.len();
-            // Go allows a name twice, and `$name` is the first group of that name; Rust
-            // refuses it. A later group of a name already seen is left unnamed.
-            let closed = self.rest[end..].strip_prefix('>');
-            if let (true, Some(rest)) = (self.group_names.contains(&name), closed) {
-                self.rest = rest;
-            } else {
-                self.group_names.push(name);
-                self.out.push_str(&self.rest[..end]);
-                self.rest = &self.rest[end..];
+            match self.rest[end..].strip_prefix('>') {
+                Some(rest) => {
+                    self.group_names.push(Some(name));
+                    self.rest = rest;
+                }
+                // Unclosed: copied, for regex-syntax to refuse.
+                None => {
+                    self.out.push_str(&self.rest[..end]);
+                    self.rest = &self.rest[end..];
+                }
             }
             return Ok(());
         }
@@ -230,31 +250,51 @@ impl<'a> Scanner<'a> {
             .find(|c| !matches!(c, 'i' | 'm' | 's' | 'U' | '-'))
             .map_or(self.rest.len(), |end| end + 1);
         let flags = &self.rest[1..length];
-        let swapped = match flags.split_once('-') {
-            _ if !flags.contains('U') => self.greed_is_swapped(),
-            Some((on, _)) => on.contains('U'),
-            None => true,
-        };
-        match self.rest[length..].chars().next() {
-            Some(':') => {
-                self.open_group(swapped);
-                self.out.push_str(&self.rest[..=length]);
-                self.rest = &self.rest[length + 1..];
+        let close = self.rest[length..].chars().next();
+        if let (Some(close @ (':' | ')')), Some((on, off))) = (close, go_flags(flags)) {
+            // Written as Go means it: each flag once (Rust refuses `(?ii)`), and nothing
+            // for a group that changes nothing (Rust refuses `(?)`).
+            let swapped = match (on.contains('U'), off.contains('U')) {
+                (true, _) => true,
+                (_, true) => false,
+                _ => self.greed_is_swapped(),
+            };
+            let mut written = String::from("(?");
+            written.push_str(&on);
+            if !off.is_empty() {
+                written.push('-');
+                written.push_str(&off);
             }
-            Some(')') => {
-                // Flag groups in a row (`(?i)(?U)`) move together.
-                let (start, before) = match self.flags_written {
-                    Some((start, end, before)) if end == self.out.len() => (start, before),
-                    _ => (self.out.len(), self.greed_is_swapped()),
-                };
+            self.rest = &self.rest[length + 1..];
+            if close == ':' {
+                self.open_group(swapped);
+                self.out.push_str(&written[1..]);
+                self.out.push(':');
+                return Ok(());
+            }
+            if on.is_empty() && off.is_empty() {
+                return Ok(());
+            }
+            // Flag groups in a row (`(?i)(?U)`) move together.
+            let (start, before) = match self.flags_written {
+                Some((start, end, before)) if end == self.out.len() => (start, before),
+                _ => (self.out.len(), self.greed_is_swapped()),
+            };
+            self.out.push_str(&written);
+            self.out.push(')');
+            if let Some(top) = self.greed_swapped.last_mut() {
+                *top = swapped;
+            }
+            self.flags_written = Some((start, self.out.len(), before));
+            return Ok(());
+        }
+        match close {
+            // A negation without flags after it (`(?i-)`, `(?-)`) or twice (`(?--i)`):
+            // copied, for regex-syntax to refuse, as Go does.
+            Some(':' | ')') => {
                 self.out.push('(');
                 self.out.push_str(&self.rest[..=length]);
                 self.rest = &self.rest[length + 1..];
-                if let Some(top) = self.greed_swapped.last_mut() {
-                    *top = swapped;
-                }
-                self.flags_written = Some((start, self.out.len(), before));
-                return Ok(());
             }
             Some(c) if c.is_alphabetic() => {
                 return Err(format!(
@@ -481,6 +521,22 @@ impl<'a> Scanner<'a> {
     }
 }
 
+/// The flags Go sets and clears for `flags` (the text between `(?` and `:` or `)`, of
+/// `i`, `m`, `s`, `U` and `-`), each once, in a fixed order; a flag set and then cleared
+/// (`i-i`) is cleared. `None` where Go refuses them: a `-` with no flag after it, or two.
+fn go_flags(flags: &str) -> Option<(String, String)> {
+    let (on, off) = match flags.split_once('-') {
+        None => (flags, ""),
+        Some((_, off)) if off.is_empty() || off.contains('-') => return None,
+        Some((on, off)) => (on, off),
+    };
+    let set = "imsU"
+        .chars()
+        .filter(|&c| on.contains(c) && !off.contains(c));
+    let cleared = "imsU".chars().filter(|&c| off.contains(c));
+    Some((set.collect(), cleared.collect()))
+}
+
 /// Whether `name` (`[:alpha:]`, `[:^alpha:]`) is one of Go's POSIX classes.
 fn is_posix_class(name: &str) -> bool {
     const NAMES: [&str; 14] = [
@@ -556,11 +612,8 @@ mod tests {
             (r"[\x41-\x5A\<]", r"[\x{41}-\x{5A}<]"),
             ("[[:alpha:][:^digit:]]", "[[:alpha:][:^digit:]]"),
             ("[{]", r"[\{]"),
-            // Flags and named groups are copied.
-            (
-                "(?i)a(?s-m:b)(?P<x>c)(?<y_1>d)",
-                "(?i)a(?s-m:b)(?P<x>c)(?<y_1>d)",
-            ),
+            // Flags are copied; groups are written unnamed (their names kept aside).
+            ("(?i)a(?s-m:b)(?P<x>c)(?<y_1>d)", "(?i)a(?s-m:b)(c)(d)"),
             // An operator right after flag groups repeats what came before them, and is
             // lazy or greedy as the groups' `U` makes it.
             ("a(?i)*", "a*(?i)"),
@@ -575,12 +628,28 @@ mod tests {
             // Operators separated by any token are not stacked.
             (r"a*\Q\E*", "a**"),
             ("a*(?i)*", "a**(?i)"),
-            // A name Go allows twice: the later group is unnamed, `$n` is the first.
-            ("(?P<n>a)(?P<n>b)(?<n>c)", "(?P<n>a)(b)(c)"),
-            ("(?P<n>a)(?P<n", "(?P<n>a)(?P<n"),
+            // Flags as Go means them: each once, none for a group that changes nothing.
+            ("(?ii)a(?sUs:b)", "(?i)a(?sU:b)"),
+            ("a(?)b(?)*", "ab*"),
+            ("(?i-i)a(?is-si:x)", "(?-i)a(?-is:x)"),
+            ("(?i-)a", "(?i-)a"),
+            ("(?P<n>a)(?P<n>b)(?<n>c)", "(a)(b)(c)"),
+            ("(?P<n>a)(?P<n", "(a)(?P<n"),
         ] {
-            assert_eq!(translate(go).as_deref(), Ok(rust), "{go}");
+            assert_eq!(
+                translate(go).map(|t| t.pattern).as_deref(),
+                Ok(rust),
+                "{go}"
+            );
         }
+    }
+
+    #[test]
+    fn group_names_are_kept_as_go_numbers_the_groups() {
+        // Go allows a name to start with a digit, and a name twice.
+        let translated = translate(r"(a)(?P<1st>b)(?:(?<n>c)|\(x\))(?P<n>d)[(]\Q(\E").unwrap();
+        let names: Vec<Option<&str>> = translated.names.iter().map(Option::as_deref).collect();
+        assert_eq!(names, [None, None, Some("1st"), Some("n"), Some("n")]);
     }
 
     #[test]
@@ -625,7 +694,9 @@ mod tests {
                 "invalid repeat count 99999999999999999999999",
             ),
         ] {
-            let err = translate(go).expect_err(go);
+            let Err(err) = translate(go) else {
+                panic!("{go} translated");
+            };
             assert!(err.starts_with(error), "{go}: {err}");
             assert!(err.contains(GO), "{go}: {err}");
         }

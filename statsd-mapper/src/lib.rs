@@ -117,7 +117,10 @@
 //!   * A repetition operator right after a flag group repeats what came before the
 //!     group (`a(?i)*` is `a*`), and operators apart by any token are not stacked
 //!     (`a*\Q\E*` is `(a*)*`).
-//!   * A group name may be used twice; `$name` is the first group of that name.
+//!   * A group name may start with a digit (`(?P<1st>…)`) and be used twice; `$name` is
+//!     the first group of that name.
+//!   * Flags repeat and cancel as in Go: `(?ii)` is `(?i)`, `(?i-i)` is `(?-i)`, and
+//!     `(?)` changes nothing.
 //!   * Memory: extracting a regex's groups takes, per thread, slot tables of NFA states
 //!     × groups. A rule whose tables would exceed an estimated 64 MiB (a pattern of
 //!     thousands of states with a hundred groups: 1.1 GB for one the fuzzer built, where
@@ -129,12 +132,10 @@
 //!     (Go has `i`, `m`, `s`, `U`), escapes Go lacks (`\u0041`, `\e`, `\Z`, `[\b]`),
 //!     unknown POSIX classes (`[[:letters:]]`), and group names with characters other
 //!     than ASCII letters, digits and `_`.
-//!   * Still different, each a load error on one side only, never a different match: a
-//!     group name starting with a digit (`(?P<1st>…)`) and repeated or empty flags
-//!     (`(?ii)`, `(?)`) load in Go only; groups nested deeper than 250 load in Go only
-//!     (its limit is 1000); Unicode class names Go does not know (`\p{Alphabetic}`,
-//!     `\p{greek}`) load here only; a pattern whose compiled form exceeds the regex
-//!     engine's size limit may load in Go.
+//!   * Still different, each a load error on one side only, never a different match:
+//!     groups nested deeper than 250 load in Go only (its limit is 1000); Unicode class
+//!     names Go does not know (`\p{Alphabetic}`, `\pp`) load here only; a pattern whose
+//!     compiled form exceeds the regex engine's size limit may load in Go.
 //!   * `tests/it/go_oracle.rs` checks all this against Go's `regexp` itself: a table of
 //!     these cases and 1,500 random patterns must load (or not), match with the same
 //!     groups, and expand a random template as in Go, but for the differences just

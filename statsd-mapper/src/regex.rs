@@ -10,7 +10,7 @@ use regex_automata::meta;
 use regex_automata::nfa::thompson::WhichCaptures;
 use regex_automata::util::captures::Captures as GroupSlots;
 use regex_automata::{Input, MatchKind, PatternSet};
-use regex_syntax::hir::{Dot, Hir, HirKind, Look, Repetition};
+use regex_syntax::hir::{Dot, Hir, Look, Repetition};
 
 use crate::capture_budget::{CAPTURE_TABLE_BUDGET, estimated_table_bytes, keep_only};
 use crate::captures::{Captures, Span};
@@ -70,7 +70,7 @@ impl CheckedRegex {
 /// the pattern and caret the config error already shows), or which of Go's repetition
 /// bounds ([`crate::repeat_limit`]) it breaks.
 pub(crate) fn check(pattern: &str) -> Result<CheckedRegex, String> {
-    let pattern = go_syntax::translate(pattern)?;
+    let go_syntax::Translated { pattern, names } = go_syntax::translate(pattern)?;
     let explain = |err: regex_syntax::Error| {
         err.to_string()
             .lines()
@@ -94,34 +94,19 @@ pub(crate) fn check(pattern: &str) -> Result<CheckedRegex, String> {
         .translate(&pattern, &ast)
         .map_err(|err| explain(err.into()))?;
     let groups = hir.properties().explicit_captures_len();
-    let mut names = vec![None; groups + 1];
-    name_groups(&hir, &mut names);
+    debug_assert_eq!(
+        names.len(),
+        groups + 1,
+        "the translation numbers groups as Go"
+    );
+    let mut names = names;
+    names.resize(groups + 1, None);
     Ok(CheckedRegex {
         hir,
         groups,
         names,
         kept: None,
     })
-}
-
-/// Fills `names[i]` with the name of group `i`, for every named group in `hir`.
-fn name_groups(hir: &Hir, names: &mut [Option<String>]) {
-    let mut stack = vec![hir];
-    while let Some(hir) = stack.pop() {
-        match hir.kind() {
-            HirKind::Capture(capture) => {
-                if let (Some(name), Some(slot)) =
-                    (&capture.name, names.get_mut(capture.index as usize))
-                {
-                    *slot = Some(name.to_string());
-                }
-                stack.push(&capture.sub);
-            }
-            HirKind::Repetition(repetition) => stack.push(&repetition.sub),
-            HirKind::Concat(subs) | HirKind::Alternation(subs) => stack.extend(subs),
-            HirKind::Empty | HirKind::Literal(_) | HirKind::Class(_) | HirKind::Look(_) => {}
-        }
-    }
 }
 
 /// A rule's own regex, for captures: leftmost-first, as Go's `FindStringSubmatchIndex`.

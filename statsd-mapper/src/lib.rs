@@ -136,9 +136,9 @@
 //!     groups nested deeper than 250 load in Go only (its limit is 1000); a pattern whose
 //!     compiled form exceeds the regex engine's size limit may load in Go. Unicode class
 //!     names are looked up as Rust does (loosely: `\p{greek}`, `\p{Letter}`, and
-//!     properties such as `\p{Alphabetic}`), as Go does from 1.25 on for most of them;
-//!     older Go knows only the exact category and script names (`\pL`, `\p{Greek}`).
-//!     Scripts and categories follow each side's Unicode version.
+//!     properties such as `\p{Alphabetic}`); Go before 1.25 knows only the exact category
+//!     and script names (`\pL`, `\p{Greek}`), and Go 1.25 adds aliases such as
+//!     `\p{Letter}`. Scripts and categories follow each side's Unicode version.
 //!   * `tests/it/go_oracle.rs` checks all this against Go's `regexp` itself: a table of
 //!     these cases and 1,500 random patterns must load (or not), match with the same
 //!     groups, and expand a random template as in Go, but for the differences just

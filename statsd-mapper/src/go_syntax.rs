@@ -197,7 +197,10 @@ impl<'a> Scanner<'a> {
                 self.out.push('?');
             }
         }
+        // The groups stay movable: in `a(?i)?(?s)+`, Go repeats `a?` again.
+        let start = self.out.len();
         self.out.push_str(&flags);
+        self.flags_written = Some((start, self.out.len(), swapped_before));
     }
 
     /// Writes `(` and enters a group, with greed swapped or not.
@@ -628,6 +631,8 @@ mod tests {
             // Operators separated by any token are not stacked.
             (r"a*\Q\E*", "a**"),
             ("a*(?i)*", "a**(?i)"),
+            ("a(?U)?(?U)+", "a??+?(?U)(?U)"),
+            ("a(?U)?(?-U)+", "a??+(?U)(?-U)"),
             // Flags as Go means them: each once, none for a group that changes nothing.
             ("(?ii)a(?sUs:b)", "(?i)a(?sU:b)"),
             ("a(?)b(?)*", "ab*"),
@@ -650,6 +655,8 @@ mod tests {
         let translated = translate(r"(a)(?P<1st>b)(?:(?<n>c)|\(x\))(?P<n>d)[(]\Q(\E").unwrap();
         let names: Vec<Option<&str>> = translated.names.iter().map(Option::as_deref).collect();
         assert_eq!(names, [None, None, Some("1st"), Some("n"), Some("n")]);
+        // Groups that can never match count too (`(a){0}`), as in Go.
+        assert_eq!(translate("(a){0}(b)").unwrap().names.len(), 3);
     }
 
     #[test]

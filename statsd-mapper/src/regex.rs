@@ -93,14 +93,9 @@ pub(crate) fn check(pattern: &str) -> Result<CheckedRegex, String> {
     let hir = regex_syntax::hir::translate::Translator::new()
         .translate(&pattern, &ast)
         .map_err(|err| explain(err.into()))?;
-    let groups = hir.properties().explicit_captures_len();
-    debug_assert_eq!(
-        names.len(),
-        groups + 1,
-        "the translation numbers groups as Go"
-    );
-    let mut names = names;
-    names.resize(groups + 1, None);
+    // Counted as Go counts them, every `(` that captures: the HIR leaves out groups that
+    // can never match (`(a){0}`), though the engine numbers the groups after them alike.
+    let groups = names.len() - 1;
     Ok(CheckedRegex {
         hir,
         groups,
@@ -300,7 +295,13 @@ impl RegexRules {
         };
         scratch.result.clear();
         match &self.regexes[winner].kept {
-            None => scratch.result.extend((0..locations.group_len()).map(span)),
+            None => {
+                scratch.result.extend((0..locations.group_len()).map(span));
+                // Groups after the last the engine knows (`(b)(a){0}`) are unset.
+                scratch
+                    .result
+                    .resize(self.regexes[winner].groups + 1, Span::UNSET);
+            }
             Some(kept) => {
                 // Groups that do not capture are unset.
                 scratch

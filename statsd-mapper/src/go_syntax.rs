@@ -19,7 +19,10 @@
 //!   in Go (`a(?i)*` is `a*`); Rust has nothing to repeat there. The operator is moved
 //!   before the group, lazy or greedy as the group's `U` would have made it.
 //! * Go allows group names Rust refuses (`(?P<1st>`) and a name twice (`$name` is the
-//!   first such group). Groups are written unnamed, and their names kept aside.
+//!   first such group). Groups are written unnamed, and their names kept aside, one per
+//!   capturing `(` as Go counts them (a group that can never match, `(a){0}`, counts).
+//! * Go allows a flag twice and a flag group that changes nothing (`(?ii)`, `(?i-i)`,
+//!   `(?)`); Rust refuses them. Flags are written each once, as Go means them.
 //! * Go's count limit (1000) and its refusal of stacked operators (`a**`) are lexical:
 //!   checked as the pattern is read, so `a*\Q\E*` is `(a*)*`, as in Go.
 //! * Escapes Go does not have (`\u0041`, `\e`, `[\b]`) and the flags it does not have

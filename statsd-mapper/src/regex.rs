@@ -375,6 +375,16 @@ mod tests {
         compile_for_captures(&checked.hir)
     }
 
+    /// `pattern` compiles, matches `matches` and does not match `misses`, as in Go.
+    fn assert_matches_as_in_go(pattern: &str, matches: &str, misses: &str) {
+        let re = compile(pattern).unwrap_or_else(|err| panic!("{pattern}: {err}"));
+        assert!(re.is_match(matches), "{pattern} should match {matches:?}");
+        assert!(
+            !re.is_match(misses),
+            "{pattern} should not match {misses:?}"
+        );
+    }
+
     #[test]
     fn groups_and_their_names_come_from_the_syntax_tree() {
         let checked = check(r"^(?P<first>a)(b(?<third>c))?(?:d)(e)$").unwrap();
@@ -440,9 +450,7 @@ mod tests {
             (r"^[{]a{1}$", "{a", "a"),
             (r"^\{2}$", "{2}", "{{"),
         ] {
-            let re = compile(pattern).unwrap_or_else(|err| panic!("{pattern}: {err}"));
-            assert!(re.is_match(matches), "{pattern} should match {matches}");
-            assert!(!re.is_match(misses), "{pattern} should not match {misses}");
+            assert_matches_as_in_go(pattern, matches, misses);
         }
         // A count Go reads as one, but with nothing to repeat, is an error in both.
         assert!(compile("{2}").is_err());
@@ -469,12 +477,7 @@ mod tests {
             (r"^\x{41}\x42$", "AB", "ab"),
             (r"^(?i)ab$", "AB", "ac"),
         ] {
-            let re = compile(pattern).unwrap_or_else(|err| panic!("{pattern}: {err}"));
-            assert!(re.is_match(matches), "{pattern} should match {matches:?}");
-            assert!(
-                !re.is_match(misses),
-                "{pattern} should not match {misses:?}"
-            );
+            assert_matches_as_in_go(pattern, matches, misses);
         }
     }
 }

@@ -125,6 +125,22 @@ mappings:
     );
 }
 
+/// A config of one regex rule, `pattern`, in the file `conf.yml`.
+fn one_regex_rule(pattern: &str) -> Result<MapperConfig, Error> {
+    let yaml = format!("mappings:\n- match: '{pattern}'\n  match_type: regex\n  name: x\n");
+    MapperConfig::from_yaml_str(&yaml, Some(std::path::Path::new("conf.yml")))
+}
+
+/// `pattern` is refused as an invalid regex at its position, for `reason`.
+fn assert_regex_refused(pattern: &str, reason: &str) {
+    let err = one_regex_rule(pattern).expect_err(pattern);
+    assert_eq!(
+        (err.kind(), err.line(), err.column(), err.text()),
+        (ErrorKind::InvalidRegex, 2, 10, pattern)
+    );
+    assert!(err.to_string().contains(reason), "{err}");
+}
+
 #[test]
 fn repetitions_go_refuses_are_refused_as_statsd_exporter_does() {
     // Go refuses a count above 1000, one repetition operator right after another, and
@@ -155,18 +171,12 @@ fn repetitions_go_refuses_are_refused_as_statsd_exporter_does() {
             Some("invalid nested repetition operator `{2}{3}`"),
         ),
     ] {
-        let yaml = format!("mappings:\n- match: '{pattern}'\n  match_type: regex\n  name: x\n");
-        let loaded = MapperConfig::from_yaml_str(&yaml, Some(std::path::Path::new("conf.yml")));
         match refused {
-            None => assert!(loaded.is_ok(), "{pattern}: {:?}", loaded.err()),
-            Some(reason) => {
-                let err = loaded.expect_err(pattern);
-                assert_eq!(
-                    (err.kind(), err.line(), err.column(), err.text()),
-                    (ErrorKind::InvalidRegex, 2, 10, pattern)
-                );
-                assert!(err.to_string().contains(reason), "{err}");
+            None => {
+                let loaded = one_regex_rule(pattern);
+                assert!(loaded.is_ok(), "{pattern}: {:?}", loaded.err());
             }
+            Some(reason) => assert_regex_refused(pattern, reason),
         }
     }
 }
@@ -217,9 +227,7 @@ fn go_syntax_means_what_it_means_in_statsd_exporter() {
         (r"^\p{^L}+$", "404", "abc"),
         (r"^deploy\.\p{Greek}+$", "deploy.αβ", "deploy.ab"),
     ] {
-        let yaml = format!("mappings:\n- match: '{pattern}'\n  match_type: regex\n  name: hit\n");
-        let config = MapperConfig::from_yaml_str(&yaml, None)
-            .unwrap_or_else(|err| panic!("{pattern}: {err}"));
+        let config = one_regex_rule(pattern).unwrap_or_else(|err| panic!("{pattern}: {err}"));
         let mapper = statsd_mapper::Mapper::new(config, 0);
         let mut captures = statsd_mapper::Captures::new();
         let mut maps = |name| {
@@ -240,14 +248,7 @@ fn syntax_go_lacks_is_refused_as_statsd_exporter_refuses_it() {
         ("^(?P<a.b>x)$", "invalid capture group name `a.b`"),
         ("^[[:letters:]]$", "invalid character class `[:letters:]`"),
     ] {
-        let yaml = format!("mappings:\n- match: '{pattern}'\n  match_type: regex\n  name: x\n");
-        let loaded = MapperConfig::from_yaml_str(&yaml, Some(std::path::Path::new("conf.yml")));
-        let err = loaded.expect_err(pattern);
-        assert_eq!(
-            (err.kind(), err.line(), err.column(), err.text()),
-            (ErrorKind::InvalidRegex, 2, 10, pattern)
-        );
-        assert!(err.to_string().contains(reason), "{err}");
+        assert_regex_refused(pattern, reason);
     }
 }
 

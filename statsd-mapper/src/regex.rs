@@ -7,15 +7,15 @@
 use std::sync::OnceLock;
 
 use regex_automata::meta;
-use regex_automata::nfa::thompson::WhichCaptures;
 use regex_automata::util::captures::Captures as GroupSlots;
-use regex_automata::{Input, MatchKind, PatternSet};
+use regex_automata::{Input, PatternSet};
 use regex_syntax::hir::{Dot, Hir, Look, Repetition};
 
 use crate::capture_budget::{CAPTURE_TABLE_BUDGET, estimated_table_bytes, keep_only};
 use crate::captures::{Captures, Span};
 use crate::go_syntax;
 use crate::kind::MetricKind;
+use crate::regex_set::MatchSet;
 use crate::repeat_limit::{self, MAX_REPEAT_COUNT};
 
 /// One regex rule's pattern, checked: translated from Go's syntax, parsed, its groups known.
@@ -105,17 +105,21 @@ pub(crate) fn check(pattern: &str) -> Result<CheckedRegex, String> {
 }
 
 /// A rule's own regex, for captures: leftmost-first, as Go's `FindStringSubmatchIndex`.
+///
 fn compile_for_captures(hir: &Hir) -> Result<meta::Regex, String> {
     meta::Builder::new()
         .configure(meta::Config::new().auto_prefilter(false))
         .build_from_hir(hir)
-        .map_err(|err| explain_build_error(&err))
+        .map_err(|err| explain_build_error(err.size_limit(), &err))
 }
 
 /// The engine's reason, with the limit when a size limit was exceeded (its own text says
 /// only "error building NFA").
-fn explain_build_error(err: &meta::BuildError) -> String {
-    match err.size_limit() {
+pub(crate) fn explain_build_error(
+    size_limit: Option<usize>,
+    err: &dyn std::fmt::Display,
+) -> String {
+    match size_limit {
         Some(limit) => format!("the compiled regex exceeds the size limit of {limit} bytes"),
         None => err.to_string(),
     }
@@ -161,7 +165,7 @@ impl RuleRegex {
 /// The compiled regex rules, in file order.
 #[derive(Debug)]
 pub(crate) struct RegexRules {
-    set: Option<meta::Regex>,
+    set: Option<MatchSet>,
     regexes: Vec<RuleRegex>,
     /// File index of each regex rule.
     rules: Vec<u32>,
@@ -211,26 +215,14 @@ impl RegexRules {
             // the cost of loading a config with many alternations (the mapper_config fuzz
             // target: 3.57 -> 2.56 G instructions over 300 corpus configs), and lookups
             // cost the same without it (regex100worst 3,471 -> 3,449 instructions).
-            // The set only says which patterns match (`which_overlapping_matches`: the
-            // lazy DFA, or the PikeVM should it give up), so it needs no capture groups
-            // and no one-pass or backtracking engine.
-            let config = meta::Config::new()
-                .match_kind(MatchKind::All)
-                .auto_prefilter(false)
-                .which_captures(WhichCaptures::None)
-                .onepass(false)
-                .backtrack(false);
-            let set = meta::Builder::new()
-                .configure(config)
-                .build_many_from_hir(&patterns)
-                .map_err(|err| TooLarge {
-                    // Only on failure: find the rule that is too large by itself.
-                    rule: rules
-                        .iter()
-                        .find(|(_, re, _)| compile_for_captures(&re.hir).is_err())
-                        .map(|(rule, _, _)| *rule),
-                    detail: explain_build_error(&err),
-                })?;
+            let set = MatchSet::new(&patterns).map_err(|detail| TooLarge {
+                // Only on failure: find the rule that is too large by itself.
+                rule: rules
+                    .iter()
+                    .find(|(_, re, _)| compile_for_captures(&re.hir).is_err())
+                    .map(|(rule, _, _)| *rule),
+                detail,
+            })?;
             Some(set)
         };
         let mut out = RegexRules {
@@ -277,7 +269,7 @@ impl RegexRules {
         }
         let patterns = regex_scratch.patterns.as_mut()?;
         patterns.clear();
-        set.which_overlapping_matches(&Input::new(name), patterns);
+        set.which_match(name, patterns);
         let winner = patterns
             .iter()
             .map(|pid| pid.as_usize())

@@ -4,7 +4,11 @@
 //! `callgrind_map <scenario> <n>` with scenario one of `glob1`, `glob100`, `glob10000`,
 //! `realistic10000`, `regex100worst`, `mastodon`, `mastodon_cached`, `cache_hit` (lookups
 //! only, all hits), `escape` (`escape_metric_name_into` alone on the Mastodon names,
-//! which all need escaping). Run it under
+//! which all need escaping), `regex_long_anchored` (a 2 KB web status name that only the
+//! Mastodon mapping's anchored regex rule maps), `regex_long_unanchored` (a 2 KB name
+//! whose match, by an unanchored rule, is its last 7 bytes), `load_regex100` and
+//! `load_mastodon` (one operation: load the config, then map one name by a regex rule,
+//! which compiles that rule's own regex). Run it under
 //! `valgrind --tool=callgrind` with n = 0 and n = 20000; the difference divided by n is
 //! the cost of one lookup:
 //!
@@ -93,9 +97,35 @@ fn mastodon_names() -> Vec<(String, MetricKind)> {
         .collect()
 }
 
+/// A 2 KB web status name: too deep for the Mastodon mapping's glob rules.
+fn long_web_status() -> String {
+    format!(
+        "Mastodon.production.web.{}Controller.index.html.status.200",
+        "Api.".repeat(500)
+    )
+}
+
+/// One rule that matches only at the end of a name, and a 2 KB name it matches.
+const TAIL_RULE: &str = "mappings:\n- match: '([a-z]+)\\.([0-9]+)$'\n  match_type: regex\n  name: tail\n  labels: {word: \"$1\", number: \"$2\"}\n";
+
+fn long_tail_name() -> String {
+    format!("{}abc.123", "-".repeat(2000))
+}
+
+/// `n` times: load `yaml`, then map `name`, which a regex rule maps.
+fn load_and_map(yaml: &str, name: &str, n: usize) {
+    for _ in 0..n {
+        let mapper = load(black_box(yaml), 0);
+        let mut captures = Captures::new();
+        let mapping = mapper.map(name, MetricKind::Observer, &mut captures);
+        assert!(mapping.rule().is_some(), "{name} must be mapped");
+        black_box(mapping.capture_count());
+    }
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().collect();
-    let usage = "usage: callgrind_map <glob1|glob100|glob10000|realistic10000|regex100worst|mastodon|mastodon_cached|cache_hit|escape> <n>";
+    let usage = "usage: callgrind_map <glob1|glob100|glob10000|realistic10000|regex100worst|mastodon|mastodon_cached|cache_hit|escape|regex_long_anchored|regex_long_unanchored|load_regex100|load_mastodon> <n>";
     let (Some(scenario), Some(n)) = (
         args.get(1),
         args.get(2).and_then(|n| n.parse::<usize>().ok()),
@@ -104,6 +134,14 @@ fn main() {
         std::process::exit(2);
     };
     let counter = |name: &str| vec![(name.to_string(), MetricKind::Counter)];
+    match scenario.as_str() {
+        "load_regex100" => return load_and_map(&metric_n(100, true), "metric100.a", n),
+        "load_mastodon" => {
+            let name = "Mastodon.production.sidekiq.A..B..Worker.processing_time";
+            return load_and_map(MASTODON, name, n);
+        }
+        _ => {}
+    }
     let (mapper, names, cached) = match scenario.as_str() {
         "glob1" => (load(&metric_n(1, false), 0), counter("metric1.a"), false),
         "glob100" => (
@@ -125,6 +163,8 @@ fn main() {
             (load(&yaml, 0), picked, false)
         }
         "regex100worst" => (load(&metric_n(100, true), 0), counter("metric100.a"), false),
+        "regex_long_anchored" => (load(MASTODON, 0), counter(&long_web_status()), false),
+        "regex_long_unanchored" => (load(TAIL_RULE, 0), counter(&long_tail_name()), false),
         "mastodon" => (load(MASTODON, 0), mastodon_names(), false),
         "mastodon_cached" | "cache_hit" | "escape" => {
             (load(MASTODON, 100_000), mastodon_names(), true)

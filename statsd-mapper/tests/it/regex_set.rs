@@ -3,7 +3,10 @@
 //! whose `match_metric_type` accepts the kind). The pattern pool leans on what makes a set
 //! pass tricky: patterns that match the empty string or at every position, anchors,
 //! `(?m)`, lazy repetitions, case folding and multi-byte names. Every pattern means the
-//! same in Go's syntax and in Rust's, so `regex::Regex` can be the reference.
+//! same in Go's syntax and in Rust's, so `regex::Regex` can be the reference. Some names
+//! are long, so that the set's lazy DFA and a rule's capture engine see names of the
+//! length a hostile sender can send, where an anchored rule (no lazy DFA) and an
+//! unanchored one (lazy DFA, then captures on the match alone) search differently.
 
 use proptest::prelude::*;
 use regex::Regex;
@@ -45,8 +48,15 @@ fn rules() -> impl Strategy<Value = Vec<(&'static str, Option<MetricKind>)>> {
 }
 
 fn names() -> impl Strategy<Value = Vec<(String, MetricKind)>> {
-    let name = prop::collection::vec(prop::sample::select(&NAME_PARTS[..]), 1..5)
-        .prop_map(|parts| parts.join("."));
+    let parts = prop::collection::vec(prop::sample::select(&NAME_PARTS[..]), 1..5);
+    let name = (parts, prop::option::weighted(0.2, 0..5usize)).prop_map(|(mut parts, long)| {
+        // 2,100 bytes of filler, at any position, in one name out of five.
+        let filler = "ab.".repeat(700);
+        if let Some(at) = long {
+            parts.insert(at.min(parts.len()), &filler);
+        }
+        parts.join(".")
+    });
     prop::collection::vec((name, prop::sample::select(&MetricKind::ALL[..])), 1..20)
 }
 
@@ -78,18 +88,22 @@ fn yaml(rules: &[(&str, Option<MetricKind>)]) -> String {
     out
 }
 
-/// The winner's file index and its whole match, by trying each rule in turn.
+/// The winner's file index and its groups (0: the whole match; `None`: a group that did
+/// not take part), by trying each rule in turn.
 fn reference(
     rules: &[(&str, Option<MetricKind>)],
     name: &str,
     kind: MetricKind,
-) -> Option<(usize, String)> {
+) -> Option<(usize, Vec<Option<String>>)> {
     rules.iter().enumerate().find_map(|(i, (pattern, only))| {
         if only.is_some_and(|only| only != kind) {
             return None;
         }
-        let whole = Regex::new(pattern).unwrap().find(name)?;
-        Some((i, whole.as_str().to_string()))
+        let groups = Regex::new(pattern).unwrap().captures(name)?;
+        let groups = groups
+            .iter()
+            .map(|group| group.map(|g| g.as_str().to_string()));
+        Some((i, groups.collect()))
     })
 }
 
@@ -108,9 +122,11 @@ proptest! {
                 } else {
                     mapper.map_uncached(name, *kind, &mut captures)
                 };
-                let got = mapping
-                    .rule()
-                    .map(|rule| (rule.index(), mapping.capture(0).unwrap_or("").to_string()));
+                let got = mapping.rule().map(|rule| {
+                    let groups = expected.as_ref().map_or(1, |(_, groups)| groups.len());
+                    let groups = (0..groups).map(|i| mapping.capture(i).map(str::to_string));
+                    (rule.index(), groups.collect::<Vec<_>>())
+                });
                 prop_assert_eq!(&got, &expected, "name {:?} kind {:?}", name, kind);
             }
         }

@@ -106,9 +106,17 @@ pub(crate) fn check(pattern: &str) -> Result<CheckedRegex, String> {
 
 /// A rule's own regex, for captures: leftmost-first, as Go's `FindStringSubmatchIndex`.
 ///
+/// A pattern anchored at the start (`^…`, as statsd_exporter's regex rules nearly always
+/// are) is compiled without the lazy DFA, which finds where a match ends and then, from a
+/// second, reverse compile of the pattern, where it starts, so that the capture engine
+/// runs over the match alone. An anchored match starts at 0 and ends where the capture
+/// engine stops, so those passes and the reverse compile bought nothing. An unanchored
+/// pattern keeps them: without, the capture engine tries every start (the crate docs'
+/// Performance section has the figures).
 fn compile_for_captures(hir: &Hir) -> Result<meta::Regex, String> {
+    let anchored = hir.properties().look_set_prefix().contains(Look::Start);
     meta::Builder::new()
-        .configure(meta::Config::new().auto_prefilter(false))
+        .configure(meta::Config::new().auto_prefilter(false).hybrid(!anchored))
         .build_from_hir(hir)
         .map_err(|err| explain_build_error(err.size_limit(), &err))
 }
@@ -396,6 +404,22 @@ mod tests {
                 .unwrap_err()
                 .starts_with("invalid flag `u`")
         );
+    }
+
+    #[test]
+    fn only_unanchored_patterns_get_a_lazy_dfa() {
+        let table = [
+            ("^a(b)", false),
+            ("^a|^b", false),
+            (r"\Aa", false),
+            ("a(b)", true),
+            ("(?m)^a", true),
+            ("a|^b", true),
+        ];
+        for (pattern, lazy_dfa) in table {
+            let re = compile(pattern).unwrap();
+            assert_eq!(re.get_config().get_hybrid(), lazy_dfa, "{pattern}");
+        }
     }
 
     #[test]

@@ -98,6 +98,7 @@ impl Mapper {
         let winner_is_glob = winner.is_some_and(|w| rules[w].match_type() == MatchType::Glob);
         let mut steps = Vec::new();
         let parts: Vec<&str> = name.split('.').collect();
+        let regex_matches = self.config().regexes.matching(name, &captures);
         for rule in globs.chain(regexes) {
             let is_winner = Some(rule.index()) == winner;
             // Unordered glob winner: every glob rule is listed, regex rules never run.
@@ -107,7 +108,7 @@ impl Mapper {
             let verdict = if is_winner {
                 Verdict::Matched
             } else {
-                self.verdict(rule, name, &parts, kind)
+                verdict(rule, &parts, &regex_matches, kind)
             };
             steps.push(Step {
                 rule: rule.index(),
@@ -127,40 +128,41 @@ impl Mapper {
             winner,
         }
     }
+}
 
-    /// Why `rule` does not map `name` (split on dots into `parts`).
-    fn verdict(&self, rule: &Rule, name: &str, parts: &[&str], kind: MetricKind) -> Verdict {
-        if let Some(accepts) = rule.metric_kind().filter(|k| *k != kind) {
-            return Verdict::WrongKind { accepts };
-        }
-        match &rule.pattern {
-            Pattern::Glob(pattern) => {
-                if parts.len() != pattern.components.len() {
-                    return Verdict::ComponentCount {
-                        pattern: pattern.components.len(),
-                        name: parts.len(),
+/// Why `rule` does not map a name, split on dots into `parts`; `regex_matches` are the
+/// regex rules that match it.
+fn verdict(rule: &Rule, parts: &[&str], regex_matches: &[u32], kind: MetricKind) -> Verdict {
+    if let Some(accepts) = rule.metric_kind().filter(|k| *k != kind) {
+        return Verdict::WrongKind { accepts };
+    }
+    match &rule.pattern {
+        Pattern::Glob(pattern) => {
+            if parts.len() != pattern.components.len() {
+                return Verdict::ComponentCount {
+                    pattern: pattern.components.len(),
+                    name: parts.len(),
+                };
+            }
+            for (index, (component, part)) in pattern.components.iter().zip(parts).enumerate() {
+                let matches = component.matches(part)
+                    || (matches!(component, Component::Star) && *part == "*");
+                if !matches {
+                    return Verdict::Component {
+                        index,
+                        pattern: component.text().to_string(),
+                        name: (*part).to_string(),
                     };
                 }
-                for (index, (component, part)) in pattern.components.iter().zip(parts).enumerate() {
-                    let matches = component.matches(part)
-                        || (matches!(component, Component::Star) && *part == "*");
-                    if !matches {
-                        return Verdict::Component {
-                            index,
-                            pattern: component.text().to_string(),
-                            name: (*part).to_string(),
-                        };
-                    }
-                }
-                Verdict::LessSpecific
             }
-            Pattern::Regex => {
-                if self.config().regexes.is_match(rule.index() as u32, name) {
-                    // Only reachable for rules after a regex winner, which are not listed.
-                    Verdict::Matched
-                } else {
-                    Verdict::RegexNoMatch
-                }
+            Verdict::LessSpecific
+        }
+        Pattern::Regex => {
+            if regex_matches.contains(&(rule.index() as u32)) {
+                // Only reachable for rules after a regex winner, which are not listed.
+                Verdict::Matched
+            } else {
+                Verdict::RegexNoMatch
             }
         }
     }

@@ -316,13 +316,25 @@ impl RegexRules {
         Some(self.rules[winner])
     }
 
-    /// Whether regex rule `rule` (by file index) matches `name`, for `explain`.
-    pub(crate) fn is_match(&self, rule: u32, name: &str) -> bool {
-        self.rules
-            .iter()
-            .position(|&r| r == rule)
-            .and_then(|i| self.regexes[i].get())
-            .is_some_and(|regex| regex.is_match(name))
+    /// The regex rules (by file index) that match `name`, whatever their type filter, for
+    /// `explain`, so that no rule's own regex is compiled to say it does not match.
+    /// `scratch` must be fresh from looking `name` up: when that lookup ran the set pass,
+    /// its answer is reused; otherwise the set runs here.
+    pub(crate) fn matching(&self, name: &str, scratch: &Captures) -> Vec<u32> {
+        let Some(set) = &self.set else {
+            return Vec::new();
+        };
+        let regex = &scratch.regex;
+        let mut own = None;
+        let matched = match &regex.patterns {
+            Some(patterns) if regex.owner == self.id => patterns,
+            _ => own.insert({
+                let mut patterns = PatternSet::new(self.regexes.len());
+                set.which_match(name, &mut patterns);
+                patterns
+            }),
+        };
+        matched.iter().map(|i| self.rules[i.as_usize()]).collect()
     }
 }
 

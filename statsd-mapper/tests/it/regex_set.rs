@@ -7,6 +7,7 @@
 //! are long, so that the set's lazy DFA and a rule's capture engine see names of the
 //! length a hostile sender can send, where an anchored rule (no lazy DFA) and an
 //! unanchored one (lazy DFA, then captures on the match alone) search differently.
+//! `explain`, which asks the set which rules match, must give each rule's true verdict.
 
 use proptest::prelude::*;
 use regex::Regex;
@@ -128,6 +129,23 @@ proptest! {
                     (rule.index(), groups.collect::<Vec<_>>())
                 });
                 prop_assert_eq!(&got, &expected, "name {:?} kind {:?}", name, kind);
+            }
+            // `explain` lists every rule up to the winner, each with why it lost.
+            let explanation = mapper.explain(name, *kind);
+            let winner = expected.as_ref().map(|(rule, _)| *rule);
+            prop_assert_eq!(explanation.winner, winner);
+            prop_assert_eq!(explanation.steps.len(), winner.map_or(rules.len(), |w| w + 1));
+            for step in &explanation.steps {
+                let (pattern, only) = rules[step.rule];
+                let verdict = if Some(step.rule) == winner {
+                    Verdict::Matched
+                } else if let Some(accepts) = only.filter(|only| only != kind) {
+                    Verdict::WrongKind { accepts }
+                } else {
+                    prop_assert!(!Regex::new(pattern).unwrap().is_match(name));
+                    Verdict::RegexNoMatch
+                };
+                prop_assert_eq!(&step.verdict, &verdict, "rule {} on {:?}", step.rule, name);
             }
         }
     }

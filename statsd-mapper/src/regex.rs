@@ -217,12 +217,6 @@ impl RegexRules {
                 .iter()
                 .map(|(_, re, _)| match_to_end(&re.hir))
                 .collect();
-            // No literal prefilter: every pattern ends in `(?s:.*)\z`, so the set's lazy
-            // DFA reads each name to its end anyway, and names are short. Building one
-            // (an Aho-Corasick automaton over the rules' literal prefixes) was a third of
-            // the cost of loading a config with many alternations (the mapper_config fuzz
-            // target: 3.57 -> 2.56 G instructions over 300 corpus configs), and lookups
-            // cost the same without it (regex100worst 3,471 -> 3,449 instructions).
             let set = MatchSet::new(&patterns).map_err(|detail| TooLarge {
                 // Only on failure: find the rule that is too large by itself.
                 rule: rules

@@ -60,6 +60,12 @@ impl MatchSet {
             .map_err(|err| explain_build_error(err.size_limit(), &err))?;
         // The same settings as `meta::Regex` gives its lazy DFA, but for a forward search
         // only; it refuses to build when the cache cannot hold a few states.
+        // No literal prefilter: every pattern ends in `(?s:.*)\z`, so the lazy DFA reads
+        // each name to its end anyway, and names are short. Building one (an Aho-Corasick
+        // automaton over the rules' literal prefixes) was a third of the cost of loading a
+        // config with many alternations (the mapper_config fuzz target: 3.57 -> 2.56 G
+        // instructions over 300 corpus configs), and lookups cost the same without it
+        // (regex100worst 3,471 -> 3,449 instructions).
         let lazy_dfa = hybrid::dfa::Builder::new()
             .configure(
                 hybrid::dfa::Config::new()
